@@ -1,0 +1,166 @@
+"""`bizpilot` command line: workspace, imports, demo, serving and stats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from bizpilot import __version__
+from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json, progress_bar
+
+app = typer.Typer(help="bizpilot: AI platform for B2B e-commerce operations.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+
+IMPORT_ENTITIES = ("accounts", "contacts", "products", "orders", "interactions", "opportunities", "knowledge",
+                   "online-retail", "movielens")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command()
+@handle_errors
+def init() -> None:
+    """Create the workspace (BIZPILOT_HOME) and bring its database schema up to date."""
+    from bizpilot.config import get_settings
+
+    prepare_workspace()
+    settings = get_settings()
+    err_console.print(f"workspace ready: {settings.resolved_home} (database: {_safe_url(settings.sqlalchemy_url)})")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    entity: str = typer.Argument(..., help=f"One of: {', '.join(IMPORT_ENTITIES)}"),
+    file: Path = typer.Argument(..., help="CSV/TSV/Excel/Parquet/JSON Lines file (MovieLens: the ml-100k folder)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help="JSON/YAML file: {source column: field}"),
+    strict: bool = typer.Option(False, "--strict", help="Write nothing if any row is bad"),
+    rejects: Path | None = typer.Option(None, "--rejects", help="Where to write the rejects report (CSV)"),
+    as_json: bool = typer.Option(False, "--json", help="Print the import report as one JSON object"),
+) -> None:
+    """Import a file: columns are mapped, values validated, duplicates merged by natural key; bad rows go to a
+    rejects report; the good rows are written in one transaction."""
+    from bizpilot.errors import ValidationFailed
+
+    if entity not in IMPORT_ENTITIES:
+        raise ValidationFailed(f"unknown entity '{entity}'; choose one of {', '.join(IMPORT_ENTITIES)}")
+    prepare_workspace()
+    with progress_bar(not as_json) as progress:
+        if entity == "online-retail":
+            from bizpilot.ingest.online_retail import import_online_retail
+
+            report = import_online_retail(file, strict=strict, rejects_path=rejects, progress=progress)
+        elif entity == "movielens":
+            from bizpilot.ingest.movielens import import_movielens
+
+            report = import_movielens(file, progress=progress)
+        else:
+            from bizpilot.ingest.pipeline import import_file
+
+            report = import_file(entity, file, mapping_file=mapping, strict=strict, rejects_path=rejects,
+                                 progress=progress)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    table = Table(title=f"import {entity}: {report.rows_read} rows read in {report.seconds:.1f} s")
+    for col in ("table", "inserted", "updated", "unchanged"):
+        table.add_column(col, justify="right" if col != "table" else "left")
+    for name, counts in report.tables.items():
+        table.add_row(name, *(str(counts[k]) for k in ("inserted", "updated", "unchanged")))
+    err_console.print(table)
+    if report.mapping:
+        err_console.print("columns: " + ", ".join(f"{src} -> {dst}" for dst, src in report.mapping.items()),
+                          highlight=False)
+    if report.unused_columns:
+        err_console.print(f"[yellow]ignored columns[/]: {', '.join(report.unused_columns)}", highlight=False)
+    if report.duplicates_in_file:
+        err_console.print(f"duplicate rows merged: {report.duplicates_in_file}")
+    if report.rejected:
+        err_console.print(f"[bold yellow]rejected rows: {report.rejected}[/] -> {report.rejects_path}",
+                          highlight=False)
+    if report.outliers_flagged:
+        err_console.print(f"outliers flagged (imported): {report.outliers_flagged} -> {report.outliers_path}",
+                          highlight=False)
+    for note in report.notes:
+        err_console.print(note, highlight=False)
+
+
+@app.command()
+@handle_errors
+def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object {table: rows}")) -> None:
+    """Row count of every table."""
+    from bizpilot.db import get_engine
+    from bizpilot.services.stats import table_counts
+
+    prepare_workspace()
+    counts = table_counts(engine=get_engine())
+    if as_json:
+        print_json(counts)
+        return
+    table = Table(title="workspace tables")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    err_console.print(table)
+
+
+@app.command()
+@handle_errors
+def demo(
+    seed: int = typer.Option(42, "--seed", help="Random seed: the same seed builds the same business"),
+    build_only: bool = typer.Option(False, "--build-only", help="Build the demo workspace without serving it"),
+    host: str | None = typer.Option(None, "--host"),
+    port: int | None = typer.Option(None, "--port"),
+) -> None:
+    """Build the bilingual demo workspace (deterministic for a seed) and serve it."""
+    import time
+
+    from bizpilot.db import get_engine
+    from bizpilot.ingest.demo import build_demo
+
+    prepare_workspace()
+    started = time.perf_counter()
+    with err_console.status("building demo workspace...") as status:
+        tables = build_demo(seed=seed, engine=get_engine(), progress=lambda msg: status.update(msg))
+    inserted = sum(c.get("inserted", 0) for t in tables.values() for c in t.values())
+    err_console.print(f"demo workspace (seed {seed}) ready in {time.perf_counter() - started:.1f} s: "
+                      f"{inserted:,} rows inserted")
+    if not build_only:
+        _serve(host, port)
+
+
+@app.command()
+@handle_errors
+def serve(host: str | None = typer.Option(None, "--host"), port: int | None = typer.Option(None, "--port")) -> None:
+    """Serve the web dashboard and REST API for the current workspace."""
+    prepare_workspace()
+    _serve(host, port)
+
+
+def _serve(host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from bizpilot.app import create_app
+    from bizpilot.config import get_settings
+
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    err_console.print(f"serving on http://{host}:{port}  (Ctrl+C to stop)")
+    uvicorn.run(create_app(), host=host, port=port, log_level=settings.log_level.lower())
+
+
+if __name__ == "__main__":
+    app()

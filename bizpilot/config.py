@@ -1,0 +1,66 @@
+"""Settings, read once from the environment (prefix ``BIZPILOT_``) so every edge sees the same workspace."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the workspace lives and which database it uses.
+
+    A workspace is a directory holding the embedded SQLite file, trained models and reports. Setting
+    ``BIZPILOT_DATABASE_URL`` (e.g. ``postgresql+psycopg://user:pw@host/db``) moves the tables to PostgreSQL
+    while models and reports stay in the workspace directory.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="BIZPILOT_", extra="ignore")
+
+    home: Path = Field(default=Path("./bizpilot-data"), description="Workspace directory")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default is SQLite in the workspace")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+
+    @property
+    def resolved_home(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{self.resolved_home / 'bizpilot.sqlite'}"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.resolved_home / "models"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.resolved_home / "reports"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.resolved_home, self.models_dir, self.reports_dir):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (``postgres://``, ``postgresql://``) and pick the bundled psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the CLI change the environment between workspaces)."""
+    get_settings.cache_clear()

@@ -1,0 +1,76 @@
+"""Interaction: any touchpoint with a customer (email, chat, ticket, review, call, note)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import DateTime, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bizpilot.db.base import Base
+
+CHANNELS = ("email", "chat", "ticket", "review", "call", "note")
+Channel = Literal["email", "chat", "ticket", "review", "call", "note"]
+Direction = Literal["inbound", "outbound", "internal"]
+
+
+class Interaction(Base):
+    __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_account_time", "account_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(16), index=True)
+    direction: Mapped[str] = mapped_column(String(16), default="inbound")
+    subject: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    rating: Mapped[float | None] = mapped_column(Float)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+
+
+class InteractionCreate(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    external_id: str | None = Field(default=None, max_length=64)
+    channel: Channel
+    direction: Direction = "inbound"
+    subject: str | None = Field(default=None, max_length=255)
+    text: str | None = None
+    language: str | None = Field(default=None, max_length=8)
+    rating: float | None = Field(default=None, ge=0, le=10)
+    occurred_at: datetime
+    account_external_id: str | None = None
+    contact_external_id: str | None = None
+    sku: str | None = None
+    order_external_id: str | None = None
+
+
+class InteractionUpdate(BaseModel):
+    subject: str | None = None
+    text: str | None = None
+    rating: float | None = Field(default=None, ge=0, le=10)
+
+
+class InteractionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    external_id: str
+    channel: str
+    direction: str
+    subject: str | None
+    text: str | None
+    language: str | None
+    rating: float | None
+    occurred_at: datetime
+    account_id: int | None
+    contact_id: int | None
+    product_id: int | None
+    order_id: int | None

@@ -1,0 +1,73 @@
+"""Opportunity: a deal in the pipeline, with its outcome once closed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bizpilot.db.base import Base, Money
+
+STAGES = ("prospecting", "qualification", "proposal", "negotiation", "closed")
+Outcome = Literal["open", "won", "lost"]
+
+
+class Opportunity(Base):
+    __tablename__ = "opportunities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    stage: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[float | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    source: Mapped[str | None] = mapped_column(String(64))
+    owner: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str] = mapped_column(String(8), default="open", index=True)
+
+
+class OpportunityCreate(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    external_id: str | None = Field(default=None, max_length=64)
+    account_external_id: str | None = None
+    name: str = Field(min_length=1, max_length=255)
+    stage: str = Field(min_length=1, max_length=32)
+    amount: float | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    source: str | None = Field(default=None, max_length=64)
+    owner: str | None = Field(default=None, max_length=128)
+    created_at: datetime
+    closed_at: datetime | None = None
+    outcome: Outcome = "open"
+
+
+class OpportunityUpdate(BaseModel):
+    stage: str | None = None
+    amount: float | None = Field(default=None, ge=0)
+    owner: str | None = None
+    closed_at: datetime | None = None
+    outcome: Outcome | None = None
+
+
+class OpportunityPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    external_id: str
+    account_id: int | None
+    name: str
+    stage: str
+    amount: float | None
+    currency: str | None
+    source: str | None
+    owner: str | None
+    created_at: datetime
+    closed_at: datetime | None
+    outcome: str

@@ -1,0 +1,67 @@
+"""One error hierarchy for the whole product; only the edges (API, CLI, web) translate it for people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class BizpilotError(Exception):
+    """Base of every expected failure. ``code`` is stable and machine-readable; the message is for people."""
+
+    code = "error"
+    status = 500
+
+    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class ConfigError(BizpilotError):
+    code = "config_error"
+    status = 500
+
+
+class NotFoundError(BizpilotError):
+    code = "not_found"
+    status = 404
+
+
+class ConflictError(BizpilotError):
+    code = "conflict"
+    status = 409
+
+
+class ValidationFailed(BizpilotError):
+    """Input that cannot be used; ``details`` name the row/field and the reason."""
+
+    code = "validation_error"
+    status = 422
+
+
+class UnsupportedFormat(ValidationFailed):
+    code = "unsupported_format"
+
+
+@dataclass
+class RowError:
+    """One reason a row was rejected: 1-based row number as a spreadsheet shows it, the field and why."""
+
+    row: int
+    field: str
+    reason: str
+    value: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "reason": self.reason, "value": self.value}
+
+
+class ImportRejected(ValidationFailed):
+    """A strict import found bad rows, so nothing was written."""
+
+    code = "import_rejected"

@@ -1,0 +1,1 @@
+"""Importers: read tabular files, map columns, validate, dedupe by natural key, write in one transaction."""

@@ -1,0 +1,174 @@
+"""Write frames into tables by natural key: insert what is new, update what changed, leave the rest alone.
+
+Re-importing the same file therefore changes nothing. Everything runs on the caller's connection, so a whole
+import is one transaction: killed half-way, the database is as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from bizpilot.db.base import Base
+
+BATCH_ROWS = 20_000
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class WriteCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
+
+
+@dataclass
+class TableWrite:
+    """Rows for one table. ``rows`` holds table column names; ``key`` the natural-key columns in it."""
+
+    model: type[Base]
+    key: tuple[str, ...]
+    rows: pd.DataFrame
+    json_columns: tuple[str, ...] = field(default=())
+
+
+def _clean(value: Any) -> Any:
+    """numpy/pandas scalars to plain Python, missing to None (DB drivers want plain values)."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, np.generic):
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    columns = list(frame.columns)
+    out: list[dict[str, Any]] = []
+    for values in zip(*(frame[c].tolist() for c in columns), strict=True):
+        out.append({c: _clean(v) for c, v in zip(columns, values, strict=True)})
+    return out
+
+
+def _comparable(series: pd.Series, is_json: bool) -> list[Any]:
+    """Plain values in which equal cells compare equal across file and database (floats rounded like
+    NUMERIC(16,4), JSON serialised with sorted keys, every kind of missing as None). A list, not a Series:
+    pandas would turn None back into NaN, and NaN != NaN."""
+    def norm(v: Any) -> Any:
+        v = _clean(v)
+        if v is None:
+            return None
+        if is_json:
+            return json.dumps(v, sort_keys=True, ensure_ascii=False, default=str)
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, (int, float)):
+            return round(float(v), 4)
+        if isinstance(v, datetime):
+            return v.replace(tzinfo=None)
+        return v
+
+    return [norm(v) for v in series.tolist()]
+
+
+def _defaulted_columns(model: type[Base], columns: Iterable[str]) -> dict[str, Any]:
+    """NOT NULL columns with a Python-side default: a missing cell there means "default", not NULL."""
+    out: dict[str, Any] = {}
+    for name in columns:
+        col = model.__table__.c[name]
+        if not col.nullable and col.default is not None:
+            out[name] = col.default.arg
+    return out
+
+
+def _fill_defaults(rows: pd.DataFrame, defaulted: dict[str, Any]) -> pd.DataFrame:
+    if not defaulted or rows.empty:
+        return rows
+    rows = rows.copy()
+    for col, default in defaulted.items():
+        missing = rows[col].isna()
+        if missing.any():
+            value = default(None) if callable(default) else default
+            rows[col] = rows[col].astype(object).where(~missing, value)
+    return rows
+
+
+def _existing(conn: Connection, model: type[Base], columns: Iterable[str]) -> pd.DataFrame:
+    table = model.__table__
+    cols = [table.c.id, *(table.c[c] for c in columns)]
+    result = conn.execute(select(*cols))
+    return pd.DataFrame(result.fetchall(), columns=["id", *columns])
+
+
+def upsert(conn: Connection, write: TableWrite, *, progress: Progress | None = None) -> WriteCounts:
+    """Insert new rows and update changed ones, matching on ``write.key``."""
+    rows = write.rows
+    counts = WriteCounts()
+    if rows.empty:
+        return counts
+    table = write.model.__table__
+    value_cols = [c for c in rows.columns if c not in write.key]
+    defaulted = _defaulted_columns(write.model, value_cols)
+    existing = _existing(conn, write.model, [*write.key, *value_cols])
+    if existing.empty:
+        new, changed, n_same = _fill_defaults(rows, defaulted), rows.iloc[0:0], 0
+    else:
+        merged = rows.reset_index(drop=True).merge(existing, on=list(write.key), how="left",
+                                                   suffixes=("", "__db"), indicator=True)
+        is_new = (merged["_merge"] == "left_only").to_numpy()
+        new = _fill_defaults(rows.reset_index(drop=True)[is_new], defaulted)
+        old = merged[~is_new].copy()
+        for col in defaulted:  # a blank cell in a defaulted NOT NULL column keeps what the database has
+            old[col] = old[col].where(old[col].notna(), old[col + "__db"])
+        differs = np.zeros(len(old), dtype=bool)
+        for col in value_cols:
+            is_json = col in write.json_columns
+            a = _comparable(old[col], is_json)
+            b = _comparable(old[col + "__db"], is_json)
+            differs |= np.fromiter((x != y for x, y in zip(a, b, strict=True)), dtype=bool, count=len(a))
+        changed = old[differs]
+        n_same = int((~differs).sum())
+        if not changed.empty:
+            changed = changed[["id", *value_cols]].rename(columns={"id": "_id"})
+    total = len(new) + len(changed)
+    done = 0
+    for start in range(0, len(new), BATCH_ROWS):
+        chunk = frame_records(new.iloc[start:start + BATCH_ROWS])
+        conn.execute(insert(table), chunk)
+        done += len(chunk)
+        if progress:
+            progress(table.name, done, total)
+    if not changed.empty and value_cols:
+        stmt = update(table).where(table.c.id == bindparam("_id")).values(
+            {c: bindparam(c) for c in value_cols})
+        for start in range(0, len(changed), BATCH_ROWS):
+            chunk = frame_records(changed.iloc[start:start + BATCH_ROWS])
+            conn.execute(stmt, chunk)
+            done += len(chunk)
+            if progress:
+                progress(table.name, done, total)
+    counts.inserted, counts.updated, counts.unchanged = len(new), len(changed), n_same
+    return counts
+
+
+def key_to_id(conn: Connection, model: type[Base], key: str) -> dict[Any, int]:
+    """Map a natural key column to primary keys (used to resolve references after writing parents)."""
+    table = model.__table__
+    return {k: v for k, v in conn.execute(select(table.c[key], table.c.id))}

@@ -1,0 +1,15 @@
+"""Row counts of every table: what `bizpilot stats` and `/api/v1/stats` report."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+
+import bizpilot.domain  # noqa: F401  (registers every table)
+from bizpilot.db.base import Base
+
+
+def table_counts(*, engine: Engine) -> dict[str, int]:
+    """{table name: row count} for every table of the data model, in a stable order."""
+    with engine.connect() as conn:
+        return {name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+                for name, table in sorted(Base.metadata.tables.items())}
