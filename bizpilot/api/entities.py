@@ -1,0 +1,98 @@
+"""List and detail routes generated from the entity registry: adding an entity there adds its routes here.
+
+Each list route gets its own query model (limit/offset/q/sort plus the entity's filterable columns), so the
+OpenAPI page documents exactly what can be filtered. No ``from __future__ import annotations`` here: FastAPI
+must see the real, dynamically created types.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field, create_model
+
+from bizpilot.api.deps import SessionDep
+from bizpilot.api.schemas import ERROR_RESPONSES, NOT_FOUND, Page
+from bizpilot.domain import ENTITIES, EntityInfo
+from bizpilot.errors import ValidationFailed
+from bizpilot.services.listing import DEFAULT_LIMIT, MAX_LIMIT, get_row, list_rows
+
+CONTROLS = ("limit", "offset", "q", "sort")
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _filter_type(info: EntityInfo, column: str) -> type:
+    try:
+        py_type = info.model.__table__.c[column].type.python_type
+    except NotImplementedError:
+        return str
+    return py_type if py_type in (int, float, bool) else str
+
+
+def list_query_model(info: EntityInfo) -> type[BaseModel]:
+    """The query parameters of ``GET /api/v1/{name}`` as a pydantic model (validated and documented)."""
+    clash = set(info.filterable) & set(CONTROLS)
+    if clash:
+        raise RuntimeError(f"{info.name}: filterable column(s) {clash} clash with list controls")
+    sortable = ", ".join(info.sortable)
+    fields: dict[str, Any] = {
+        "limit": (int, Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Page size (1-{MAX_LIMIT})")),
+        "offset": (int, Field(0, ge=0, description="Rows to skip")),
+        "sort": (str | None, Field(None, description=(
+            f"Sort by {sortable}; prefix '-' for descending, comma-separate several keys. "
+            f"Default: {info.default_sort}"))),
+    }
+    if info.searchable:
+        fields["q"] = (str | None, Field(None, max_length=200, description=(
+            f"Case-insensitive search in {', '.join(info.searchable)}")))
+    for column in info.filterable:
+        fields[column] = (_filter_type(info, column) | None, Field(None, description=f"Exact match on {column}"))
+    return create_model(f"{_camel(info.name)}ListQuery", **fields)
+
+
+def _reject_unknown(request: Request, info: EntityInfo, model: type[BaseModel]) -> None:
+    unknown = sorted({name for name in request.query_params if name not in model.model_fields})
+    if unknown:
+        controls = ", ".join(c for c in CONTROLS if c in model.model_fields)
+        raise ValidationFailed(
+            f"unknown query parameter(s) {', '.join(unknown)} for {info.name}; filters: "
+            f"{', '.join(info.filterable) or '(none)'}; other parameters: {controls}",
+            details=[{"field": name, "reason": "unknown query parameter"} for name in unknown],
+        )
+
+
+def _add_entity_routes(router: APIRouter, info: EntityInfo) -> None:
+    query_model = list_query_model(info)
+    page_model = Page[info.public]  # type: ignore[name-defined]
+
+    def list_endpoint(request: Request, params: Annotated[query_model, Query()],  # type: ignore[valid-type]
+                      session: SessionDep) -> Any:
+        _reject_unknown(request, info, query_model)
+        values: dict[str, Any] = BaseModel.model_dump(params)
+        filters = {c: values[c] for c in info.filterable if values[c] is not None}
+        page = list_rows(session, entity=info, filters=filters, q=values.get("q"), sort=values["sort"],
+                         limit=values["limit"], offset=values["offset"])
+        return page_model(items=[info.public.model_validate(r) for r in page.items], total=page.total,
+                          limit=page.limit, offset=page.offset)
+
+    def detail_endpoint(item_id: int, session: SessionDep) -> Any:
+        return info.public.model_validate(get_row(session, entity=info, row_id=item_id))
+
+    label = info.name.replace("_", " ")
+    router.add_api_route(f"/{info.name}", list_endpoint, methods=["GET"], response_model=page_model,
+                         name=f"list_{info.name}", operation_id=f"list_{info.name}", tags=[info.name],
+                         summary=f"List {label}", responses=ERROR_RESPONSES)
+    router.add_api_route(f"/{info.name}/{{item_id}}", detail_endpoint, methods=["GET"],
+                         response_model=info.public, name=f"get_{info.name}", operation_id=f"get_{info.name}",
+                         tags=[info.name], summary=f"One of {label} by id", responses={**NOT_FOUND,
+                                                                                       **ERROR_RESPONSES})
+
+
+def entity_router() -> APIRouter:
+    """A router with list + detail routes for every registry entity (built fresh, so tests can add entities)."""
+    router = APIRouter()
+    for info in ENTITIES.values():
+        _add_entity_routes(router, info)
+    return router

@@ -1,0 +1,36 @@
+"""The web application: JSON API under /api/v1, server-rendered pages, bundled static files, one error model.
+
+The app does not migrate the database (the CLI does); requests on a missing or outdated database get a clear
+503 in the error model instead.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import bizpilot
+from bizpilot.api import OPENAPI_URL, api_router
+from bizpilot.api.errors import install_error_handlers
+from bizpilot.web import STATIC_DIR, render_error, web_router
+
+TITLE = "bizpilot"
+DESCRIPTION = (
+    "Self-hosted intelligent CRM for B2B wholesale and e-commerce operations. Every list supports `limit`/"
+    "`offset` paging, exact-match filters on the documented columns, `q` search and `sort` (prefix `-` for "
+    'descending). Errors always have the shape `{"error": {"code", "message", "details"}}`.'
+)
+
+
+def create_app() -> FastAPI:
+    """Build a fresh app (no global state besides cached engines), so tests and the CLI get the same thing."""
+    app = FastAPI(title=TITLE, version=getattr(bizpilot, "__version__", "dev"), description=DESCRIPTION,
+                  openapi_url=OPENAPI_URL, docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
+    install_error_handlers(app, html=render_error)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api_router(title=TITLE))
+    app.include_router(web_router())
+    return app
+
+
+__all__ = ["create_app"]

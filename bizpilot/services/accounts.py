@@ -1,0 +1,103 @@
+"""One account's 360° view: firmographics, people, revenue history, orders, touchpoints and pipeline.
+
+Kept apart from the page so the API, reports and later features (recommendations, content) can reuse it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bizpilot.domain import Account, Contact, Opportunity, Order, OrderLine
+from bizpilot.services.listing import get_row
+from bizpilot.services.overview import (
+    MonthRevenue,
+    RecentInteraction,
+    net_amount,
+    recent_interactions,
+    revenue_by_month,
+)
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    id: int
+    external_id: str
+    ordered_at: datetime
+    kind: str
+    status: str
+    currency: str | None
+    lines: int
+    net_amount: float
+
+
+@dataclass(frozen=True)
+class AccountDetail:
+    account: Account
+    contacts: list[Contact]
+    revenue_by_month: list[MonthRevenue]
+    orders: list[OrderSummary]
+    order_count: int
+    total_revenue: float
+    last_order_at: datetime | None
+    interactions: list[RecentInteraction]
+    opportunities: list[Opportunity]
+
+
+def recent_orders(session: Session, *, account_id: int, limit: int = 20) -> list[OrderSummary]:
+    """Newest orders of an account with their line count and net amount (orders without lines show 0)."""
+    lines = func.count(OrderLine.id)
+    amount = func.coalesce(func.sum(net_amount()), 0.0)
+    stmt = (
+        select(Order.id, Order.external_id, Order.ordered_at, Order.kind, Order.status, Order.currency, lines,
+               amount)
+        .select_from(Order).outerjoin(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.account_id == account_id)
+        .group_by(Order.id, Order.external_id, Order.ordered_at, Order.kind, Order.status, Order.currency)
+        .order_by(Order.ordered_at.desc(), Order.id.desc()).limit(limit)
+    )
+    return [OrderSummary(int(i), e, at, k, s, c, int(n), float(a or 0.0))
+            for i, e, at, k, s, c, n, a in session.execute(stmt).all()]
+
+
+def revenue_for_accounts(session: Session, *, account_ids: list[int]) -> dict[int, tuple[float, int]]:
+    """Net revenue and order count for a page of accounts in one grouped query (absent ids had no orders)."""
+    if not account_ids:
+        return {}
+    stmt = (
+        select(Order.account_id, func.sum(net_amount()), func.count(func.distinct(Order.id)))
+        .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+        .where(Order.account_id.in_(account_ids)).group_by(Order.account_id)
+    )
+    return {int(a): (float(r or 0.0), int(n)) for a, r, n in session.execute(stmt).all()}
+
+
+def account_detail(session: Session, *, account_id: int, orders: int = 20, interactions: int = 20,
+                   opportunities: int = 50) -> AccountDetail:
+    """Everything the account page shows; raises NotFoundError for an unknown id."""
+    account = get_row(session, entity="accounts", row_id=account_id)
+    contacts = list(session.execute(
+        select(Contact).where(Contact.account_id == account_id).order_by(Contact.name, Contact.id)).scalars())
+    months = revenue_by_month(session, account_id=account_id)
+    order_count, last_order_at = session.execute(
+        select(func.count(Order.id), func.max(Order.ordered_at)).where(Order.account_id == account_id)).one()
+    opps = list(session.execute(
+        select(Opportunity).where(Opportunity.account_id == account_id)
+        .order_by(Opportunity.created_at.desc(), Opportunity.id.desc()).limit(opportunities)).scalars())
+    return AccountDetail(
+        account=account,
+        contacts=contacts,
+        revenue_by_month=months,
+        orders=recent_orders(session, account_id=account_id, limit=orders),
+        order_count=int(order_count or 0),
+        total_revenue=sum(m.revenue for m in months),
+        last_order_at=last_order_at,
+        interactions=recent_interactions(session, account_id=account_id, limit=interactions),
+        opportunities=opps,
+    )
+
+
+__all__ = ["AccountDetail", "OrderSummary", "account_detail", "recent_orders", "revenue_for_accounts"]

@@ -1,0 +1,9 @@
+"""Routers of the pages that exist; add a new page's router to ``PAGE_ROUTERS`` (see ``bizpilot.web.pages``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from bizpilot.web.routes import accounts, overview
+
+PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router]
