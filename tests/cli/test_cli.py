@@ -52,3 +52,12 @@ def test_strict_import_fails_with_exit_2_and_row_details(workspace: Path, tmp_pa
 def test_bad_invocations_say_why(workspace: Path, args: list[str], needle: str) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and needle in result.stderr
+
+
+def test_demo_build_only_then_stats(workspace: Path) -> None:
+    result = runner.invoke(app, ["demo", "--build-only", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert "demo workspace (seed 7) ready" in result.stderr
+    stats = json.loads(runner.invoke(app, ["stats", "--json"]).stdout)
+    assert stats["accounts"] == 300 and stats["products"] == 500 and stats["knowledge_articles"] >= 50
+    assert stats["order_lines"] > 10_000 and stats["interactions"] > 1_000 and stats["opportunities"] > 300
