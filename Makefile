@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SEED ?= 42
 
-.PHONY: install demo serve test test-fast test-postgres bench clean
+.PHONY: install browser demo serve test test-fast test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,16 @@ demo: install
 serve: install
 	$(BIN)/bizpilot serve
 
-test: install
+# Browser tests drive Debian's chromium through Playwright (never a downloaded browser build).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "note: /usr/bin/chromium missing and not root: browser tests will be skipped"; fi; \
+	fi
+
+test: install browser
 	$(BIN)/pytest -q
 
 test-fast: install

@@ -18,7 +18,11 @@ TITLE = "bizpilot"
 DESCRIPTION = (
     "Self-hosted intelligent CRM for B2B wholesale and e-commerce operations. Every list supports `limit`/"
     "`offset` paging, exact-match filters on the documented columns, `q` search and `sort` (prefix `-` for "
-    'descending). Errors always have the shape `{"error": {"code", "message", "details"}}`.'
+    'descending). Errors always have the shape `{"error": {"code", "message", "details"}}`.\n\n'
+    "**Authentication**: send an API key (`bizpilot keys create --name NAME --role read|write|admin`) as "
+    "`Authorization: Bearer <key>` or `X-API-Key: <key>`. Reads need role `read`, POST/PUT/PATCH/DELETE need "
+    "`write`, key management needs `admin`; a signed-in dashboard session also works (writes then need its "
+    "CSRF token in `X-CSRF-Token`). Only `/health` and these docs are open."
 )
 
 

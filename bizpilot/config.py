@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+    # Authentication. Open reads (no key/login for GET) are only honoured on a loopback host, for loopback
+    # clients; writes always need a key or a signed-in session.
+    auth_open_reads: bool = Field(default=False, description="Allow reads without credentials on loopback only")
+    session_days: int = Field(default=14, ge=1, le=365, description="Lifetime of a dashboard session")
+    login_link_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Lifetime of a one-time login link")
 
     @property
     def resolved_home(self) -> Path:

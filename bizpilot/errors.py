@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 
 class BizpilotError(Exception):
@@ -62,6 +62,22 @@ class RowError:
 
 
 class ImportRejected(ValidationFailed):
-    """A strict import found bad rows, so nothing was written."""
+    """A strict import found bad rows, so nothing was written. ``report`` is the import's report."""
 
     code = "import_rejected"
+    report: Any = None
+
+
+class Unauthorized(BizpilotError):
+    """No valid credentials: the client must authenticate (API key, or a dashboard login)."""
+
+    code = "unauthorized"
+    status = 401
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer realm="bizpilot"'}
+
+
+class Forbidden(BizpilotError):
+    """Authenticated, but not allowed: the role is too low, or a cookie-authenticated write lacks its CSRF token."""
+
+    code = "forbidden"
+    status = 403

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from bizpilot.api.docs import docs_router
 from bizpilot.api.entities import entity_router
+from bizpilot.api.security import AUTH_RESPONSES, access_guard, keys_router
 from bizpilot.api.system import router as system_router
 
 API_PREFIX = "/api/v1"
@@ -13,13 +14,31 @@ OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 DOCS_URL = f"{API_PREFIX}/docs"
 
 
+# Routes that hold no data and stay open: health (probes) and the docs page (the schema is served by the app).
+PUBLIC_PATHS = frozenset({"/health"})
+
+
+def _split(source: APIRouter, paths: frozenset[str]) -> tuple[APIRouter, APIRouter]:
+    """(routes of ``source`` whose path is in ``paths``, all the others), keeping their tags and settings."""
+    public, private = APIRouter(), APIRouter()
+    for route in source.routes:
+        (public if getattr(route, "path", None) in paths else private).routes.append(route)
+    return public, private
+
+
 def api_router(*, title: str = "bizpilot") -> APIRouter:
-    """Everything under /api/v1; later features add their routers here."""
-    router = APIRouter(prefix=API_PREFIX)
-    router.include_router(system_router)
+    """Everything under /api/v1; later features add their routers to ``router``, where every route needs a key
+    or a dashboard session (role read for GET, write for POST/PUT/PATCH/DELETE; see ``api.security``)."""
+    root = APIRouter(prefix=API_PREFIX)
+    public_system, system = _split(system_router, PUBLIC_PATHS)
+    root.include_router(public_system)
+    root.include_router(docs_router(openapi_url=OPENAPI_URL, title=title))
+    router = APIRouter(dependencies=[Depends(access_guard)], responses=AUTH_RESPONSES)
+    router.include_router(system)
     router.include_router(entity_router())
-    router.include_router(docs_router(openapi_url=OPENAPI_URL, title=title))
-    return router
+    router.include_router(keys_router)
+    root.include_router(router)
+    return root
 
 
 __all__ = ["API_PREFIX", "OPENAPI_URL", "DOCS_URL", "api_router"]

@@ -90,7 +90,7 @@ def install_error_handlers(app: FastAPI, *, html: Renderer | None = None) -> Err
         assert isinstance(exc, BizpilotError)
         if exc.status >= 500:
             logger.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.message)
-        return respond(request, exc.status, exc.to_dict())
+        return respond(request, exc.status, exc.to_dict(), headers=getattr(exc, "headers", None))
 
     async def request_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

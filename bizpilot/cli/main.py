@@ -8,13 +8,23 @@ import typer
 from rich.table import Table
 
 from bizpilot import __version__
-from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json, progress_bar
+from bizpilot.cli._common import (
+    err_console,
+    handle_errors,
+    prepare_workspace,
+    print_json,
+    progress_bar,
+)
+from bizpilot.cli.keys import announce_access, check_open_reads, keys_app, login_link, set_password_interactively
+from bizpilot.services.imports import IMPORT_ENTITIES
 
 app = typer.Typer(help="bizpilot: AI platform for B2B e-commerce operations.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
+app.add_typer(keys_app, name="keys")
+app.command("login-link")(login_link)
+OPEN_READS_HELP = ("Let GET requests from this machine through without a key (loopback hosts only; writes still "
+                   "need a key or session). Also BIZPILOT_AUTH_OPEN_READS=1")
 
-IMPORT_ENTITIES = ("accounts", "contacts", "products", "orders", "interactions", "opportunities", "knowledge",
-                   "online-retail", "movielens")
 
 
 @app.command()
@@ -25,13 +35,16 @@ def version() -> None:
 
 @app.command()
 @handle_errors
-def init() -> None:
+def init(password: bool = typer.Option(False, "--password", help="Set the dashboard password: prompted twice "
+                                       "(hidden), or read from BIZPILOT_PASSWORD")) -> None:
     """Create the workspace (BIZPILOT_HOME) and bring its database schema up to date."""
     from bizpilot.config import get_settings
 
     prepare_workspace()
     settings = get_settings()
     err_console.print(f"workspace ready: {settings.resolved_home} (database: {_safe_url(settings.sqlalchemy_url)})")
+    if password:
+        set_password_interactively()
 
 
 def _safe_url(url: str) -> str:
@@ -52,25 +65,13 @@ def import_(
 ) -> None:
     """Import a file: columns are mapped, values validated, duplicates merged by natural key; bad rows go to a
     rejects report; the good rows are written in one transaction."""
-    from bizpilot.errors import ValidationFailed
+    from bizpilot.db import get_engine
+    from bizpilot.services.imports import run_import
 
-    if entity not in IMPORT_ENTITIES:
-        raise ValidationFailed(f"unknown entity '{entity}'; choose one of {', '.join(IMPORT_ENTITIES)}")
     prepare_workspace()
     with progress_bar(not as_json) as progress:
-        if entity == "online-retail":
-            from bizpilot.ingest.online_retail import import_online_retail
-
-            report = import_online_retail(file, strict=strict, rejects_path=rejects, progress=progress)
-        elif entity == "movielens":
-            from bizpilot.ingest.movielens import import_movielens
-
-            report = import_movielens(file, progress=progress)
-        else:
-            from bizpilot.ingest.pipeline import import_file
-
-            report = import_file(entity, file, mapping_file=mapping, strict=strict, rejects_path=rejects,
-                                 progress=progress)
+        report = run_import(engine=get_engine(), entity=entity, path=file, strict=strict, mapping_file=mapping,
+                            rejects_path=rejects, progress=progress)
     if as_json:
         print_json(report.to_dict())
         return
@@ -124,6 +125,7 @@ def demo(
     build_only: bool = typer.Option(False, "--build-only", help="Build the demo workspace without serving it"),
     host: str | None = typer.Option(None, "--host"),
     port: int | None = typer.Option(None, "--port"),
+    open_reads: bool = typer.Option(False, "--open-reads", help=OPEN_READS_HELP),
 ) -> None:
     """Build the bilingual demo workspace (deterministic for a seed) and serve it."""
     import time
@@ -131,6 +133,8 @@ def demo(
     from bizpilot.db import get_engine
     from bizpilot.ingest.demo import build_demo
 
+    if not build_only:
+        check_open_reads(host, open_reads)  # fail before building, not after
     prepare_workspace()
     started = time.perf_counter()
     with err_console.status("building demo workspace...") as status:
@@ -139,18 +143,19 @@ def demo(
     err_console.print(f"demo workspace (seed {seed}) ready in {time.perf_counter() - started:.1f} s: "
                       f"{inserted:,} rows inserted")
     if not build_only:
-        _serve(host, port)
+        _serve(host, port, open_reads)
 
 
 @app.command()
 @handle_errors
-def serve(host: str | None = typer.Option(None, "--host"), port: int | None = typer.Option(None, "--port")) -> None:
-    """Serve the web dashboard and REST API for the current workspace."""
+def serve(host: str | None = typer.Option(None, "--host"), port: int | None = typer.Option(None, "--port"),
+          open_reads: bool = typer.Option(False, "--open-reads", help=OPEN_READS_HELP)) -> None:
+    """Serve the web dashboard and REST API for the current workspace (prints a one-time login link)."""
     prepare_workspace()
-    _serve(host, port)
+    _serve(host, port, open_reads)
 
 
-def _serve(host: str | None, port: int | None) -> None:
+def _serve(host: str | None, port: int | None, open_reads: bool = False) -> None:
     import uvicorn
 
     from bizpilot.app import create_app
@@ -158,8 +163,12 @@ def _serve(host: str | None, port: int | None) -> None:
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
+    open_reads = open_reads or settings.auth_open_reads
+    announce_access(host, port, open_reads=open_reads)  # refuses open reads on a non-loopback host (exit 2)
+    web_app = create_app()
+    web_app.state.auth_open_reads = open_reads
     err_console.print(f"serving on http://{host}:{port}  (Ctrl+C to stop)")
-    uvicorn.run(create_app(), host=host, port=port, log_level=settings.log_level.lower())
+    uvicorn.run(web_app, host=host, port=port, log_level=settings.log_level.lower())
 
 
 if __name__ == "__main__":

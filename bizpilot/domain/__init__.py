@@ -31,6 +31,7 @@ from bizpilot.domain.ops import (
 )
 from bizpilot.domain.order import Order, OrderCreate, OrderLine, OrderLinePublic, OrderPublic, OrderUpdate
 from bizpilot.domain.product import Product, ProductCreate, ProductPublic, ProductUpdate
+from bizpilot.domain.security import ApiKey, LoginToken, WebSession, WorkspaceSetting  # noqa: F401  (not in ENTITIES)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 
 from bizpilot.db.engine import get_engine
 from bizpilot.domain import Account, Order, Product
-from bizpilot.errors import ImportRejected, RowError, ValidationFailed
-from bizpilot.ingest.pipeline import _record_run, default_report_path, write_order_lines
+from bizpilot.errors import RowError, ValidationFailed
+from bizpilot.ingest.pipeline import default_report_path, rejected, write_order_lines
 from bizpilot.ingest.quality import outlier_mask
 from bizpilot.ingest.readers import SOURCE_ROW, read_table
 from bizpilot.ingest.report import ImportReport, write_issue_file
@@ -190,10 +190,7 @@ def import_online_retail(path: str | Path, *, strict: bool = False, rejects_path
         target = Path(rejects_path) if rejects_path else default_report_path("online-retail", "rejects")
         report.rejects_path = str(write_issue_file(target, rejects, frame))
     if strict and rejects:
-        report.status = "rejected"
-        _record_run(engine, report, started)
-        raise ImportRejected(f"{len(rejects)} bad row(s) in {path.name}; strict mode wrote nothing. "
-                             f"Reasons: {report.rejects_path}", details=[r.to_dict() for r in rejects[:50]])
+        raise rejected(report, path.name, rejects, started)
     with engine.begin() as conn:
         report.tables["accounts"] = upsert(conn, TableWrite(Account, ("external_id",), _accounts(lines)),
                                            progress=progress).as_dict()
@@ -209,5 +206,5 @@ def import_online_retail(path: str | Path, *, strict: bool = False, rejects_path
         report.outliers_path = str(write_issue_file(default_report_path("online-retail", "outliers"), flags, None))
     guests = int(orders["is_guest"].sum())
     report.notes.append(f"{guests} guest orders (no CustomerID)")
-    _record_run(engine, report, started)
+    report.seconds = time.perf_counter() - started
     return report

@@ -16,9 +16,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from bizpilot.config import get_settings
-from bizpilot.db.base import utcnow
 from bizpilot.db.engine import get_engine
-from bizpilot.domain import ImportRun, Order, OrderLine
+from bizpilot.domain import Order, OrderLine
 from bizpilot.errors import ImportRejected, RowError, ValidationFailed
 from bizpilot.ingest.mapping import load_mapping_file, normalise_header, resolve_columns
 from bizpilot.ingest.quality import outlier_mask
@@ -242,28 +241,23 @@ def import_frame(entity: str, frame: pd.DataFrame, *, source: str, mapping: dict
             report.outliers_path = str(write_issue_file(default_report_path(entity, "outliers"), flags, frame))
         if strict and rejects:
             conn.rollback()
-            report.status = "rejected"
-            _record_run(engine, report, started)
-            raise ImportRejected(
-                f"{report.rejected} bad row(s) in {name}; strict mode wrote nothing. "
-                f"Reasons: {report.rejects_path}", details=[r.to_dict() for r in rejects[:50]])
+            raise rejected(report, name, rejects, started)
         for write in writes:
             report.tables[write.model.__tablename__] = upsert(conn, write, progress=progress).as_dict()
         if lines is not None:
             report.tables["order_lines"] = write_order_lines(conn, lines, progress)
     report.seconds = time.perf_counter() - started
-    _record_run(engine, report, started)
     return report
 
 
-def _record_run(engine: Engine, report: ImportReport, started: float) -> None:
-    """Log the run in its own transaction (a strict failure is logged although its data was not written)."""
+def rejected(report: ImportReport, name: str, rejects: list[RowError], started: float) -> ImportRejected:
+    """The error a strict import raises; it carries the report so callers can log the run."""
+    report.status = "rejected"
     report.seconds = time.perf_counter() - started
-    with engine.begin() as conn:
-        conn.execute(ImportRun.__table__.insert().values(
-            entity=report.entity, source=report.source, status=report.status, strict=report.strict,
-            counts=report.counts(), rejects_path=report.rejects_path,
-            message="; ".join(report.notes) or None, started_at=utcnow(), finished_at=utcnow()))
+    exc = ImportRejected(f"{report.rejected} bad row(s) in {name}; strict mode wrote nothing. "
+                         f"Reasons: {report.rejects_path}", details=[r.to_dict() for r in rejects[:50]])
+    exc.report = report
+    return exc
 
 
 __all__ = ["import_file", "ImportReport", "normalise_header"]

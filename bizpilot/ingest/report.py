@@ -30,6 +30,7 @@ class ImportReport:
     unused_columns: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    run_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
+from bizpilot.api.security import access_guard
 from bizpilot.web.pages import BUILT_PATHS, NAV, STATIC_DIR, NavItem, render_error, render_placeholder
-from bizpilot.web.routes import PAGE_ROUTERS
+from bizpilot.web.routes import PAGE_ROUTERS, PUBLIC_ROUTERS
 
 
 def _placeholder_endpoint(item: NavItem):  # type: ignore[no-untyped-def]
@@ -18,8 +19,14 @@ def _placeholder_endpoint(item: NavItem):  # type: ignore[no-untyped-def]
 
 
 def web_router() -> APIRouter:
-    """All page routes (kept out of the OpenAPI schema); nav items without a page get a placeholder."""
-    router = APIRouter(include_in_schema=False)
+    """All page routes (kept out of the OpenAPI schema); nav items without a page get a placeholder.
+
+    Pages need a signed-in session (or a key, or open reads); only the sign-in pages are public.
+    """
+    site = APIRouter(include_in_schema=False)
+    for public_router in PUBLIC_ROUTERS:
+        site.include_router(public_router)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(access_guard)])
     served: set[str] = set()
     for page_router in PAGE_ROUTERS:
         router.include_router(page_router)
@@ -29,7 +36,8 @@ def web_router() -> APIRouter:
     for item in NAV:
         if item.path not in served:
             router.add_api_route(item.path, _placeholder_endpoint(item), methods=["GET"], name=f"{item.key}")
-    return router
+    site.include_router(router)
+    return site
 
 
 __all__ = ["web_router", "render_error", "STATIC_DIR"]

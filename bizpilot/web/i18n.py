@@ -63,6 +63,19 @@ EN: dict[str, str] = {
     "error.code": "Error code", "error.back": "Back to the overview",
     "footer.text": "bizpilot {version} · self-hosted, works offline",
     "lang.switch": "Language",
+    "nav.logout": "Sign out", "login.title": "Sign in", "login.password": "Workspace password",
+    "login.submit": "Sign in", "login.wrong_password": "Wrong password.",
+    "login.no_password": "No dashboard password is set for this workspace.",
+    "login.no_password_help": "No dashboard password is set for this workspace. Sign in with the one-time "
+                              "link that 'bizpilot serve' prints, or set a password with "
+                              "'bizpilot init --password'.",
+    "login.link_hint": "Or open the one-time login link printed by 'bizpilot serve' (for a new one, run "
+                       "'bizpilot login-link').",
+    "login.link_invalid": "This login link is invalid, expired or already used. Get a new one with "
+                          "'bizpilot login-link'.",
+    "login.too_many": "Too many failed attempts. Wait a few minutes and try again.",
+    "login.signed_out": "You are signed out.",
+    "error.unauthorized": "Sign-in required", "error.forbidden": "Not allowed",
 }
 
 ZH: dict[str, str] = {
@@ -106,6 +119,16 @@ ZH: dict[str, str] = {
     "error.validation_error": "请求参数无效", "error.code": "错误代码", "error.back": "返回概览",
     "footer.text": "bizpilot {version} · 自托管，可离线使用",
     "lang.switch": "语言",
+    "nav.logout": "退出登录", "login.title": "登录", "login.password": "工作区密码", "login.submit": "登录",
+    "login.wrong_password": "密码错误。",
+    "login.no_password": "此工作区尚未设置控制台密码。",
+    "login.no_password_help": "此工作区尚未设置控制台密码。请使用 'bizpilot serve' 打印的一次性登录链接登录，"
+                              "或运行 'bizpilot init --password' 设置密码。",
+    "login.link_hint": "也可以打开 'bizpilot serve' 打印的一次性登录链接（获取新链接：'bizpilot login-link'）。",
+    "login.link_invalid": "此登录链接无效、已过期或已被使用。请运行 'bizpilot login-link' 获取新链接。",
+    "login.too_many": "失败次数过多，请稍等几分钟再试。",
+    "login.signed_out": "您已退出登录。",
+    "error.unauthorized": "需要登录", "error.forbidden": "无权执行此操作",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}

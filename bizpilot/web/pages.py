@@ -127,6 +127,7 @@ def render(request: Request, template: str, *, status_code: int = 200, title: st
         "request": request, "lang": lang, "t": tr, "title": title, "active": active_nav(request.url.path),
         "built": BUILT_PATHS, "static": lambda path: static_url(request, path),
         "url_with": lambda **changes: query_url(request, **changes),
+        "auth": getattr(request.state, "principal", None),  # who is signed in (logout form, CSRF token)
         **context,
     }
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
@@ -138,6 +139,10 @@ def render(request: Request, template: str, *, status_code: int = 200, title: st
 
 def render_error(request: Request, status: int, error: dict[str, Any]) -> Response:
     """The HTML face of the error model (used by the app's error handlers for non-API paths)."""
+    if status == 401:  # a page that needs a signed-in user: sign in, then come back
+        from bizpilot.web.routes.login import login_redirect
+
+        return login_redirect(request)
     lang = request_lang(request)
     code = str(error.get("code", "error"))
     heading = t(f"error.{code}" if f"error.{code}" in EN else "error.title", lang)

@@ -14,6 +14,7 @@ from bizpilot.app import create_app
 from bizpilot.config import reset_settings
 from bizpilot.db import reset_engine
 from bizpilot.domain import ENTITIES
+from tests.api.conftest import auth_headers
 from tests.services.sample_data import load_sample
 
 
@@ -23,8 +24,8 @@ def ids(engine: Engine) -> dict[str, int]:
 
 
 @pytest.fixture
-def client(ids: dict[str, int]) -> TestClient:
-    return TestClient(create_app())
+def client(ids: dict[str, int], read_key: str) -> TestClient:
+    return TestClient(create_app(), headers=auth_headers(read_key))
 
 
 def assert_error(resp, status: int, code: str) -> dict:  # type: ignore[no-untyped-def]
@@ -159,9 +160,10 @@ def test_docs_are_served_from_local_assets(client: TestClient) -> None:
         assert resp.status_code == 200 and len(resp.content) > 50_000
 
 
-def test_adding_a_registry_entity_adds_its_routes(ids: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_adding_a_registry_entity_adds_its_routes(ids: dict[str, int], monkeypatch: pytest.MonkeyPatch,
+                                                  read_key: str) -> None:
     monkeypatch.setitem(ENTITIES, "customers", replace(ENTITIES["accounts"], name="customers"))
-    client = TestClient(create_app())
+    client = TestClient(create_app(), headers=auth_headers(read_key))
     body = client.get("/api/v1/customers", params={"tier": "strategic"}).json()
     assert [c["name"] for c in body["items"]] == ["Borealis Foods GmbH"]
     assert client.get(f"/api/v1/customers/{ids['ECHO']}").json()["name"] == "Echo Wholesale"

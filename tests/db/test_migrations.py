@@ -21,7 +21,7 @@ def test_upgrade_creates_every_table(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert EXPECTED_TABLES <= tables
     assert "alembic_version" in tables
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
@@ -33,7 +33,7 @@ def test_models_and_migrations_agree(engine: Engine) -> None:
 def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
 
 
 def test_json_attributes_round_trip(engine: Engine) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from bizpilot.domain import Account, ImportRun, Order, OrderLine, Product
+from bizpilot.domain import Account, Order, OrderLine, Product
 from bizpilot.errors import ImportRejected, ValidationFailed
 from bizpilot.ingest.pipeline import import_file
 from tests.ingest.helpers import ACCOUNTS_CSV, ORDERS_CSV, PRODUCTS_CSV, counts, write
@@ -94,9 +94,7 @@ def test_strict_mode_writes_nothing(loaded: Engine, tmp_path: Path) -> None:
         import_file("products", write(tmp_path, "strict.csv", text), strict=True, engine=loaded)
     assert exc.value.details[0]["row"] == 3 and exc.value.details[0]["field"] == "price"
     assert counts(loaded) == before
-    with loaded.connect() as conn:
-        last = conn.execute(select(ImportRun).order_by(ImportRun.id.desc())).first()
-    assert last.status == "rejected" and last.rejects_path
+    assert exc.value.report.status == "rejected" and exc.value.report.rejects_path
 
 
 def test_duplicates_in_file_are_merged_or_reported(loaded: Engine, tmp_path: Path) -> None:

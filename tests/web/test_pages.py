@@ -15,6 +15,7 @@ from bizpilot.web import pages
 from bizpilot.web.i18n import EN, LANG_COOKIE, ZH, missing_keys, t
 from bizpilot.web.routes import accounts as accounts_routes
 from tests.services import sample_data as sd
+from tests.web.conftest import sign_in
 
 EXTERNAL_ASSET = re.compile(r"""<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?//""", re.IGNORECASE)
 
@@ -25,8 +26,8 @@ def ids(engine: Engine) -> dict[str, int]:
 
 
 @pytest.fixture
-def client(ids: dict[str, int]) -> TestClient:
-    return TestClient(create_app())
+def client(ids: dict[str, int], browser_client: TestClient) -> TestClient:
+    return browser_client
 
 
 def get_page(client: TestClient, url: str, status: int = 200) -> str:
@@ -172,7 +173,7 @@ def test_static_css_is_local_and_served(client: TestClient) -> None:
 
 
 def test_empty_workspace_pages_render(engine: Engine) -> None:
-    client = TestClient(create_app())
+    client = sign_in(TestClient(create_app()), engine)
     page = get_page(client, "/")
     assert "No data yet" in page and count_value(page, "accounts") == "0"
     assert "No accounts yet" in get_page(client, "/accounts")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bizpilot.web.routes import accounts, overview
+from bizpilot.web.routes import accounts, login, overview
 
 PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router]
+# Pages anyone may open (signing in); everything in PAGE_ROUTERS needs a session, key or open reads.
+PUBLIC_ROUTERS: list[APIRouter] = [login.router]

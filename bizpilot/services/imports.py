@@ -1,0 +1,171 @@
+"""Running imports as logged runs: one dispatcher for every entity and adapter, used by the CLI, the API and
+the Imports page; uploads run in a background thread and report live progress."""
+
+from __future__ import annotations
+
+import csv
+import re
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from bizpilot.config import get_settings
+from bizpilot.db.base import utcnow
+from bizpilot.domain import ImportRun
+from bizpilot.errors import BizpilotError, ImportRejected, NotFoundError, ValidationFailed
+from bizpilot.ingest.report import ImportReport
+from bizpilot.ingest.specs import IMPORTABLE
+
+ADAPTERS = ("online-retail", "movielens")
+IMPORT_ENTITIES: tuple[str, ...] = (*IMPORTABLE, *ADAPTERS)
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+Progress = Callable[[str, int, int], None]
+
+_live: dict[int, dict[str, Any]] = {}
+_live_lock = threading.Lock()
+
+
+def _dispatch(entity: str, path: Path, *, strict: bool, mapping_file: Path | None, rejects_path: Path | None,
+              engine: Engine, progress: Progress | None) -> ImportReport:
+    if entity == "online-retail":
+        from bizpilot.ingest.online_retail import import_online_retail
+
+        return import_online_retail(path, strict=strict, rejects_path=rejects_path, engine=engine,
+                                    progress=progress)
+    if entity == "movielens":
+        from bizpilot.ingest.movielens import import_movielens
+
+        return import_movielens(path, engine=engine, progress=progress)
+    from bizpilot.ingest.pipeline import import_file
+
+    return import_file(entity, path, mapping_file=mapping_file, strict=strict, rejects_path=rejects_path,
+                       engine=engine, progress=progress)
+
+
+def _finish_run(engine: Engine, run_id: int, *, status: str, report: ImportReport | None,
+                message: str | None = None) -> None:
+    values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "message": message}
+    if report is not None:
+        values.update(counts=report.counts(), rejects_path=report.rejects_path,
+                      message=message or ("; ".join(report.notes) or None))
+    with engine.begin() as conn:
+        conn.execute(update(ImportRun).where(ImportRun.id == run_id).values(**values))
+
+
+def _create_run(engine: Engine, *, entity: str, source: str, strict: bool) -> int:
+    with engine.begin() as conn:
+        return int(conn.execute(ImportRun.__table__.insert().values(
+            entity=entity, source=source, status="running", strict=strict, counts={}, started_at=utcnow()
+        )).inserted_primary_key[0])
+
+
+def run_import(*, engine: Engine, entity: str, path: str | Path, strict: bool = False,
+               mapping_file: str | Path | None = None, rejects_path: str | Path | None = None,
+               progress: Progress | None = None, run_id: int | None = None) -> ImportReport:
+    """Import ``path`` as ``entity`` and log the run (finished, rejected in strict mode, or failed)."""
+    if entity not in IMPORT_ENTITIES:
+        raise ValidationFailed(f"unknown entity '{entity}'; choose one of {', '.join(IMPORT_ENTITIES)}",
+                               details=[{"field": "entity", "reason": "unknown entity"}])
+    path = Path(path)
+    if run_id is None:
+        run_id = _create_run(engine, entity=entity, source=str(path), strict=strict)
+    try:
+        report = _dispatch(entity, path, strict=strict, mapping_file=Path(mapping_file) if mapping_file else None,
+                           rejects_path=Path(rejects_path) if rejects_path else None, engine=engine,
+                           progress=progress)
+    except ImportRejected as exc:
+        _finish_run(engine, run_id, status="rejected", report=exc.report, message=exc.message)
+        raise
+    except BizpilotError as exc:
+        _finish_run(engine, run_id, status="failed", report=None, message=exc.message)
+        raise
+    except Exception as exc:
+        _finish_run(engine, run_id, status="failed", report=None, message=f"unexpected error: {exc}")
+        raise
+    _finish_run(engine, run_id, status="finished", report=report)
+    report.run_id = run_id
+    return report
+
+
+def _safe_name(filename: str) -> str:
+    name = Path(filename or "upload").name
+    return re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE)[-120:] or "upload"
+
+
+def start_upload_import(*, engine: Engine, entity: str, filename: str, content: bytes, strict: bool = False,
+                        wait: bool = False) -> int:
+    """Save an uploaded file in the workspace and import it in a background thread; returns the run id at once
+    (``wait=True`` runs it in the caller's thread, for tests and scripts)."""
+    if entity not in IMPORT_ENTITIES or entity == "movielens":
+        allowed = [e for e in IMPORT_ENTITIES if e != "movielens"]
+        raise ValidationFailed(f"cannot import an upload as '{entity}'; choose one of {', '.join(allowed)}",
+                               details=[{"field": "entity", "reason": "unknown entity"}])
+    if not content:
+        raise ValidationFailed("the uploaded file is empty", details=[{"field": "file", "reason": "empty"}])
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ValidationFailed(f"the upload is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
+                               details=[{"field": "file", "reason": "too large"}])
+    uploads = get_settings().resolved_home / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    path = uploads / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10**6}-{_safe_name(filename)}"
+    path.write_bytes(content)
+    from bizpilot.ingest.readers import detect_format
+
+    detect_format(path)  # refuse unknown formats before starting a run
+    run_id = _create_run(engine, entity=entity, source=_safe_name(filename), strict=strict)
+    with _live_lock:
+        _live[run_id] = {"phase": "reading", "done": 0, "total": 0}
+
+    def progress(label: str, done: int, total: int) -> None:
+        with _live_lock:
+            _live[run_id] = {"phase": f"writing {label}", "done": done, "total": total}
+
+    def work() -> None:
+        try:
+            run_import(engine=engine, entity=entity, path=path, strict=strict, progress=progress, run_id=run_id)
+        except BizpilotError:
+            pass  # logged on the run by run_import
+        except Exception:  # noqa: BLE001 - a background thread must not die silently
+            traceback.print_exc()
+        finally:
+            with _live_lock:
+                _live.pop(run_id, None)
+
+    if wait:
+        work()
+    else:
+        threading.Thread(target=work, name=f"import-{run_id}", daemon=True).start()
+    return run_id
+
+
+def import_status(*, engine: Engine, run_id: int) -> dict[str, Any]:
+    """The run as stored, plus live progress while it is running."""
+    with engine.connect() as conn:
+        run = conn.execute(select(ImportRun).where(ImportRun.id == run_id)).first()
+    if run is None:
+        raise NotFoundError(f"import run {run_id} not found")
+    with _live_lock:
+        live = dict(_live.get(run_id, {}))
+    return {"id": run.id, "entity": run.entity, "source": run.source, "status": run.status, "strict": run.strict,
+            "counts": run.counts or {}, "message": run.message, "started_at": run.started_at,
+            "finished_at": run.finished_at, "progress": live or None, "has_rejects": bool(run.rejects_path)}
+
+
+def read_rejects(*, engine: Engine, run_id: int, limit: int = 500) -> dict[str, Any]:
+    """The rejected rows of a run (row, field, reason, value), as written to its rejects file."""
+    with engine.connect() as conn:
+        path = conn.execute(select(ImportRun.rejects_path).where(ImportRun.id == run_id)).first()
+    if path is None:
+        raise NotFoundError(f"import run {run_id} not found")
+    if not path[0] or not Path(path[0]).exists():
+        return {"total": 0, "rows": [], "path": path[0]}
+    with open(path[0], newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        rows = [{"row": int(r["_row"]), "field": r["_field"], "reason": r["_reason"], "value": r["_value"]}
+                for r in reader]
+    return {"total": len(rows), "rows": rows[:limit], "path": path[0]}

@@ -1,0 +1,144 @@
+"""Signing in to the dashboard: the password form, the one-time login link, and signing out.
+
+These routes are public (they are how one gets a session); every other page sits behind ``access_guard`` and
+sends an anonymous browser here with ``?next=`` so it comes back to where it was going.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections import deque
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Form, Request
+from sqlalchemy import Engine
+from starlette.responses import RedirectResponse, Response
+
+from bizpilot.api.deps import ensure_database
+from bizpilot.api.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, clear_session_cookie, set_session_cookie
+from bizpilot.errors import Forbidden
+from bizpilot.services.auth import (
+    check_password,
+    consume_login_token,
+    create_session,
+    end_session,
+    has_password,
+    session_principal,
+)
+from bizpilot.web.i18n import request_lang, t
+from bizpilot.web.pages import render
+
+router = APIRouter()
+
+# Failed password attempts per client, kept on the app: enough to make guessing slow, no extra storage.
+MAX_FAILURES = 10
+FAILURE_WINDOW_S = 600.0
+_lock = threading.Lock()
+
+
+def safe_next(value: str | None) -> str:
+    """``value`` if it is a path on this site (not ``//host``, no scheme, no control characters), else ``/``."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value) or len(value) > 2000:
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path.startswith(("/login", "/logout")):
+        return "/"
+    return value
+
+
+def login_redirect(request: Request) -> Response:
+    """Where an anonymous browser goes: the login page, remembering the page it asked for."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = safe_next(target) if request.method in ("GET", "HEAD") else "/"
+    location = "/login" + ("" if target == "/" else f"?next={quote(target, safe='/')}")
+    return RedirectResponse(location, status_code=303)
+
+
+def _failures(request: Request) -> deque[float]:
+    client = request.client.host if request.client else "unknown"
+    with _lock:
+        store: dict[str, deque[float]] = getattr(request.app.state, "login_failures", None) or {}
+        request.app.state.login_failures = store
+        entries = store.setdefault(client, deque(maxlen=MAX_FAILURES))
+        while entries and entries[0] < time.monotonic() - FAILURE_WINDOW_S:
+            entries.popleft()
+        return entries
+
+
+def _page(request: Request, engine: Engine, *, next_path: str = "/", error: str | None = None,
+          status_code: int = 200) -> Response:
+    lang = request_lang(request)
+    response = render(request, "login.html", status_code=status_code, title=t("login.title", lang),
+                      has_password=has_password(engine=engine), next=next_path, error=error,
+                      signed_out=request.query_params.get("signed_out") == "1")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _signed_in(request: Request, engine: Engine, target: str) -> Response:
+    """A fresh session id on every sign-in (no fixation), then on to the page the user wanted."""
+    ticket = create_session(engine=engine)
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, request, ticket)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/login", name="login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    engine = ensure_database()
+    token = request.cookies.get(SESSION_COOKIE)
+    if token and session_principal(engine=engine, token=token) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _page(request, engine, next_path=safe_next(next))
+
+
+@router.post("/login", name="login_submit")
+def login_submit(request: Request, password: Annotated[str, Form(max_length=1024)] = "",
+                 next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    engine = ensure_database()
+    lang = request_lang(request)
+    target = safe_next(next)
+    failures = _failures(request)
+    if len(failures) >= MAX_FAILURES:
+        return _page(request, engine, next_path=target, error=t("login.too_many", lang), status_code=429)
+    if not check_password(engine=engine, password=password):
+        with _lock:
+            failures.append(time.monotonic())
+        message = t("login.wrong_password" if has_password(engine=engine) else "login.no_password", lang)
+        return _page(request, engine, next_path=target, error=message, status_code=401)
+    with _lock:
+        failures.clear()
+    return _signed_in(request, engine, target)
+
+
+@router.get("/login/token/{token}", name="login_token")
+def login_with_token(request: Request, token: str, next: str | None = None) -> Response:
+    """The one-time link printed by ``bizpilot serve``: works once, for a few minutes."""
+    engine = ensure_database()
+    if not consume_login_token(engine=engine, token=token):
+        return _page(request, engine, error=t("login.link_invalid", request_lang(request)), status_code=401)
+    return _signed_in(request, engine, safe_next(next))
+
+
+@router.post("/logout", name="logout")
+def logout(request: Request, csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+    """End the session (the form carries the CSRF token, so another site cannot sign the user out)."""
+    engine = ensure_database()
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        principal = session_principal(engine=engine, token=token)
+        if principal is not None:
+            sent = (csrf_token or request.headers.get(CSRF_HEADER) or "").encode("utf-8")
+            if not hmac.compare_digest(sent, (principal.csrf_token or "").encode("utf-8")) or not sent:
+                raise Forbidden("signing out needs the page's CSRF token; reload the page and try again",
+                                details=[{"field": CSRF_FIELD, "reason": "missing or invalid CSRF token"}])
+            end_session(engine=engine, token=token)
+    response = RedirectResponse("/login?signed_out=1", status_code=303)
+    clear_session_cookie(response, request)
+    return response
