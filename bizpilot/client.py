@@ -64,18 +64,12 @@ class RejectedRow(BaseModel):
 
 def _error_class(code: str, status: int) -> type[errors.BizpilotError]:
     for cls in (errors.ImportRejected, errors.UnsupportedFormat, errors.ValidationFailed, errors.NotFoundError,
-                errors.ConflictError, *(getattr(errors, n) for n in ("Unauthorized", "Forbidden")
-                                        if hasattr(errors, n))):
+                errors.ConflictError, errors.Unauthorized, errors.Forbidden):
         if cls.code == code:
             return cls
-    by_status = {404: errors.NotFoundError, 409: errors.ConflictError, 422: errors.ValidationFailed}
+    by_status = {401: errors.Unauthorized, 403: errors.Forbidden, 404: errors.NotFoundError,
+                 409: errors.ConflictError, 422: errors.ValidationFailed}
     return by_status.get(status, errors.BizpilotError)
-
-
-class ApiError(errors.BizpilotError):
-    """An error response whose code this client does not know; ``status`` is the HTTP status."""
-
-    code = "api_error"
 
 
 class Resource(Generic[T]):
@@ -168,6 +162,7 @@ class Client:
             body = {"code": "api_error", "message": response.text[:500] or response.reason_phrase, "details": []}
         cls = _error_class(body.get("code", ""), response.status_code)
         exc = cls(body.get("message", ""), details=body.get("details") or [])
+        exc.code = body.get("code") or exc.code  # e.g. database_not_ready, which has no class of its own here
         exc.status = response.status_code
         raise exc
 

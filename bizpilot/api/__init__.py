@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from bizpilot.api.docs import docs_router
 from bizpilot.api.entities import entity_router
+from bizpilot.api.imports import router as imports_router
 from bizpilot.api.security import AUTH_RESPONSES, access_guard, keys_router
 from bizpilot.api.system import router as system_router
 
@@ -37,6 +38,7 @@ def api_router(*, title: str = "bizpilot") -> APIRouter:
     router.include_router(system)
     router.include_router(entity_router())
     router.include_router(keys_router)
+    router.include_router(imports_router)
     root.include_router(router)
     return root
 

@@ -1,0 +1,69 @@
+"""Import uploads over the API: start a run (write role), follow its progress, read its rejected rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from pydantic import BaseModel
+
+from bizpilot.api.deps import ensure_database
+from bizpilot.api.schemas import ERROR_RESPONSES, NOT_FOUND
+from bizpilot.services.imports import IMPORT_ENTITIES, import_status, read_rejects, start_upload_import
+
+router = APIRouter(prefix="/imports", tags=["imports"])
+
+
+class ImportRunStatus(BaseModel):
+    id: int
+    entity: str
+    source: str
+    status: str
+    strict: bool
+    counts: dict[str, Any]
+    message: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    progress: dict[str, Any] | None
+    has_rejects: bool
+
+
+class RejectedRow(BaseModel):
+    row: int
+    field: str
+    reason: str
+    value: str | None
+
+
+class Rejects(BaseModel):
+    total: int
+    rows: list[RejectedRow]
+
+
+@router.post("", response_model=ImportRunStatus, status_code=202, operation_id="start_import",
+             summary="Upload a file and import it in the background", responses=ERROR_RESPONSES)
+async def start_import(file: Annotated[UploadFile, File(description="CSV/TSV/Excel/Parquet/JSON Lines")],
+                       entity: Annotated[str, Form(description=f"One of {', '.join(IMPORT_ENTITIES)}")],
+                       strict: Annotated[bool, Form(description="Write nothing if any row is bad")] = False,
+                       ) -> ImportRunStatus:
+    """Returns at once with the run (status ``running``); poll ``GET /imports/{id}`` for progress."""
+    content = await file.read()
+    engine = ensure_database()
+    run_id = start_upload_import(engine=engine, entity=entity, filename=file.filename or "upload",
+                                 content=content, strict=strict)
+    return ImportRunStatus.model_validate(import_status(engine=engine, run_id=run_id))
+
+
+@router.get("/{run_id}", response_model=ImportRunStatus, operation_id="get_import",
+            summary="Status, live progress and counts of an import run", responses={**NOT_FOUND, **ERROR_RESPONSES})
+def get_import(run_id: int) -> ImportRunStatus:
+    return ImportRunStatus.model_validate(import_status(engine=ensure_database(), run_id=run_id))
+
+
+@router.get("/{run_id}/rejects", response_model=Rejects, operation_id="get_import_rejects",
+            summary="Rejected rows of an import run (row, field, reason, value)",
+            responses={**NOT_FOUND, **ERROR_RESPONSES})
+def get_rejects(run_id: int, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> Rejects:
+    data = read_rejects(engine=ensure_database(), run_id=run_id, limit=limit)
+    return Rejects(total=data["total"], rows=[RejectedRow.model_validate(r) for r in data["rows"]])
