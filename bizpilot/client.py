@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -27,7 +26,12 @@ from bizpilot.domain.contact import ContactPublic
 from bizpilot.domain.interaction import InteractionPublic
 from bizpilot.domain.knowledge import KnowledgeArticlePublic
 from bizpilot.domain.opportunity import OpportunityPublic
-from bizpilot.domain.ops import ImportRunPublic, ModelRunPublic
+from bizpilot.domain.ops import (
+    ImportRunPublic,
+    ImportRunStatus,
+    ModelRunPublic,
+    RejectedRow,
+)
 from bizpilot.domain.order import OrderLinePublic, OrderPublic
 from bizpilot.domain.product import ProductPublic
 
@@ -39,27 +43,6 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
-
-
-class ImportStatus(BaseModel):
-    id: int
-    entity: str
-    source: str
-    status: str
-    strict: bool
-    counts: dict[str, Any]
-    message: str | None = None
-    started_at: datetime
-    finished_at: datetime | None = None
-    progress: dict[str, Any] | None = None
-    has_rejects: bool = False
-
-
-class RejectedRow(BaseModel):
-    row: int
-    field: str
-    reason: str
-    value: str | None = None
 
 
 def _error_class(code: str, status: int) -> type[errors.BizpilotError]:
@@ -105,18 +88,18 @@ class Imports:
         self._client = client
 
     def upload(self, entity: str, path: str | Path, *, strict: bool = False, wait: bool = False,
-               timeout: float = 600.0) -> ImportStatus:
+               timeout: float = 600.0) -> ImportRunStatus:
         path = Path(path)
         with path.open("rb") as fh:
             data = self._client.request("POST", "/imports", data={"entity": entity, "strict": str(strict).lower()},
                                         files={"file": (path.name, fh)})
-        status = ImportStatus.model_validate(data)
+        status = ImportRunStatus.model_validate(data)
         return self.wait(status.id, timeout=timeout) if wait else status
 
-    def status(self, run_id: int) -> ImportStatus:
-        return ImportStatus.model_validate(self._client.request("GET", f"/imports/{run_id}"))
+    def status(self, run_id: int) -> ImportRunStatus:
+        return ImportRunStatus.model_validate(self._client.request("GET", f"/imports/{run_id}"))
 
-    def wait(self, run_id: int, *, timeout: float = 600.0, poll: float = 0.2) -> ImportStatus:
+    def wait(self, run_id: int, *, timeout: float = 600.0, poll: float = 0.2) -> ImportRunStatus:
         deadline = time.monotonic() + timeout
         status = self.status(run_id)
         while status.status == "running":

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bizpilot.client import Client, ImportStatus
+from bizpilot.client import Client
 from bizpilot.domain.account import AccountPublic
+from bizpilot.domain.ops import ImportRunStatus
 from bizpilot.errors import BizpilotError, NotFoundError, ValidationFailed
 from bizpilot.ingest.pipeline import import_file
 from bizpilot.services.auth import create_api_key
@@ -69,7 +70,7 @@ def _tmp_csv() -> Path:
 def test_upload_import_and_read_rejects(server: str, engine: Engine) -> None:
     with Client(server, _key(engine, "write")) as bp:
         status = bp.imports.upload("products", _tmp_csv(), wait=True)
-        assert isinstance(status, ImportStatus) and status.status == "finished"
+        assert isinstance(status, ImportRunStatus) and status.status == "finished"
         assert status.counts["tables"]["products"]["inserted"] == 3
         rejects = bp.imports.rejects(status.id)
         assert [(r.row, r.value) for r in rejects] == [(5, "-1")]

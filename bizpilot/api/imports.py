@@ -2,43 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from pydantic import BaseModel
 
 from bizpilot.api.deps import ensure_database
 from bizpilot.api.schemas import ERROR_RESPONSES, NOT_FOUND
-from bizpilot.services.imports import IMPORT_ENTITIES, import_status, read_rejects, start_upload_import
+from bizpilot.domain.ops import ImportRunStatus, RejectedRows
+from bizpilot.services.imports import (
+    IMPORT_ENTITIES,
+    import_status,
+    read_rejects,
+    start_upload_import,
+)
 
 router = APIRouter(prefix="/imports", tags=["imports"])
-
-
-class ImportRunStatus(BaseModel):
-    id: int
-    entity: str
-    source: str
-    status: str
-    strict: bool
-    counts: dict[str, Any]
-    message: str | None
-    started_at: datetime
-    finished_at: datetime | None
-    progress: dict[str, Any] | None
-    has_rejects: bool
-
-
-class RejectedRow(BaseModel):
-    row: int
-    field: str
-    reason: str
-    value: str | None
-
-
-class Rejects(BaseModel):
-    total: int
-    rows: list[RejectedRow]
 
 
 @router.post("", response_model=ImportRunStatus, status_code=202, operation_id="start_import",
@@ -61,9 +39,8 @@ def get_import(run_id: int) -> ImportRunStatus:
     return ImportRunStatus.model_validate(import_status(engine=ensure_database(), run_id=run_id))
 
 
-@router.get("/{run_id}/rejects", response_model=Rejects, operation_id="get_import_rejects",
+@router.get("/{run_id}/rejects", response_model=RejectedRows, operation_id="get_import_rejects",
             summary="Rejected rows of an import run (row, field, reason, value)",
             responses={**NOT_FOUND, **ERROR_RESPONSES})
-def get_rejects(run_id: int, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> Rejects:
-    data = read_rejects(engine=ensure_database(), run_id=run_id, limit=limit)
-    return Rejects(total=data["total"], rows=[RejectedRow.model_validate(r) for r in data["rows"]])
+def get_rejects(run_id: int, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> RejectedRows:
+    return RejectedRows.model_validate(read_rejects(engine=ensure_database(), run_id=run_id, limit=limit))

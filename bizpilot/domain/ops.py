@@ -111,3 +111,31 @@ class ImportRunPublic(BaseModel):
     message: str | None
     started_at: datetime
     finished_at: datetime | None
+
+
+class ImportRunStatus(BaseModel):
+    """A run as the Imports API reports it: the stored run plus live progress while it is running."""
+
+    id: int
+    entity: str
+    source: str
+    status: str
+    strict: bool
+    counts: dict[str, Any]
+    message: str | None = None
+    started_at: datetime
+    finished_at: datetime | None = None
+    progress: dict[str, Any] | None = None
+    has_rejects: bool = False
+
+
+class RejectedRow(BaseModel):
+    row: int
+    field: str
+    reason: str
+    value: str | None = None
+
+
+class RejectedRows(BaseModel):
+    total: int
+    rows: list[RejectedRow]
