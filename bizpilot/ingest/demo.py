@@ -38,13 +38,13 @@ from bizpilot.ingest.demo_content import (
     make_products,
     pick,
 )
+from bizpilot.ingest.demo_kb import knowledge_frame
 from bizpilot.ingest.demo_text import (
     CUSTOMER,
     NEUTRAL_REVIEW,
     REVIEW_TITLES,
     STAFF,
     SUBJECTS,
-    knowledge_frame,
     template_tags,
 )
 from bizpilot.ingest.pipeline import import_frame

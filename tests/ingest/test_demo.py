@@ -13,11 +13,21 @@ from sqlalchemy import Engine, create_engine, func, select
 
 from bizpilot.config import reset_settings
 from bizpilot.db import upgrade
-from bizpilot.domain import Account, Contact, Interaction, KnowledgeArticle, Opportunity, Order, OrderLine, Product
+from bizpilot.domain import (
+    Account,
+    Contact,
+    Interaction,
+    KnowledgeArticle,
+    Opportunity,
+    Order,
+    OrderLine,
+    Product,
+)
 from bizpilot.errors import ImportRejected
 from bizpilot.ingest import demo
 from bizpilot.ingest.demo import ENTITY_ORDER, build_demo, generate_demo
-from bizpilot.ingest.demo_text import CUSTOMER, NEUTRAL_REVIEW, POLICY, STAFF, template_tags
+from bizpilot.ingest.demo_kb import POLICY
+from bizpilot.ingest.demo_text import CUSTOMER, NEUTRAL_REVIEW, STAFF, template_tags
 from bizpilot.ingest.specs import SPECS, OrderRow
 
 MOODS = ("positive", "negative", "neutral")
