@@ -12,7 +12,12 @@ import sys
 import typer
 from rich.table import Table
 
-from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
+from bizpilot.cli._common import (
+    err_console,
+    handle_errors,
+    prepare_workspace,
+    print_json,
+)
 from bizpilot.errors import ConfigError
 
 PASSWORD_ENV = "BIZPILOT_PASSWORD"

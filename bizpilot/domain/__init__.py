@@ -13,14 +13,24 @@ from pydantic import BaseModel
 from bizpilot.db.base import Base
 from bizpilot.domain.account import Account, AccountCreate, AccountPublic, AccountUpdate
 from bizpilot.domain.contact import Contact, ContactCreate, ContactPublic, ContactUpdate
-from bizpilot.domain.interaction import Interaction, InteractionCreate, InteractionPublic, InteractionUpdate
+from bizpilot.domain.interaction import (
+    Interaction,
+    InteractionCreate,
+    InteractionPublic,
+    InteractionUpdate,
+)
 from bizpilot.domain.knowledge import (
     KnowledgeArticle,
     KnowledgeArticleCreate,
     KnowledgeArticlePublic,
     KnowledgeArticleUpdate,
 )
-from bizpilot.domain.opportunity import Opportunity, OpportunityCreate, OpportunityPublic, OpportunityUpdate
+from bizpilot.domain.opportunity import (
+    Opportunity,
+    OpportunityCreate,
+    OpportunityPublic,
+    OpportunityUpdate,
+)
 from bizpilot.domain.ops import (
     GeneratedContent,
     GeneratedContentPublic,
@@ -29,7 +39,14 @@ from bizpilot.domain.ops import (
     ModelRun,
     ModelRunPublic,
 )
-from bizpilot.domain.order import Order, OrderCreate, OrderLine, OrderLinePublic, OrderPublic, OrderUpdate
+from bizpilot.domain.order import (
+    Order,
+    OrderCreate,
+    OrderLine,
+    OrderLinePublic,
+    OrderPublic,
+    OrderUpdate,
+)
 from bizpilot.domain.product import Product, ProductCreate, ProductPublic, ProductUpdate
 from bizpilot.domain.security import ApiKey, LoginToken, WebSession, WorkspaceSetting  # noqa: F401  (not in ENTITIES)
 

@@ -24,7 +24,15 @@ from bizpilot.ingest.quality import outlier_mask
 from bizpilot.ingest.readers import SOURCE_ROW, read_table
 from bizpilot.ingest.report import ImportReport, write_issue_file
 from bizpilot.ingest.rows import ValidRow, required_fields, validate_rows
-from bizpilot.ingest.specs import ACCOUNT_REF, IMPORTABLE, PRODUCT_REF, SPECS, EntitySpec, OrderRow, Reference
+from bizpilot.ingest.specs import (
+    ACCOUNT_REF,
+    IMPORTABLE,
+    PRODUCT_REF,
+    SPECS,
+    EntitySpec,
+    OrderRow,
+    Reference,
+)
 from bizpilot.ingest.writer import Progress, TableWrite, key_to_id, upsert
 
 ATTR_PREFIXES = ("attr:", "attr_", "attribute:", "attributes.", "属性:")

@@ -11,7 +11,15 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from bizpilot.db.base import Base
-from bizpilot.domain import Account, Contact, Interaction, KnowledgeArticle, Opportunity, Order, Product
+from bizpilot.domain import (
+    Account,
+    Contact,
+    Interaction,
+    KnowledgeArticle,
+    Opportunity,
+    Order,
+    Product,
+)
 from bizpilot.domain.account import AccountCreate
 from bizpilot.domain.contact import ContactCreate
 from bizpilot.domain.interaction import InteractionCreate

@@ -21,7 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from bizpilot.config import get_settings
 from bizpilot.db.base import utcnow
 from bizpilot.db.engine import session_scope
-from bizpilot.domain.security import ROLES, ApiKey, ApiKeyInfo, LoginToken, WebSession, WorkspaceSetting
+from bizpilot.domain.security import (
+    ROLES,
+    ApiKey,
+    ApiKeyInfo,
+    LoginToken,
+    WebSession,
+    WorkspaceSetting,
+)
 from bizpilot.errors import ConflictError, NotFoundError, ValidationFailed
 
 KEY_SCHEME = "bp"

@@ -17,7 +17,13 @@ from sqlalchemy import Engine, select, update
 from bizpilot.config import get_settings
 from bizpilot.db.base import utcnow
 from bizpilot.domain import ImportRun
-from bizpilot.errors import BizpilotError, ImportRejected, NotFoundError, ValidationFailed
+from bizpilot.errors import (
+    BizpilotError,
+    ImportRejected,
+    NotFoundError,
+    ValidationFailed,
+)
+from bizpilot.ingest.readers import detect_format
 from bizpilot.ingest.report import ImportReport
 from bizpilot.ingest.specs import IMPORTABLE
 
@@ -110,13 +116,11 @@ def start_upload_import(*, engine: Engine, entity: str, filename: str, content: 
     if len(content) > MAX_UPLOAD_BYTES:
         raise ValidationFailed(f"the upload is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
                                details=[{"field": "file", "reason": "too large"}])
+    detect_format(Path(_safe_name(filename)))  # refuse unknown formats before anything is stored
     uploads = get_settings().resolved_home / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
     path = uploads / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10**6}-{_safe_name(filename)}"
     path.write_bytes(content)
-    from bizpilot.ingest.readers import detect_format
-
-    detect_format(path)  # refuse unknown formats before starting a run
     run_id = _create_run(engine, entity=entity, source=_safe_name(filename), strict=strict)
     with _live_lock:
         _live[run_id] = {"phase": "reading", "done": 0, "total": 0}

@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, Subquery, cast, extract, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Subquery,
+    cast,
+    extract,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from bizpilot.db.base import Base

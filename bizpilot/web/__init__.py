@@ -7,7 +7,14 @@ from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from bizpilot.api.security import access_guard
-from bizpilot.web.pages import BUILT_PATHS, NAV, STATIC_DIR, NavItem, render_error, render_placeholder
+from bizpilot.web.pages import (
+    BUILT_PATHS,
+    NAV,
+    STATIC_DIR,
+    NavItem,
+    render_error,
+    render_placeholder,
+)
 from bizpilot.web.routes import PAGE_ROUTERS, PUBLIC_ROUTERS
 
 

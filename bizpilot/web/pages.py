@@ -19,7 +19,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import bizpilot
-from bizpilot.web.i18n import EN, LANG_COOKIE, LANGUAGES, normalise_lang, request_lang, t
+from bizpilot.web.i18n import (
+    EN,
+    LANG_COOKIE,
+    LANGUAGES,
+    normalise_lang,
+    request_lang,
+    t,
+)
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"

@@ -12,7 +12,12 @@ from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 
-from bizpilot.api.security import SESSION_COOKIE, WritePrincipal, access_guard, require_role
+from bizpilot.api.security import (
+    SESSION_COOKIE,
+    WritePrincipal,
+    access_guard,
+    require_role,
+)
 from bizpilot.app import create_app
 from bizpilot.config import reset_settings
 from bizpilot.db.base import utcnow

@@ -11,7 +11,12 @@ from sqlalchemy import Engine, select
 
 from bizpilot.domain import ImportRun
 from bizpilot.errors import ImportRejected, NotFoundError, ValidationFailed
-from bizpilot.services.imports import import_status, read_rejects, run_import, start_upload_import
+from bizpilot.services.imports import (
+    import_status,
+    read_rejects,
+    run_import,
+    start_upload_import,
+)
 from tests.ingest.helpers import ACCOUNTS_CSV, PRODUCTS_CSV, write
 
 pytestmark = pytest.mark.storage

@@ -8,7 +8,12 @@ from sqlalchemy.orm import Session
 
 from bizpilot.errors import NotFoundError
 from bizpilot.services.accounts import account_detail, revenue_for_accounts
-from bizpilot.services.overview import get_overview, revenue_by_month, row_counts, top_accounts
+from bizpilot.services.overview import (
+    get_overview,
+    revenue_by_month,
+    row_counts,
+    top_accounts,
+)
 from tests.services import sample_data as sd
 
 pytestmark = pytest.mark.storage

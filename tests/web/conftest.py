@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from bizpilot.app import create_app
 from bizpilot.api.security import SESSION_COOKIE
+from bizpilot.app import create_app
 from bizpilot.services.auth import create_login_token
 
 

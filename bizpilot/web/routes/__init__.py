@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bizpilot.web.routes import accounts, login, overview
+from bizpilot.web.routes import accounts, imports, login, overview, settings
 
-PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router]
+PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router, imports.router, settings.router]
 # Pages anyone may open (signing in); everything in PAGE_ROUTERS needs a session, key or open reads.
-PUBLIC_ROUTERS: list[APIRouter] = [login.router]
+# ``imports.upload_router`` authenticates and checks its role itself (see its module), to answer 403 pages.
+PUBLIC_ROUTERS: list[APIRouter] = [login.router, imports.upload_router]

@@ -18,7 +18,13 @@ from sqlalchemy import Engine
 from starlette.responses import RedirectResponse, Response
 
 from bizpilot.api.deps import ensure_database
-from bizpilot.api.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, clear_session_cookie, set_session_cookie
+from bizpilot.api.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    clear_session_cookie,
+    set_session_cookie,
+)
 from bizpilot.errors import Forbidden
 from bizpilot.services.auth import (
     check_password,
