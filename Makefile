@@ -8,10 +8,14 @@ SEED ?= 42
 
 .PHONY: install browser demo serve test test-fast test-postgres bench clean
 
+# llama-cpp-python (extra `llm`) builds from source; its default build segfaults on CPUs with AMX kernels, so it
+# is built for a portable AVX2 baseline (a few minutes once; pip caches the wheel).
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[postgres,test]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q -e '.[postgres,test,llm]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -43,6 +47,7 @@ test-postgres: install
 
 bench: install
 	$(PY) bench/import_online_retail.py
+	$(PY) bench/llm.py
 
 clean:
 	rm -rf $(VENV) bizpilot-data .pytest_cache test-artifacts

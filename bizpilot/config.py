@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,21 @@ class Settings(BaseSettings):
     auth_open_reads: bool = Field(default=False, description="Allow reads without credentials on loopback only")
     session_days: int = Field(default=14, ge=1, le=365, description="Lifetime of a dashboard session")
     login_link_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Lifetime of a one-time login link")
+    # Language model (bizpilot.llm). Backends are chosen by name from the registry: `bizpilot llm models` lists them.
+    llm_backend: str = Field(default="local", description="LLM backend by name: local (llama.cpp), openai (HTTP)")
+    llm_model_path: Path | None = Field(default=None, description="GGUF file for the local backend; default: the "
+                                        "bundled SmolLM2-135M-Instruct (pip extra `llm`)")
+    llm_threads: int | None = Field(default=None, ge=1, description="CPU threads for the local backend (default: "
+                                    "half the CPUs; all of them is faster only on an otherwise idle machine)")
+    llm_context: int = Field(default=4096, ge=256, description="Context window (tokens) of the local backend")
+    llm_base_url: str = Field(default="http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key of the remote endpoint (never logged)")
+    llm_model: str | None = Field(default=None, description="Remote: the model name sent to the endpoint; local: a "
+                                  "packaged model (smollm2, qwen2.5-coder-0.5b) unless llm_model_path is set")
+    llm_timeout_s: float = Field(default=120.0, gt=0, description="Time limit of one LLM call attempt")
+    llm_max_retries: int = Field(default=2, ge=0, le=10, description="Retries on transient failures (backoff)")
+    llm_call_log: bool = Field(default=True, description="Append one JSON line per LLM call (timing, tokens, never "
+                               "text) to logs/llm_calls.jsonl in the workspace")
 
     @property
     def resolved_home(self) -> Path:
@@ -47,6 +62,10 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.resolved_home / "reports"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.resolved_home / "logs"
 
     def ensure_dirs(self) -> None:
         for path in (self.resolved_home, self.models_dir, self.reports_dir):

@@ -81,3 +81,25 @@ class Forbidden(BizpilotError):
 
     code = "forbidden"
     status = 403
+
+
+class LLMError(BizpilotError):
+    """A language-model call failed in a way retrying will not fix (bad request, refused key, broken output)."""
+
+    code = "llm_error"
+    status = 502
+
+
+class LLMUnavailable(LLMError):
+    """Transient: the backend is unreachable, overloaded (429/5xx) or dropped the connection; the base retries."""
+
+    code = "llm_unavailable"
+    status = 503
+    retry_after: float | None = None  # seconds, when the server said (HTTP Retry-After)
+
+
+class LLMTimeout(LLMError):
+    """A call ran past its time limit (``BIZPILOT_LLM_TIMEOUT_S``); not retried, the caller decides."""
+
+    code = "llm_timeout"
+    status = 504

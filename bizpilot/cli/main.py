@@ -15,12 +15,20 @@ from bizpilot.cli._common import (
     print_json,
     progress_bar,
 )
-from bizpilot.cli.keys import announce_access, check_open_reads, keys_app, login_link, set_password_interactively
+from bizpilot.cli.keys import (
+    announce_access,
+    check_open_reads,
+    keys_app,
+    login_link,
+    set_password_interactively,
+)
+from bizpilot.cli.llm import llm_app
 from bizpilot.services.imports import IMPORT_ENTITIES
 
 app = typer.Typer(help="bizpilot: AI platform for B2B e-commerce operations.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(keys_app, name="keys")
+app.add_typer(llm_app, name="llm")
 app.command("login-link")(login_link)
 OPEN_READS_HELP = ("Let GET requests from this machine through without a key (loopback hosts only; writes still "
                    "need a key or session). Also BIZPILOT_AUTH_OPEN_READS=1")
