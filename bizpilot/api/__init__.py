@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from bizpilot.api.content import router as content_router
 from bizpilot.api.docs import docs_router
 from bizpilot.api.entities import entity_router
 from bizpilot.api.imports import router as imports_router
@@ -39,6 +40,7 @@ def api_router(*, title: str = "bizpilot") -> APIRouter:
     router.include_router(entity_router())
     router.include_router(keys_router)
     router.include_router(imports_router)
+    router.include_router(content_router)
     root.include_router(router)
     return root
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bizpilot.web.routes import accounts, imports, login, overview, settings
+from bizpilot.web.routes import accounts, content, imports, login, overview, settings
 
-PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router, imports.router, settings.router]
+PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router, imports.router, settings.router,
+                                  content.router]
 # Pages anyone may open (signing in); everything in PAGE_ROUTERS needs a session, key or open reads.
 # ``imports.upload_router`` authenticates and checks its role itself (see its module), to answer 403 pages.
 PUBLIC_ROUTERS: list[APIRouter] = [login.router, imports.upload_router]

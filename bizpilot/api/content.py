@@ -1,0 +1,54 @@
+"""Content generation over HTTP: POST /content/generate (role write) and POST /content/{id}/feedback (write);
+stored generations are listed by the generic ``generated_content`` entity routes."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from bizpilot.api.deps import ensure_database
+from bizpilot.services.content import generate_content, rate_content
+
+router = APIRouter(prefix="/content", tags=["content"])
+
+
+class GenerateRequest(BaseModel):
+    kind: str = Field(description="product_description, ad, headline, announcement, inquiry_reply, sales_email, "
+                                  "follow_up, case_study, call_script")
+    product_id: str | None = Field(default=None, description="Product id or SKU")
+    account_id: str | None = Field(default=None, description="Account id or external id")
+    language: Literal["en", "zh"] = "en"
+    tone: Literal["neutral", "friendly", "formal", "enthusiastic"] = "neutral"
+    length: Literal["short", "medium", "long"] = "medium"
+    use_llm: bool = True
+    inquiry: str | None = Field(default=None, max_length=4000)
+
+
+class FeedbackRequest(BaseModel):
+    rating: int | None = Field(default=None, ge=1, le=5)
+    approve: bool = False
+    edited_output: str | None = Field(default=None, max_length=20000)
+    feedback: str | None = Field(default=None, max_length=4000)
+
+
+@router.post("/generate")
+async def generate(body: GenerateRequest) -> dict[str, Any]:
+    """Generate, check against the facts, store; the answer has the text, per-sentence backing facts, removed and
+    repaired claims, and whether (and why) the deterministic realisation was used."""
+    engine = ensure_database()
+    result = await run_in_threadpool(
+        generate_content, session_or_engine=engine, kind=body.kind,
+        product_id=str(body.product_id) if body.product_id is not None else None,
+        account_id=str(body.account_id) if body.account_id is not None else None, language=body.language,
+        tone=body.tone, length=body.length, use_llm=body.use_llm, inquiry=body.inquiry)
+    return result.to_dict()
+
+
+@router.post("/{content_id}/feedback")
+def feedback(content_id: int, body: FeedbackRequest) -> dict[str, Any]:
+    """Rate, approve, edit: approved copy becomes an example for similar generations."""
+    return rate_content(session_or_engine=ensure_database(), id=content_id, rating=body.rating,
+                        edited_output=body.edited_output, feedback=body.feedback, approve=body.approve)
