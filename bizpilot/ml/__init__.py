@@ -1,0 +1,1 @@
+"""Machine learning: estimators, text generation, evaluation metrics."""

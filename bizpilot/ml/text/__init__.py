@@ -1,0 +1,1 @@
+"""Text: attribute parsing and checking, copy generation."""

@@ -1,0 +1,507 @@
+"""Attribute-to-copy generation for Chinese product copy (AdvertiseGen style), CPU only, no neural model.
+
+`ExampleCopywriter` learns from (attributes, copy) examples and composes new copy from clauses of the copy written
+for similar items:
+
+1. Retrieval: the training items nearest the input by IDF-weighted Jaccard over (key, value) pairs. An item with
+   exactly the same attributes is a known product: its copy is returned as it is.
+2. Adaptation: in the neighbours' clauses, values of keys the input also has are rewritten to the input's values
+   (a neighbour's 白色 becomes the input's 红色); clauses that would still state a rival value of an exclusive key
+   (a contradiction), a value of an exclusive key the input does not state (an unsupported claim such as a colour
+   nobody gave), or a dataset placeholder (<UNK>, BRAND) are dropped.
+3. Composition by minimum Bayes risk: the neighbours' adapted copies stand in for the unknown reference, weighted by
+   similarity**power. Clauses are added greedily while they raise the expected character BLEU-4 against them,
+   then a local search (remove, move, add a clause) maximises expected BLEU + ``rouge_weight`` x expected ROUGE-L
+   (jieba tokens); clauses keep the order they tend to have in their source copy (openings first).
+
+`TemplateCopywriter` realises the attributes alone with fixed phrases: the fallback without training data.
+Everything is deterministic: no sampling, ties broken by training order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bizpilot.ml.text.attributes import Attribute, ValueLexicon, parse_attributes
+
+CLAUSE_PUNCT = "，。！？；、,!?;…~"
+_CLAUSE_RE = re.compile(f"[^{CLAUSE_PUNCT}]*[{CLAUSE_PUNCT}]+|[^{CLAUSE_PUNCT}]+$")
+_TRAILING_PUNCT = re.compile(f"[{CLAUSE_PUNCT}]+$")
+PLACEHOLDERS = ("<unk>", "brand")
+
+
+def split_clauses(text: str) -> list[str]:
+    """Clauses with their closing punctuation attached: "简约的外套，白色百搭。" -> ["简约的外套，", "白色百搭。"]."""
+    return [c for c in _CLAUSE_RE.findall(text) if c.strip()]
+
+
+def finish(text: str) -> str:
+    """End the copy with one full stop instead of whatever clause punctuation it ended on."""
+    text = text.strip()
+    return _TRAILING_PUNCT.sub("", text) + "。" if text else text
+
+
+def _as_attributes(attributes: str | Sequence[Attribute]) -> list[Attribute]:
+    return parse_attributes(attributes) if isinstance(attributes, str) else [(str(k), str(v)) for k, v in attributes]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Template fallback
+# ---------------------------------------------------------------------------------------------------------------
+
+_TYPE_NOUN = {"裙": "裙子", "裤": "裤子", "上衣": "上衣"}
+_HEAD_KEYS = ("衣样式", "裙长", "裤长", "裤型", "裙型")  # a more specific noun than 类型, when the value is one
+_PHRASES: tuple[tuple[str, str], ...] = (  # key suffix -> phrase; "{v}" is the value(s)
+    ("材质", "选用{v}面料，质感舒适"), ("颜色", "{v}的配色干净耐看"), ("版型", "{v}的版型穿着利落"),
+    ("图案", "{v}的元素增添看点"), ("领型", "{v}设计修饰颈部线条"), ("袖型", "{v}的袖型别致有型"),
+    ("袖长", "{v}的设计恰到好处"), ("腰型", "{v}设计拉长身材比例"), ("下摆", "{v}的下摆灵动飘逸"),
+    ("门襟", "{v}的门襟细节精致"), ("衣长", "{v}的长度刚刚好"), ("裤口", "{v}的裤口设计"),
+    ("款式", "{v}的细节设计别出心裁"), ("型", "{v}的廓形"), ("长", "{v}的长度"),
+)
+
+
+class TemplateCopywriter:
+    """Copy from the attributes alone: an opening naming the item, one phrase per attribute key, a closing line.
+    Mentions every input value and nothing else, so it cannot contradict the input."""
+
+    FORMAT_VERSION = 1
+
+    def __init__(self, closing: str = "彰显时尚品味") -> None:
+        self.closing = closing
+
+    def fit(self, pairs: Iterable[tuple[Any, str]] | None = None) -> TemplateCopywriter:
+        """Nothing to learn; accepts (and ignores) training pairs so both copywriters share one interface."""
+        self.fitted_ = True
+        return self
+
+    def phrases(self, attributes: str | Sequence[Attribute]) -> list[str]:
+        """The opening (naming the item), one phrase per remaining key, the closing; without punctuation."""
+        attrs = _as_attributes(attributes)
+        by_key: dict[str, list[str]] = defaultdict(list)
+        for k, v in attrs:
+            if v not in by_key[k]:
+                by_key[k].append(v)
+        noun = _TYPE_NOUN.get(by_key["类型"][0], by_key["类型"][0]) if by_key.get("类型") else "单品"
+        head_key = next((k for k in _HEAD_KEYS if by_key.get(k)), None)
+        if head_key:
+            noun = by_key[head_key][0]
+        styles = "、".join(by_key.get("风格", []))
+        opening = f"这款{styles + '风格的' if styles else ''}{noun}"
+        parts = [opening]
+        for key, values in by_key.items():
+            if key in ("类型", "风格") or (key == head_key and len(values) == 1):
+                continue
+            vals = "、".join(values if key != head_key else values[1:])
+            phrase = next((p for suffix, p in _PHRASES if key.endswith(suffix)), "{v}的设计")
+            parts.append(phrase.format(v=vals))
+        parts.append(self.closing)
+        return parts
+
+    def generate(self, attributes: str | Sequence[Attribute]) -> str:
+        return "，".join(self.phrases(attributes)) + "。"
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps({"kind": "template_copywriter", "format_version": self.FORMAT_VERSION,
+                                          "params": {"closing": self.closing}}, ensure_ascii=False), "utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> TemplateCopywriter:
+        data = _read_model(path, "template_copywriter", cls.FORMAT_VERSION)
+        return cls(**data["params"]).fit()
+
+
+def _read_model(path: str | Path, kind: str, version: int) -> dict[str, Any]:
+    data = json.loads(Path(path).read_text("utf-8"))
+    if data.get("kind") != kind:
+        raise ValueError(f"{path} holds a {data.get('kind')!r}, not a {kind!r}")
+    if data.get("format_version") != version:
+        raise ValueError(f"{path}: unsupported format_version {data.get('format_version')!r} (expected {version})")
+    return data
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scoring helpers: expected BLEU (character n-grams) and ROUGE-L (jieba tokens) against pseudo-references
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _lcs_masks(tokens: Sequence[str]) -> dict[str, int]:
+    masks: dict[str, int] = {}
+    for i, tok in enumerate(tokens):
+        masks[tok] = masks.get(tok, 0) | (1 << i)
+    return masks
+
+
+def _bleu_from_matches(matches: np.ndarray, hyp_len: np.ndarray, ref_len: np.ndarray) -> np.ndarray:
+    """nltk sentence BLEU-4 with smoothing method 3, vectorised: ``matches`` (..., 4) clipped n-gram matches,
+    ``hyp_len`` broadcastable to (...), ``ref_len`` likewise."""
+    denom = np.maximum(1.0, hyp_len[..., None] - np.arange(4))
+    zero = matches <= 0
+    k = np.cumsum(zero, axis=-1)
+    p = np.where(zero, 1.0 / (2.0 ** k * denom), matches / np.maximum(denom, 1e-9))
+    log_bp = np.where(hyp_len > ref_len, 0.0, 1.0 - ref_len / np.maximum(hyp_len, 1e-9))
+    score = np.exp(0.25 * np.log(p).sum(axis=-1) + log_bp)
+    return np.where(matches[..., 0] <= 0, 0.0, score)
+
+
+def _tokenize(text: str) -> list[str]:
+    from bizpilot.ml.evaluation import _jieba
+
+    return [t for t in _jieba().cut(text) if t.strip()]
+
+
+class _Composer:
+    """One generation's search state: candidate clauses, pseudo-references and their weights."""
+
+    def __init__(self, cands: list[str], positions: list[float], refs: list[str], weights: np.ndarray,
+                 rouge_weight: float) -> None:
+        self.cands, self.positions, self.w, self.rouge_weight = cands, positions, weights, rouge_weight
+        vocab: dict[str, int] = {}
+        occ_c: list[int] = []
+        occ_g: list[int] = []
+        occ_d: list[int] = []
+        g_order: list[int] = []
+        for ci, clause in enumerate(cands):
+            for n in range(1, 5):
+                for gram, d in Counter(clause[i:i + n] for i in range(len(clause) - n + 1)).items():
+                    gid = vocab.get(gram)
+                    if gid is None:
+                        gid = vocab[gram] = len(vocab)
+                        g_order.append(n - 1)
+                    occ_c.append(ci)
+                    occ_g.append(gid)
+                    occ_d.append(d)
+        self.occ_c = np.asarray(occ_c, dtype=np.int64)
+        self.occ_g = np.asarray(occ_g, dtype=np.int64)
+        self.occ_d = np.asarray(occ_d, dtype=np.float32)
+        self.g_order = np.asarray(g_order, dtype=np.int64)
+        seg = self.occ_c * 4 + self.g_order[self.occ_g]  # occurrences are sorted by (clause, order)
+        n_seg = len(cands) * 4
+        self.seg_start = np.searchsorted(seg, np.arange(n_seg), side="left")
+        self.seg_end = np.searchsorted(seg, np.arange(n_seg), side="right")
+        self.clause_start = np.searchsorted(self.occ_c, np.arange(len(cands)), side="left")
+        self.clause_end = np.searchsorted(self.occ_c, np.arange(len(cands)), side="right")
+        self.R = np.zeros((len(refs), len(vocab)), dtype=np.float32)
+        for j, ref in enumerate(refs):
+            for n in range(1, 5):
+                for i in range(len(ref) - n + 1):
+                    gid = vocab.get(ref[i:i + n])
+                    if gid is not None:
+                        self.R[j, gid] += 1
+        self.ref_len = np.asarray([len(r) for r in refs], dtype=np.float64)
+        self.clause_len = np.asarray([len(c) for c in cands], dtype=np.float64)
+        self.ref_tokens = [_tokenize(r) for r in refs] if rouge_weight > 0 else []
+        self.ref_masks = [_lcs_masks(t) for t in self.ref_tokens]
+        self._masks: dict[int, list[tuple[int, ...]]] = {}
+        self._n_tokens: dict[int, int] = {}
+        self._bleu_cache: dict[frozenset[int], float] = {}
+        self._score_cache: dict[tuple[int, ...], float] = {}
+
+    def greedy(self, max_clauses: int) -> tuple[list[int], np.ndarray]:
+        """Add the clause that most raises expected BLEU until none does; returns the choice (in order of choice)
+        and the expected BLEU each remaining clause would reach if added last (for the local search's pool)."""
+        n_refs, n_c = self.R.shape[0], len(self.cands)
+        rg = self.R[:, self.occ_g]
+        counts = np.zeros(self.R.shape[1], dtype=np.float32)
+        matches = np.zeros((n_refs, 4))
+        hyp_len, current = 0.0, 0.0
+        chosen: list[int] = []
+        expected = np.full(n_c, -np.inf)
+        for _ in range(max_clauses):
+            have = counts[self.occ_g]
+            gain = np.minimum(have + self.occ_d, rg) - np.minimum(have, rg)
+            cum = np.concatenate([np.zeros((n_refs, 1), np.float32), np.cumsum(gain, axis=1)], axis=1)
+            seg_gain = (cum[:, self.seg_end] - cum[:, self.seg_start]).astype(np.float64).reshape(n_refs, n_c, 4)
+            new_matches = matches[:, None, :] + seg_gain
+            lengths = hyp_len + self.clause_len
+            bleu = _bleu_from_matches(new_matches, lengths[None, :], self.ref_len[:, None])
+            expected = self.w @ bleu
+            expected[chosen] = -np.inf
+            best = int(np.argmax(expected))
+            if expected[best] <= current + 1e-12:
+                break
+            current = float(expected[best])
+            chosen.append(best)
+            sl = slice(self.clause_start[best], self.clause_end[best])
+            np.add.at(counts, self.occ_g[sl], self.occ_d[sl])
+            matches, hyp_len = new_matches[:, best, :], float(lengths[best])
+        return chosen, expected
+
+    def _bleu(self, chosen: Sequence[int]) -> float:
+        key = frozenset(chosen)
+        if key not in self._bleu_cache:
+            idx = np.concatenate([np.arange(self.clause_start[c], self.clause_end[c]) for c in chosen])
+            uniq, inv = np.unique(self.occ_g[idx], return_inverse=True)
+            have = np.bincount(inv, weights=self.occ_d[idx])
+            clipped = np.minimum(have[None, :], self.R[:, uniq])
+            onehot = np.eye(4)[self.g_order[uniq]]
+            hyp_len = np.full(len(self.ref_len), float(self.clause_len[list(chosen)].sum()))
+            self._bleu_cache[key] = float(self.w @ _bleu_from_matches(clipped @ onehot, hyp_len, self.ref_len))
+        return self._bleu_cache[key]
+
+    def _clause_masks(self, c: int) -> list[tuple[int, ...]]:
+        """Per reference: the LCS match masks of clause ``c``'s tokens, tokens absent from it left out (they
+        cannot change the LCS state, so skipping them is exact and saves most of the work)."""
+        if c not in self._masks:
+            tokens = _tokenize(self.cands[c])
+            self._n_tokens[c] = len(tokens)
+            self._masks[c] = [tuple(x for t in tokens if (x := masks.get(t))) for masks in self.ref_masks]
+        return self._masks[c]
+
+    def _rouge_l(self, chosen: Sequence[int]) -> float:
+        per_clause = [self._clause_masks(c) for c in chosen]
+        n_tokens = sum(self._n_tokens[c] for c in chosen)
+        if not n_tokens:
+            return 0.0
+        total = 0.0
+        for j, (w, ref) in enumerate(zip(self.w, self.ref_tokens, strict=True)):
+            m = len(ref)
+            if not m:
+                continue
+            full = v = (1 << m) - 1
+            for masks in per_clause:
+                for x in masks[j]:
+                    u = v & x
+                    v = ((v + u) | (v - u)) & full
+            total += w * 2.0 * (m - v.bit_count()) / (n_tokens + m)
+        return total
+
+    def score(self, chosen: Sequence[int]) -> float:
+        key = tuple(chosen)
+        if key not in self._score_cache:
+            value = -1.0
+            if chosen:
+                value = self._bleu(chosen)
+                if self.rouge_weight > 0:
+                    value += self.rouge_weight * self._rouge_l(chosen)
+            self._score_cache[key] = value
+        return self._score_cache[key]
+
+    def local_search(self, chosen: list[int], pool: Sequence[int], max_rounds: int) -> list[int]:
+        """Best-improvement search over removing, moving and adding one clause, scored on expected BLEU +
+        rouge_weight x expected ROUGE-L of the sequence."""
+        best, best_score = list(chosen), self.score(chosen)
+        for _ in range(max_rounds):
+            moves: list[list[int]] = []
+            for i in range(len(best)):
+                rest = best[:i] + best[i + 1:]
+                moves.append(rest)
+                moves.extend(rest[:j] + [best[i]] + rest[j:] for j in range(len(rest) + 1) if j != i)
+            for c in pool:
+                if c not in best:
+                    moves.extend(best[:j] + [c] + best[j:] for j in range(len(best) + 1))
+            scored = [(self.score(m), k) for k, m in enumerate(moves)]
+            if not scored:
+                break
+            top_score, k = max(scored, key=lambda s: (s[0], -s[1]))
+            if top_score <= best_score + 1e-12:
+                break
+            best, best_score = moves[k], top_score
+        return best
+
+
+class ExampleCopywriter:
+    """Copy from attributes, learned from (attributes, copy) examples; see the module docstring for the method.
+
+    Hyperparameters: ``n_neighbors`` items whose clauses are candidates; ``n_pseudo_refs`` items whose copy stands
+    in for the reference, weighted by similarity ** ``similarity_power``; ``rouge_weight`` of expected ROUGE-L in
+    the local search (0 turns the ROUGE-L term off); ``n_additions`` clauses the local search may add;
+    ``max_clauses``/``max_rounds`` bound the greedy and local searches; ``adapt_values`` rewrites neighbours' values
+    to the input's; ``avoid_unsupported`` drops clauses stating values of exclusive keys the input lacks;
+    ``drop_placeholders`` drops clauses with dataset placeholders; ``reuse_exact`` returns a known item's copy.
+    """
+
+    FORMAT_VERSION = 1
+
+    def __init__(self, n_neighbors: int = 60, n_pseudo_refs: int = 40, similarity_power: float = 2.0,
+                 rouge_weight: float = 0.3, n_additions: int = 10, max_clauses: int = 20, max_rounds: int = 8,
+                 adapt_values: bool = True, avoid_unsupported: bool = True, drop_placeholders: bool = True,
+                 reuse_exact: bool = True) -> None:
+        self.n_neighbors = n_neighbors
+        self.n_pseudo_refs = n_pseudo_refs
+        self.similarity_power = similarity_power
+        self.rouge_weight = rouge_weight
+        self.n_additions = n_additions
+        self.max_clauses = max_clauses
+        self.max_rounds = max_rounds
+        self.adapt_values = adapt_values
+        self.avoid_unsupported = avoid_unsupported
+        self.drop_placeholders = drop_placeholders
+        self.reuse_exact = reuse_exact
+
+    def get_params(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("n_neighbors", "n_pseudo_refs", "similarity_power", "rouge_weight",
+                                              "n_additions", "max_clauses", "max_rounds", "adapt_values",
+                                              "avoid_unsupported", "drop_placeholders", "reuse_exact")}
+
+    # -- learning ---------------------------------------------------------------------------------------------
+
+    def fit(self, pairs: Iterable[tuple[str | Sequence[Attribute], str]]) -> ExampleCopywriter:
+        """Learn from (attributes, copy) pairs; attributes as "k#v*k#v" or a list of (key, value)."""
+        examples: list[tuple[list[Attribute], str]] = []
+        for i, (attributes, text) in enumerate(pairs, start=1):
+            try:
+                attrs = _as_attributes(attributes)
+            except ValueError as exc:
+                raise ValueError(f"training pair {i}: {exc}") from None
+            if not isinstance(text, str):
+                raise ValueError(f"training pair {i}: copy must be a string, got {type(text).__name__}")
+            if attrs and text.strip():
+                examples.append((attrs, text.strip()))
+        self.examples_ = examples
+        self._index()
+        return self
+
+    def _index(self) -> None:
+        """Derived state, rebuilt from ``examples_`` (so `load` needs only the examples)."""
+        n = len(self.examples_)
+        self.lexicon_ = ValueLexicon().fit(a for a, _ in self.examples_)
+        df: Counter[Attribute] = Counter(p for a, _ in self.examples_ for p in set(a))
+        self.idf_ = {p: math.log((n + 1) / (c + 1)) + 1.0 for p, c in df.items()}
+        self._unseen_idf = math.log(n + 1) + 1.0
+        postings: dict[Attribute, list[int]] = defaultdict(list)
+        self._set_weight = np.zeros(n)
+        self._exact: dict[frozenset[Attribute], int] = {}
+        for i, (attrs, _) in enumerate(self.examples_):
+            pairs = set(attrs)
+            for p in pairs:
+                postings[p].append(i)
+            self._set_weight[i] = sum(self.idf_[p] for p in pairs)
+            self._exact.setdefault(frozenset(pairs), i)
+        self._postings = {p: np.asarray(ix, dtype=np.int64) for p, ix in postings.items()}
+        self.clauses_ = [split_clauses(text) for _, text in self.examples_]
+
+    def similarities(self, attributes: Sequence[Attribute]) -> np.ndarray:
+        """IDF-weighted Jaccard similarity of ``attributes`` to every training item."""
+        pairs = set(attributes)
+        inter = np.zeros(len(self.examples_))
+        for p in pairs:
+            if p in self._postings:
+                inter[self._postings[p]] += self.idf_[p]
+        q_weight = sum(self.idf_.get(p, self._unseen_idf) for p in pairs)
+        return inter / np.maximum(q_weight + self._set_weight - inter, 1e-12)
+
+    # -- generation -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _value_map(query: Sequence[Attribute], example: Sequence[Attribute]) -> dict[str, str]:
+        """Neighbour value -> input value, for keys both have: unmatched values pair up in order; a neighbour's
+        extra value with no unmatched partner becomes the input's first value of that key."""
+        q_by: dict[str, list[str]] = defaultdict(list)
+        e_by: dict[str, list[str]] = defaultdict(list)
+        for k, v in query:
+            q_by[k].append(v)
+        for k, v in example:
+            e_by[k].append(v)
+        mapping: dict[str, str] = {}
+        for key, q_vals in q_by.items():
+            extra_e = [v for v in e_by.get(key, []) if v not in q_vals and len(v) >= 2]
+            extra_q = [v for v in q_vals if v not in e_by.get(key, [])]
+            targets = extra_q or [q_vals[0]] * len(extra_e)
+            for src, dst in zip(extra_e, targets, strict=False):
+                mapping.setdefault(src.lower(), dst)
+        return mapping
+
+    @staticmethod
+    def _adapt(text: str, mapping: dict[str, str]) -> str:
+        if not mapping:
+            return text
+        pattern = re.compile("|".join(re.escape(k) for k in sorted(mapping, key=lambda k: (-len(k), k))),
+                             re.IGNORECASE)
+        text = pattern.sub(lambda m: mapping[m.group(0).lower()], text)
+        for value in set(mapping.values()):  # "卡通印花" -> "印花印花" -> "印花"
+            doubled = value + value
+            while doubled in text:
+                text = text.replace(doubled, value)
+        return text
+
+    def generate(self, attributes: str | Sequence[Attribute]) -> str:
+        """Copy for one item; the template fallback where nothing was learned or nothing similar is known."""
+        query = _as_attributes(attributes)
+        if not getattr(self, "examples_", None) or not query:
+            return TemplateCopywriter().generate(query)
+        if self.reuse_exact and (hit := self._exact.get(frozenset(query))) is not None:
+            return self.examples_[hit][1]
+        sims = self.similarities(query)
+        order = [int(i) for i in np.argsort(-sims, kind="stable")[: max(self.n_neighbors, self.n_pseudo_refs)]
+                 if sims[i] > 0]
+        if not order:
+            return TemplateCopywriter().generate(query)
+        from bizpilot.ml.text.attributes import CopyChecker
+
+        checker = CopyChecker(query, self.lexicon_)
+        mappings = {i: self._value_map(query, self.examples_[i][0]) if self.adapt_values else {} for i in order}
+        cands: list[str] = []
+        positions: list[float] = []
+        seen: set[str] = set()
+        for i in order[: self.n_neighbors]:
+            clauses = self.clauses_[i]
+            for pos, clause in enumerate(clauses):
+                adapted = self._adapt(clause, mappings[i])
+                if adapted in seen:
+                    continue
+                seen.add(adapted)
+                lowered = adapted.lower()
+                if self.drop_placeholders and any(p in lowered for p in PLACEHOLDERS):
+                    continue
+                if self.avoid_unsupported and not checker.clean(adapted):
+                    continue
+                if not self.avoid_unsupported and checker.check(adapted).contradictions:
+                    continue
+                cands.append(adapted)
+                positions.append(pos / (len(clauses) - 1) if len(clauses) > 1 else 0.0)
+        if not cands:
+            return TemplateCopywriter().generate(query)
+        ref_ids = order[: self.n_pseudo_refs]
+        refs = [self._adapt(self.examples_[i][1], mappings[i]) for i in ref_ids]
+        weights = sims[ref_ids] ** self.similarity_power
+        weights = weights / weights.sum()
+        composer = _Composer(cands, positions, refs, weights, self.rouge_weight)
+        chosen, expected = composer.greedy(self.max_clauses)
+        if not chosen:
+            return TemplateCopywriter().generate(query)
+        chosen.sort(key=lambda c: (positions[c], c))
+        if self.max_rounds > 0:
+            pool = [int(c) for c in np.argsort(-expected, kind="stable")[: self.n_additions]
+                    if np.isfinite(expected[c])]
+            chosen = composer.local_search(chosen, pool, self.max_rounds)
+        return finish("".join(cands[c] for c in chosen))
+
+    # -- persistence ------------------------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> None:
+        """JSON: kind, format version, hyperparameters and the training examples (derived state is rebuilt)."""
+        if not hasattr(self, "examples_"):
+            raise RuntimeError("ExampleCopywriter is not fitted: call fit() first")
+        from bizpilot.ml.text.attributes import format_attributes
+
+        data = {"kind": "example_copywriter", "format_version": self.FORMAT_VERSION, "params": self.get_params(),
+                "examples": [[format_attributes(a), t] for a, t in self.examples_]}
+        Path(path).write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> ExampleCopywriter:
+        data = _read_model(path, "example_copywriter", cls.FORMAT_VERSION)
+        return cls(**data["params"]).fit((a, t) for a, t in data["examples"])
+
+
+class NearestCopywriter(ExampleCopywriter):
+    """Baseline: the copy of the most similar training item (same retrieval as `ExampleCopywriter`), as it is."""
+
+    def generate(self, attributes: str | Sequence[Attribute]) -> str:
+        query = _as_attributes(attributes)
+        if not getattr(self, "examples_", None) or not query:
+            return TemplateCopywriter().generate(query)
+        sims = self.similarities(query)
+        best = int(np.argmax(sims))  # first of the ties
+        return self.examples_[best][1] if sims[best] > 0 else TemplateCopywriter().generate(query)
+
+    def save(self, path: str | Path) -> None:
+        raise NotImplementedError("NearestCopywriter is a benchmark baseline; it is not saved")
