@@ -120,7 +120,7 @@ def _reader(task: str, fmt: str) -> Callable[[Path], list[dict[str, Any]]]:
     return readers[fmt.lower()]
 
 
-def _emit(result: dict[str, Any], as_json: bool, title: str) -> None:
+def emit_result(result: dict[str, Any], as_json: bool, title: str) -> None:
     """One JSON object on stdout, or a two-column table on stderr."""
     if as_json:
         print_json(result)
@@ -141,7 +141,7 @@ def _fmt(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
-def _progress(enabled: bool, label: str, total: int) -> Any:
+def eval_progress(enabled: bool, label: str, total: int) -> Any:
     """A transient progress bar on stderr when it is a terminal; a no-op otherwise."""
     from contextlib import nullcontext
 
@@ -236,7 +236,7 @@ def generate(
     err_console.print(f"eval generate: {len(rows)} rows from {data}"
                       + (f", learning from {len(train_rows)} rows of {train}" if train_rows else
                          " (template realisation: no --train)"), highlight=False)
-    with _progress(True, "generating", len(rows)) as update:
+    with eval_progress(True, "generating", len(rows)) as update:
         result = evaluate_generation(rows, train_rows, on_progress=update)
     outputs = result.pop("outputs")
     if result["rows_also_in_train"]:
@@ -248,4 +248,10 @@ def generate(
                 fh.write(json.dumps({"line": row["line"], "content": row["content"], "summary": row["summary"],
                                      "generated": out}, ensure_ascii=False) + "\n")
     result = {"format": fmt.lower(), **result}
-    _emit(result, as_json, title=f"eval generate ({result['model']}, {result['n']} rows)")
+    emit_result(result, as_json, title=f"eval generate ({result['model']}, {result['n']} rows)")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tasks in their own modules: each ``bizpilot/cli/eval_<task>.py`` decorates its command with
+# ``@eval_app.command("<task>")`` and reuses ``emit_result``/``eval_progress``; importing it here registers it.
+# ---------------------------------------------------------------------------------------------------------------

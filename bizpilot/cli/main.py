@@ -16,6 +16,7 @@ from bizpilot.cli._common import (
     progress_bar,
 )
 from bizpilot.cli.eval import eval_app
+from bizpilot.cli.train import train_app
 from bizpilot.cli.generate import generate_app
 from bizpilot.cli.keys import (
     announce_access,
@@ -32,6 +33,7 @@ app = typer.Typer(help="bizpilot: AI platform for B2B e-commerce operations.", n
 app.add_typer(keys_app, name="keys")
 app.add_typer(llm_app, name="llm")
 app.add_typer(eval_app, name="eval")
+app.add_typer(train_app, name="train")
 app.add_typer(generate_app, name="generate")
 app.command("login-link")(login_link)
 OPEN_READS_HELP = ("Let GET requests from this machine through without a key (loopback hosts only; writes still "
