@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from bizpilot.api.assistant import router as assistant_router
 from bizpilot.api.content import router as content_router
 from bizpilot.api.docs import docs_router
 from bizpilot.api.entities import entity_router
 from bizpilot.api.imports import router as imports_router
+from bizpilot.api.intelligence import router as intelligence_router
+from bizpilot.api.recommend import router as recommend_router
 from bizpilot.api.security import AUTH_RESPONSES, access_guard, keys_router
+from bizpilot.api.signals import router as signals_router
 from bizpilot.api.system import router as system_router
 
 API_PREFIX = "/api/v1"
@@ -41,6 +45,10 @@ def api_router(*, title: str = "bizpilot") -> APIRouter:
     router.include_router(keys_router)
     router.include_router(imports_router)
     router.include_router(content_router)
+    router.include_router(assistant_router)
+    router.include_router(signals_router)
+    router.include_router(intelligence_router)
+    router.include_router(recommend_router)
     root.include_router(router)
     return root
 

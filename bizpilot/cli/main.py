@@ -36,6 +36,12 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(train_app, name="train")
 app.add_typer(generate_app, name="generate")
 app.command("login-link")(login_link)
+from bizpilot.cli.signals import signals_app  # noqa: E402
+
+app.add_typer(signals_app, name="signals")
+from bizpilot.cli import ask as _ask  # noqa: E402,F401  (bizpilot ask, bizpilot kb ...)
+from bizpilot.cli import recommend as _recommend  # noqa: E402,F401  (bizpilot recommend)
+
 OPEN_READS_HELP = ("Let GET requests from this machine through without a key (loopback hosts only; writes still "
                    "need a key or session). Also BIZPILOT_AUTH_OPEN_READS=1")
 
@@ -137,11 +143,13 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
 def demo(
     seed: int = typer.Option(42, "--seed", help="Random seed: the same seed builds the same business"),
     build_only: bool = typer.Option(False, "--build-only", help="Build the demo workspace without serving it"),
+    no_train: bool = typer.Option(False, "--no-train", help="Skip training the workspace models after building "
+                                  "(pages then train what they need on first use)"),
     host: str | None = typer.Option(None, "--host"),
     port: int | None = typer.Option(None, "--port"),
     open_reads: bool = typer.Option(False, "--open-reads", help=OPEN_READS_HELP),
 ) -> None:
-    """Build the bilingual demo workspace (deterministic for a seed) and serve it."""
+    """Build the bilingual demo workspace (deterministic for a seed), train its models and serve it."""
     import time
 
     from bizpilot.db import get_engine
@@ -156,6 +164,10 @@ def demo(
     inserted = sum(c.get("inserted", 0) for t in tables.values() for c in t.values())
     err_console.print(f"demo workspace (seed {seed}) ready in {time.perf_counter() - started:.1f} s: "
                       f"{inserted:,} rows inserted")
+    if not no_train:
+        from bizpilot.cli.train_all import run_all_training
+
+        run_all_training()
     if not build_only:
         _serve(host, port, open_reads)
 

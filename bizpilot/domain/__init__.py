@@ -13,12 +13,18 @@ from pydantic import BaseModel
 from bizpilot.db.base import Base
 from bizpilot.domain.account import Account, AccountCreate, AccountPublic, AccountUpdate
 from bizpilot.domain.contact import Contact, ContactCreate, ContactPublic, ContactUpdate
+from bizpilot.domain.conversation import (  # noqa: F401  (own API: bizpilot/api/assistant.py)
+    Conversation,
+    ConversationMessage,
+    HandoffTicket,
+)
 from bizpilot.domain.interaction import (
     Interaction,
     InteractionCreate,
     InteractionPublic,
     InteractionUpdate,
 )
+from bizpilot.domain.kb import KbChunk  # noqa: F401  (search index rows, not in ENTITIES)
 from bizpilot.domain.knowledge import (
     KnowledgeArticle,
     KnowledgeArticleCreate,

@@ -33,6 +33,12 @@ class Interaction(Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    # Filled by the signals analysis (issue 6): what the message is about and how the customer feels.
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    intent: Mapped[str | None] = mapped_column(String(32))
+    intent_confidence: Mapped[float | None] = mapped_column(Float)
+    analysed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class InteractionCreate(BaseModel):
@@ -74,3 +80,8 @@ class InteractionPublic(BaseModel):
     contact_id: int | None
     product_id: int | None
     order_id: int | None
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    intent: str | None = None
+    intent_confidence: float | None = None
+    analysed_at: datetime | None = None

@@ -55,7 +55,7 @@ def test_bad_invocations_say_why(workspace: Path, args: list[str], needle: str) 
 
 
 def test_demo_build_only_then_stats(workspace: Path) -> None:
-    result = runner.invoke(app, ["demo", "--build-only", "--seed", "7"])
+    result = runner.invoke(app, ["demo", "--build-only", "--no-train", "--seed", "7"])
     assert result.exit_code == 0, result.output
     assert "demo workspace (seed 7) ready" in result.stderr
     stats = json.loads(runner.invoke(app, ["stats", "--json"]).stdout)

@@ -73,7 +73,7 @@ def test_navigation_links_all_areas_and_placeholders_work(client: TestClient) ->
     for item in pages.NAV:
         assert f'href="{item.path}"' in page
         assert t(f"nav.{item.key}") in page
-    built = {"/", "/accounts", "/imports", "/settings", "/content"}
+    built = {"/", "/accounts", "/imports", "/settings", "/content", "/forecasts", "/recommendations", "/service"}
     for item in pages.NAV:
         body = get_page(client, item.path)
         if item.path in built:
@@ -81,7 +81,9 @@ def test_navigation_links_all_areas_and_placeholders_work(client: TestClient) ->
         else:
             assert "Coming in a later release" in body and t(f"nav.{item.key}") in body
     assert 'href="/accounts" class="active"' in get_page(client, "/accounts")
-    assert 'class="active soon"' in get_page(client, "/forecasts")
+    unbuilt = [item.path for item in pages.NAV if item.path not in built]
+    if unbuilt:  # the nav marks pages still to come
+        assert 'class="active soon"' in get_page(client, unbuilt[0])
 
 
 def test_accounts_list_search_filter_sort(client: TestClient) -> None:

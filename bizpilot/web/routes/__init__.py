@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bizpilot.web.routes import accounts, content, imports, login, overview, settings
+from bizpilot.web.routes import accounts, content, forecasts, imports, login, overview, service, settings
+from bizpilot.web.routes import recommendations
 
 PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router, imports.router, settings.router,
-                                  content.router]
+                                  content.router, forecasts.router, service.router, recommendations.router]
 # Pages anyone may open (signing in); everything in PAGE_ROUTERS needs a session, key or open reads.
 # ``imports.upload_router`` authenticates and checks its role itself (see its module), to answer 403 pages.
 PUBLIC_ROUTERS: list[APIRouter] = [login.router, imports.upload_router]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from bizpilot.api.deps import SessionDep
+from bizpilot.errors import BizpilotError
 from bizpilot.services.accounts import account_detail, revenue_for_accounts
 from bizpilot.services.listing import distinct_values, list_rows
 from bizpilot.web.charts import revenue_chart
@@ -42,4 +43,12 @@ def account_page(request: Request, account_id: int, session: SessionDep) -> Resp
     lang = request_lang(request)
     detail = account_detail(session, account_id=account_id)
     chart = revenue_chart(detail.revenue_by_month, label=t("account.revenue_by_month", lang))
-    return render(request, "accounts/detail.html", title=detail.account.name, d=detail, chart=chart)
+    intel, intel_error = None, None
+    try:  # profile, segment, repurchase score and win probabilities with their factors
+        from bizpilot.services.intelligence import account_intelligence
+
+        intel = account_intelligence(session, account_id=account_id)
+    except BizpilotError as exc:  # e.g. no orders yet: the page still shows the account
+        intel_error = str(exc)
+    return render(request, "accounts/detail.html", title=detail.account.name, d=detail, chart=chart, intel=intel,
+                  intel_error=intel_error)

@@ -1,4 +1,4 @@
-"""Overview page: data counts, revenue by month, top accounts and the latest interactions."""
+"""Overview page: data counts, revenue by month, top accounts, the latest interactions and dissatisfaction alerts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from bizpilot.api.deps import SessionDep
 from bizpilot.services.overview import get_overview
+from bizpilot.services.signals import ALERT_DAYS, dissatisfaction_alerts, unanalysed_count
 from bizpilot.web.charts import revenue_chart
 from bizpilot.web.i18n import request_lang, t
 from bizpilot.web.pages import render
@@ -19,4 +20,6 @@ def overview(request: Request, session: SessionDep) -> Response:
     lang = request_lang(request)
     data = get_overview(session)
     return render(request, "overview.html", title=t("overview.title", lang), data=data,
-                  chart=revenue_chart(data.revenue_by_month, label=t("overview.revenue_by_month", lang)))
+                  chart=revenue_chart(data.revenue_by_month, label=t("overview.revenue_by_month", lang)),
+                  alerts=dissatisfaction_alerts(session, days=ALERT_DAYS, limit=8), alert_days=ALERT_DAYS,
+                  unanalysed=unanalysed_count(session))

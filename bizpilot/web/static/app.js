@@ -15,6 +15,11 @@
     var spec;
     try { spec = JSON.parse(canvas.getAttribute("data-chart")); } catch (e) { return; }
     var datasets = (spec.series || []).map(function (s) {
+      if (spec.type === "line") {  // forecasts: history, forecast (dashed) and an interval band (fill: "-1")
+        return { label: s.label, data: s.data, borderColor: s.color || accent, borderWidth: s.band ? 0 : 2,
+                 borderDash: s.dashed ? [6, 4] : [], backgroundColor: s.band ? "rgba(31,111,235,0.15)" : "transparent",
+                 fill: s.fill || false, pointRadius: 0, spanGaps: false };
+      }
       return {
         label: s.label,
         data: s.data,

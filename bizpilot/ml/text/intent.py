@@ -1,0 +1,213 @@
+"""Intent classification for customer messages (zh and en), trainable, with out-of-scope detection.
+
+Features are word + character TF-IDF side by side with a pre-trained sentence embedding (MiniLM for English, e5
+for Chinese: `bizpilot.ml.text.embedding`), and one linear SVM (one-vs-rest) on the stack: TF-IDF catches the
+exact wording of a team's intents, the embedding carries paraphrases and few-shot classes. Measured on banking77
+(5-fold CV on train.csv): TF-IDF alone 0.900, embedding alone 0.914, both 0.925.
+
+Probabilities are a softmax of the SVM scores at a fixed temperature, mixed with a vote of the nearest training
+messages (banking77, mean of four held-out 20% splits of train.csv: 0.926 -> 0.929). Embedding weight 2.0 and
+temperature 0.25 (was 1.5 and 0.15) were chosen on two 5-fold splits of train.csv: 0.9303 -> 0.9325 mean.
+A message is out of scope when its best probability is below ``oos_threshold`` or when its embedding is far from
+every intent's centroid (cosine below ``oos_similarity``). ``default_intent_model()`` is the shipped model,
+trained on hand-written seed utterances (``data/intent_seeds.json``) for the e-commerce intent set below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from bizpilot.errors import ValidationFailed
+from bizpilot.ml.base import Estimator
+from bizpilot.ml.text.embedding import DATA_DIR, EMBEDDERS, choose_embedder, embed
+from bizpilot.ml.text.features import TextFeatures
+
+DEFAULT_INTENTS = ("order_status", "shipping", "returns_refunds", "invoice_payment", "pricing_quote",
+                   "product_specs", "complaint", "account", "other")
+#: A label for off-topic training examples: predicted as intent ``other`` with ``out_of_scope`` set.
+OUT_OF_SCOPE = "out_of_scope"
+SEEDS_PATH = DATA_DIR / "intent_seeds.json"
+DEFAULT_MODEL_PATH = DATA_DIR / "intent_default.npz"
+
+
+class IntentClassifier(Estimator):
+    """TF-IDF (+ sentence embedding) linear SVM over intents; ``predict_proba`` and out-of-scope detection."""
+
+    def __init__(self, *, embedder: str = "auto", C: float = 0.5, embed_weight: float = 2.0,
+                 temperature: float = 0.25, oos_threshold: float = 0.3, oos_similarity: float = 0.0,
+                 knn: int = 5, knn_weight: float = 0.35) -> None:
+        self.embedder = embedder
+        self.knn = knn
+        self.knn_weight = knn_weight
+        self.C = C
+        self.embed_weight = embed_weight
+        self.temperature = temperature
+        self.oos_threshold = oos_threshold
+        self.oos_similarity = oos_similarity
+
+    # -- fitting ---------------------------------------------------------------------------------------------
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str],
+            on_progress: Callable[[int], None] | None = None) -> IntentClassifier:
+        """Learn from labelled messages; a class may have a single example (few-shot)."""
+        from sklearn.svm import LinearSVC
+
+        texts, labels = [str(t or "") for t in texts], [str(y) for y in labels]
+        if len(texts) != len(labels):
+            raise ValidationFailed(f"{len(texts)} texts but {len(labels)} labels")
+        classes = sorted(set(labels))
+        if len(classes) < 2:
+            raise ValidationFailed(f"intent training needs at least two intents; got {classes}")
+        self.embedder_ = self._resolve_embedder(texts)
+        features = TextFeatures()
+        X = features.fit_transform(texts)
+        self.train_tfidf_ = X.astype(np.float32)
+        self.features_state_, arrays = features.state()
+        self.word_idf_, self.char_idf_ = arrays["word_idf"], arrays["char_idf"]
+        self._features = features
+        y = np.array([classes.index(label) for label in labels])
+        if self.embedder_ != "none":
+            E = embed(texts, self.embedder_, on_progress=on_progress)
+            X = sparse.hstack([X, sparse.csr_matrix(E * self.embed_weight)]).tocsr()
+            self.train_embed_ = E.astype(np.float16)
+            self.centroids_ = _normalise(np.vstack([E[y == k].mean(0) for k in range(len(classes))]))
+        svm = LinearSVC(C=self.C).fit(X, y)
+        coef = svm.coef_ if len(classes) > 2 else np.vstack([-svm.coef_, svm.coef_])
+        intercept = svm.intercept_ if len(classes) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])
+        self.coef_ = coef.astype(np.float32)
+        self.intercept_ = intercept.astype(np.float32)
+        self.classes_ = classes
+        self.train_y_ = y.astype(np.int32)
+        self.n_train_ = len(texts)
+        return self
+
+    def _resolve_embedder(self, texts: Sequence[str]) -> str:
+        if self.embedder == "auto":
+            return choose_embedder(texts)
+        if self.embedder not in (*EMBEDDERS, "none"):
+            raise ValidationFailed(f"unknown embedder {self.embedder!r}; one of auto, none, {', '.join(EMBEDDERS)}")
+        return self.embedder
+
+    # -- prediction --------------------------------------------------------------------------------------------
+
+    def _featurize(self, texts: list[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray | None]:
+        """(full feature matrix, TF-IDF part, embeddings or None)."""
+        self.check_fitted()
+        if getattr(self, "_features", None) is None:
+            self._features = TextFeatures.from_state(self.features_state_, {"word_idf": self.word_idf_,
+                                                                            "char_idf": self.char_idf_})
+        T = self._features.transform(texts)
+        X, E = T, None
+        if self.embedder_ != "none":
+            E = embed(texts, self.embedder_)
+            X = sparse.hstack([T, sparse.csr_matrix(E * self.embed_weight)]).tocsr()
+        return X, T, E
+
+    def _proba(self, X: sparse.csr_matrix, T: sparse.csr_matrix, E: np.ndarray | None) -> np.ndarray:
+        """SVM softmax, mixed with a similarity-weighted vote of the ``knn`` nearest training messages (mean of
+        word/char TF-IDF cosine plus embedding cosine): near-paraphrases of a training example count."""
+        probs = _softmax((np.asarray(X @ self.coef_.T) + self.intercept_) / self.temperature)
+        train = getattr(self, "train_tfidf_", None)
+        if self.knn < 1 or self.knn_weight <= 0 or train is None:
+            return probs
+        k = min(self.knn, train.shape[0])
+        votes = np.zeros_like(probs)
+        for start in range(0, T.shape[0], 512):
+            sims = 0.5 * np.asarray((T[start:start + 512] @ train.T).todense())
+            if E is not None and getattr(self, "train_embed_", None) is not None:
+                sims += E[start:start + 512] @ self.train_embed_.astype(np.float32).T
+            nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            rows = np.arange(nearest.shape[0])[:, None]
+            np.add.at(votes[start:start + 512], (np.repeat(rows, k, 1), self.train_y_[nearest]),
+                      np.exp(5.0 * sims[rows, nearest]))
+        votes /= np.maximum(votes.sum(1, keepdims=True), 1e-12)
+        return (1.0 - self.knn_weight) * probs + self.knn_weight * votes
+
+    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        X, _, _ = self._featurize([str(t or "") for t in texts])
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return self._proba(*self._featurize([str(t or "") for t in texts]))
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return [self.classes_[i] for i in self.predict_proba(texts).argmax(1)]
+
+    def analyse(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        """Per text: ``intent``, ``confidence``, ``out_of_scope``, ``similarity`` (best centroid cosine) and the
+        top three intents with probabilities."""
+        texts = [str(t or "") for t in texts]
+        X, T, E = self._featurize(texts)
+        probs = self._proba(X, T, E)
+        sims = (E @ self.centroids_.T).max(1) if E is not None and hasattr(self, "centroids_") else None
+        results = []
+        for i, row in enumerate(probs):
+            order = np.argsort(-row)[:3]
+            best = float(row[order[0]])
+            similarity = float(sims[i]) if sims is not None else None
+            intent = self.classes_[order[0]]
+            oos = (best < self.oos_threshold or intent == OUT_OF_SCOPE
+                   or (similarity is not None and similarity < self.oos_similarity))
+            results.append({"intent": "other" if intent == OUT_OF_SCOPE else intent, "confidence": best,
+                            "out_of_scope": bool(oos), "similarity": similarity,
+                            "top": [(self.classes_[k], float(row[k])) for k in order]})
+        return results
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    z = scores - scores.max(1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(1, keepdims=True)
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    return (matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def load_seeds(path: Path = SEEDS_PATH) -> tuple[list[str], list[str]]:
+    """(texts, labels) of the hand-written seed utterances (keys starting with ``_`` are notes)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    texts, labels = [], []
+    for intent, utterances in data.items():
+        if intent.startswith("_"):
+            continue
+        texts.extend(utterances)
+        labels.extend([intent] * len(utterances))
+    return texts, labels
+
+
+def seeds_digest(path: Path = SEEDS_PATH) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def build_default_intent_model(embedder: str = "e5") -> IntentClassifier:
+    """The shipped default: seeds in both languages, e5 (multilingual) embedding; out-of-scope when the best
+    intent is unsure or the message is unlike every seed."""
+    texts, labels = load_seeds()
+    model = IntentClassifier(embedder=embedder, C=1.0, embed_weight=2.0, temperature=0.25, oos_threshold=0.3,
+                             oos_similarity=0.84).fit(texts, labels)
+    model.seeds_digest_ = seeds_digest()
+    return model
+
+
+@lru_cache(maxsize=1)
+def default_intent_model() -> IntentClassifier:
+    """The process-wide default: the shipped ``data/intent_default.npz`` (built by
+    ``python -m bizpilot.ml.text.defaults``) while it matches the seeds file, else built from the seeds (seconds)."""
+    if DEFAULT_MODEL_PATH.is_file():
+        model = IntentClassifier.load(DEFAULT_MODEL_PATH)
+        if getattr(model, "seeds_digest_", None) == seeds_digest():
+            return model
+    return build_default_intent_model()
+
+
+__all__ = ["DEFAULT_INTENTS", "OUT_OF_SCOPE", "IntentClassifier", "build_default_intent_model", "default_intent_model",
+           "load_seeds"]

@@ -1,0 +1,150 @@
+"""Deciding and wording an answer: confidence from the retrieval evidence, the hand-off rules, and an extractive
+answer whose every sentence comes from a cited source.
+
+The assistant never writes a claim of its own: answer sentences are copied from retrieved chunks (or from the
+account's order records) and each carries the number of its source, ``[1]``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bizpilot.retrieval.analyzers import MixedAnalyzer
+from bizpilot.retrieval.types import Hit
+
+# Cosine of multilingual-e5-small sits in a narrow band (unrelated ~0.72, on-topic ~0.85+): mapped to 0..1.
+COS_FLOOR = {"e5-small-q4": 0.78, "minilm-l6-int8": 0.25}
+COS_CEIL = {"e5-small-q4": 0.88, "minilm-l6-int8": 0.60}
+MIN_CONFIDENCE = 0.45
+
+HANDOFF_INTENTS = {"complaint": "complaint"}
+_ESCALATE = re.compile(r"\b(human|real person|agent|manager|supervisor|escalat\w*|speak to (?:someone|a person)|"
+                       r"call me|lawyer|legal action)\b|转人工|人工客服|人工|投诉|经理|主管|找你们领导", re.I)
+_REFUND_REQUEST = re.compile(r"\b(i want|i need|i'd like|give me|demand|please)\b.{0,40}\b(refund|money back|"
+                             r"return (?:it|this|them))\b|\brefund (?:me|my)\b|\bmoney back\b|我要退|要求退|给我退|"
+                             r"申请退款|退钱|退款", re.I)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；])\s*|\n+")
+
+HANDOFF_TEXT = {
+    "en": {
+        "complaint": "I'm sorry about this. I have passed your message to our service team as ticket #{ticket}; "
+                     "a colleague will get back to you personally.",
+        "refund_request": "I have passed your refund request to our service team as ticket #{ticket}; a "
+                          "colleague will review it and reply to you.",
+        "escalation": "I have asked a colleague to take over (ticket #{ticket}); they will reply here shortly.",
+        "out_of_scope": "I can only help with questions about orders, products and our service policies, so I "
+                        "have passed this to a colleague (ticket #{ticket}).",
+        "low_confidence": "I could not find a reliable answer in our knowledge base, so I have passed your "
+                          "question to a colleague (ticket #{ticket}).",
+        "order_not_found": "I could not find that order for your account, so I have passed your question to a "
+                           "colleague (ticket #{ticket}).",
+        "account_needed": "I can only share order details with the account that placed the order, so I have "
+                          "passed your question to a colleague who can verify it (ticket #{ticket}).",
+    },
+    "zh": {
+        "complaint": "非常抱歉给您带来不便。您的问题已转给客服团队处理（工单 #{ticket}），同事会尽快亲自联系您。",
+        "refund_request": "您的退款申请已转给客服团队（工单 #{ticket}），同事审核后会回复您。",
+        "escalation": "已为您转接人工客服（工单 #{ticket}），同事会尽快在这里回复您。",
+        "out_of_scope": "我只能回答订单、产品和服务政策相关的问题，您的问题已转给同事处理（工单 #{ticket}）。",
+        "low_confidence": "知识库中没有找到可靠的答案，您的问题已转给同事处理（工单 #{ticket}）。",
+        "order_not_found": "没有在您的账户下找到该订单，您的问题已转给同事处理（工单 #{ticket}）。",
+        "account_needed": "订单信息只能告知下单账户本人，您的问题已转给同事核实身份后处理（工单 #{ticket}）。",
+    },
+}
+
+
+@dataclass
+class Evidence:
+    confidence: float
+    cosine: float | None
+    coverage: float
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> MixedAnalyzer:
+    return MixedAnalyzer()
+
+
+def coverage(query: str, text: str) -> float:
+    """Share of the query's distinct search terms that occur in ``text``."""
+    an = _analyzer()
+    q = {t for t in an.run(query) if not t.startswith("#")}
+    if not q:
+        q = set(an.run(query))
+    if not q:
+        return 0.0
+    return len(q & set(an.run(text))) / len(q)
+
+
+def evidence(query: str, hits: list[Hit], embedder_name: str | None) -> Evidence:
+    """Confidence in 0..1 that the best hit answers ``query``: calibrated cosine and term coverage combined."""
+    if not hits:
+        return Evidence(0.0, None, 0.0)
+    best = 0.0
+    best_cos = None
+    best_cov = 0.0
+    for h in hits[:3]:
+        cov = coverage(query, h.chunk.index_text())
+        if h.cosine is not None and embedder_name in COS_FLOOR:
+            lo, hi = COS_FLOOR[embedder_name], COS_CEIL[embedder_name]
+            cal = min(1.0, max(0.0, (h.cosine - lo) / (hi - lo)))
+            score = 0.65 * cal + 0.35 * cov
+        else:
+            score = cov
+        if score > best:
+            best, best_cos, best_cov = score, h.cosine, cov
+    return Evidence(round(best, 4), best_cos, round(best_cov, 4))
+
+
+def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_scope: bool) -> str | None:
+    """Why a person must answer this message (None: the assistant may answer)."""
+    if intent in HANDOFF_INTENTS:
+        return HANDOFF_INTENTS[intent]
+    if _ESCALATE.search(text or ""):
+        return "escalation"
+    if intent == "returns_refunds" and (_REFUND_REQUEST.search(text or "") or sentiment_score <= -0.6):
+        return "refund_request"
+    if out_of_scope:
+        return "out_of_scope"
+    return None
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text or "") if s and s.strip() and len(s.strip()) > 1]
+
+
+def extract(query: str, hits: list[Hit], *, max_sentences: int = 3, max_sources: int = 2,
+            min_rel: float = 0.6) -> list[tuple[str, int]]:
+    """(sentence, source number) pairs copied from the best chunks: the sentences sharing most terms with the
+    question, in their original order. A second source is used only when it is close to the best one."""
+    if not hits:
+        return []
+    top = hits[0].score
+    chosen: list[tuple[str, int]] = []
+    for n, h in enumerate(hits[:max_sources], start=1):
+        if n > 1 and h.score < min_rel * top:
+            break
+        sents = sentences(h.chunk.text)
+        if not sents:
+            continue
+        scored = [(coverage(query, (h.chunk.heading_path or "") + " " + s), i, s) for i, s in enumerate(sents)]
+        budget = max_sentences - len(chosen) if n == 1 else 1
+        if len(sents) <= budget:
+            keep = list(range(len(sents)))
+        else:
+            keep = sorted(i for _, i, _ in sorted(scored, key=lambda x: (-x[0], x[1]))[:budget])
+            if n > 1 and max(c for c, _, _ in scored) == 0:
+                continue
+        chosen.extend((sents[i], n) for i in keep)
+        if len(chosen) >= max_sentences:
+            break
+    return chosen
+
+
+def render(pairs: list[tuple[str, int]]) -> str:
+    out = []
+    for s, n in pairs:
+        out.append(f"{s} [{n}]")
+    return " ".join(out)

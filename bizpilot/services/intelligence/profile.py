@@ -1,0 +1,173 @@
+"""One structured profile per account and a short narrative that states only facts from the profile.
+
+The narrative is a deterministic template by default; with ``use_llm=True`` and a configured backend, the LLM
+rewrites the facts, and its text is kept only if every number in it appears in the facts (else the template
+is used and the result says why)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bizpilot.domain import Account, Interaction
+from bizpilot.errors import NotFoundError, ValidationFailed
+from bizpilot.ml.segment import SEGMENT_BY_KEY
+from bizpilot.services.intelligence.data import account_transactions, workspace_transactions
+from bizpilot.services.intelligence.models import asof_date
+from bizpilot.services.intelligence.scores import churn_scores, opportunity_scores, reorder_list, segments
+
+
+def account_profile(session: Session, *, account_id: int) -> dict[str, Any]:
+    """Firmographics, RFM and segment, top categories, purchase cycle, recent sentiment, open opportunities with
+    win probability, repurchase score with factors, reorder list, risks and next actions."""
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFoundError(f"account {account_id} not found")
+    tx = account_transactions(workspace_transactions(session))
+    key = str(account_id)
+    asof = asof_date(tx)
+    mine = tx[tx["account"] == key]
+    profile: dict[str, Any] = {
+        "account_id": account_id, "name": account.name, "asof": str(asof.date()),
+        "firmographics": {"industry": account.industry, "size_band": account.size_band, "country": account.country,
+                          "region": account.region, "tier": account.tier, "language": account.language},
+    }
+    seg = segments(session, tx=tx)
+    if key in seg.index:
+        r = seg.loc[key]
+        s = SEGMENT_BY_KEY.get(r["segment"])
+        profile["rfm"] = {"recency_days": int(r["recency_days"]), "frequency": int(r["frequency"]),
+                          "monetary": round(float(r["monetary"]), 2), "r": int(r["r"]), "f": int(r["f"]),
+                          "m": int(r["m"]), "code": r["rfm"], "segment": r["segment"],
+                          "segment_name": s.name if s else r["segment"],
+                          "segment_definition": s.definition if s else "", "segment_action": s.action if s else ""}
+    else:
+        profile["rfm"] = None
+    sales = mine[~mine["is_return"] & (mine["quantity"] > 0)]
+    cats = (sales.assign(category=sales["category"].fillna("(uncategorised)")).groupby("category")["amount"].sum()
+            .sort_values(ascending=False).head(3)) if "category" in sales.columns and not sales.empty else pd.Series()
+    profile["top_categories"] = [{"category": c, "spend": round(float(v), 2)} for c, v in cats.items()]
+    days = sales["ordered_at"].dt.normalize().drop_duplicates().sort_values()
+    gaps = days.diff().dt.days.dropna()
+    profile["purchase_cycle_days"] = float(gaps.median()) if len(gaps) else None
+    profile["last_order"] = str(days.iloc[-1].date()) if len(days) else None
+    since = asof - pd.Timedelta(days=90)
+    ints = session.execute(select(Interaction.sentiment, Interaction.sentiment_score)
+                           .where(Interaction.account_id == account_id, Interaction.occurred_at >= since)).all()
+    labelled = [s for s, _ in ints if s]
+    profile["recent_sentiment"] = {"messages_90d": len(ints), "negative": labelled.count("negative"),
+                                   "positive": labelled.count("positive"), "neutral": labelled.count("neutral")}
+    churn = churn_scores(session, tx=tx)
+    if key in churn.index:
+        c = churn.loc[key]
+        profile["repurchase"] = {"probability": round(float(c["probability"]), 4), "horizon_days":
+                                 int(c["horizon_days"]), "positive": c["positive"], "negative": c["negative"],
+                                 "method": c["method"]}
+    else:
+        profile["repurchase"] = None
+    profile["notes"] = []
+    try:
+        profile["open_opportunities"] = opportunity_scores(session, account_id=account_id, tx=tx)
+    except ValidationFailed as exc:  # e.g. open deals but none closed yet to learn from
+        profile["open_opportunities"] = []
+        profile["notes"].append(f"win probability unavailable: {exc}")
+    profile["reorders"] = reorder_list(session, account_id=account_id, tx=tx, limit=5)
+    profile["risks"], profile["next_actions"] = _risks_and_actions(profile)
+    return profile
+
+
+def _risks_and_actions(p: dict[str, Any]) -> tuple[list[str], list[str]]:
+    risks, actions = [], []
+    rep, rfm, mood = p.get("repurchase"), p.get("rfm"), p["recent_sentiment"]
+    if rep and rep["probability"] < 0.35:
+        risks.append(f"low chance of ordering in the next {rep['horizon_days']} days "
+                     f"({rep['probability']:.0%})")
+        actions.append("call the buyer this week with a win-back offer")
+    if rfm and rfm["segment"] in ("at_risk", "about_to_sleep", "hibernating"):
+        risks.append(f"segment {rfm['segment_name']}: {rfm['segment_definition']}")
+    if mood["negative"] >= 2 or (mood["negative"] and mood["negative"] >= mood["positive"]):
+        risks.append(f"{mood['negative']} negative message(s) in the last 90 days")
+        actions.append("review the open service issues before the next sales contact")
+    if p["reorders"]:
+        due = [r for r in p["reorders"] if r["due_in_days"] <= 14]
+        if due:
+            actions.append("propose a reorder of " + ", ".join(r["product"] for r in due[:3]))
+    for o in p["open_opportunities"][:2]:
+        if o["probability"] >= 0.6:
+            actions.append(f"push '{o['name']}' to close ({o['probability']:.0%} win probability)")
+        elif o["probability"] < 0.3:
+            actions.append(f"requalify '{o['name']}' ({o['probability']:.0%} win probability)")
+    if rfm and rfm["segment_action"] and not actions:
+        actions.append(rfm["segment_action"])
+    return risks, actions
+
+
+def narrative(profile: dict[str, Any]) -> str:
+    """A short English summary built only from the profile's values."""
+    parts = []
+    f = profile["firmographics"]
+    who = ", ".join(v for v in (f.get("industry"), f.get("size_band") and f"{f['size_band']} staff",
+                                f.get("country")) if v)
+    parts.append(f"{profile['name']}" + (f" ({who})" if who else "") + ".")
+    rfm = profile.get("rfm")
+    if rfm:
+        parts.append(f"Segment {rfm['segment_name']} (RFM {rfm['code']}): {rfm['frequency']} order day(s), "
+                     f"total spend {rfm['monetary']:,.2f}, last order {rfm['recency_days']} days ago.")
+    else:
+        parts.append("No purchases yet.")
+    if profile["top_categories"]:
+        parts.append("Buys mostly " + ", ".join(c["category"] for c in profile["top_categories"]) + ".")
+    if profile.get("purchase_cycle_days"):
+        parts.append(f"Usual gap between orders: {profile['purchase_cycle_days']:.0f} days.")
+    rep = profile.get("repurchase")
+    if rep:
+        parts.append(f"Chance of ordering in the next {rep['horizon_days']} days: {rep['probability']:.0%}.")
+    if profile["open_opportunities"]:
+        parts.append(f"{len(profile['open_opportunities'])} open opportunit"
+                     f"{'y' if len(profile['open_opportunities']) == 1 else 'ies'}.")
+    if profile["risks"]:
+        parts.append("Risks: " + "; ".join(profile["risks"]) + ".")
+    if profile["next_actions"]:
+        parts.append("Next: " + "; ".join(profile["next_actions"]) + ".")
+    return " ".join(parts)
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def llm_narrative(profile: dict[str, Any], *, backend: Any = None) -> dict[str, Any]:
+    """The LLM's rewrite of the template when it keeps to the facts; else the template, with the reason."""
+    template = narrative(profile)
+    try:
+        from bizpilot.llm.types import ChatOptions
+
+        if backend is None:
+            from bizpilot.llm.registry import get_backend
+
+            backend = get_backend()
+        prompt = ("Rewrite these facts about a customer account as a short paragraph for a sales rep. Use only "
+                  "these facts; add no numbers, names or claims.\n\nFacts: " + template)
+        text = backend.generate(prompt, ChatOptions(max_tokens=220, temperature=0.2, seed=7,
+                                                    tag="intel-narrative-v1")).text.strip()
+    except Exception as exc:  # noqa: BLE001 - any backend failure means the template is used, and why
+        return {"text": template, "source": "template", "reason": f"LLM unavailable: {exc}"}
+    allowed = set(_NUMBER.findall(template))
+    unknown = [n for n in _NUMBER.findall(text) if n not in allowed]
+    if not text or unknown:
+        return {"text": template, "source": "template",
+                "reason": f"LLM text stated numbers not in the profile: {unknown[:5]}" if unknown else "empty"}
+    return {"text": text, "source": "llm", "reason": None}
+
+
+def account_intelligence(session: Session, *, account_id: int, use_llm: bool = False) -> dict[str, Any]:
+    """Profile plus narrative (template unless ``use_llm``)."""
+    profile = account_profile(session, account_id=account_id)
+    if use_llm:
+        profile["narrative"] = llm_narrative(profile)
+    else:
+        profile["narrative"] = {"text": narrative(profile), "source": "template", "reason": None}
+    return profile

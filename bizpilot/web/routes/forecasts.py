@@ -1,0 +1,52 @@
+"""Forecasts page: weekly demand forecasts with prediction intervals (chart + table) for the top products, the
+RFM segments with their definitions, and the valuable accounts at risk with the factors behind each score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from bizpilot.api.deps import SessionDep
+from bizpilot.errors import ValidationFailed
+from bizpilot.services import intelligence as intel
+from bizpilot.web.i18n import request_lang, t
+from bizpilot.web.pages import render
+
+router = APIRouter()
+TOP = 12
+
+
+def forecast_chart(f: intel.ProductForecast, lang: str) -> dict[str, Any]:
+    """A line chart: history, then the forecast (dashed) between its lower and upper bounds (a filled band)."""
+    n_hist, n_fut = len(f.history), len(f.mean)
+    pad_h, pad_f = [None] * n_hist, [None] * n_fut
+    return {"type": "line", "labels": f.history_weeks + f.weeks, "series": [
+        {"label": t("forecasts.history", lang), "data": f.history + pad_f},
+        {"label": t("forecasts.lower", lang), "data": pad_h + f.lower, "band": True},
+        {"label": t("forecasts.upper", lang), "data": pad_h + f.upper, "band": True, "fill": "-1"},
+        {"label": t("forecasts.forecast", lang), "data": pad_h + f.mean, "dashed": True, "color": "#8250df"},
+    ]}
+
+
+@router.get("/forecasts", name="forecasts")
+async def forecasts_page(request: Request, session: SessionDep) -> Response:
+    lang = request_lang(request)
+
+    def load() -> dict[str, Any]:
+        try:
+            items = intel.product_forecasts(session, top=TOP)
+        except ValidationFailed:
+            items = []
+        try:
+            segments = intel.segment_summary(session, lang=lang)
+            at_risk = intel.at_risk_accounts(session, limit=10)
+        except ValidationFailed:
+            segments, at_risk = [], []
+        return {"items": items, "segments": segments, "at_risk": at_risk}
+
+    data = await run_in_threadpool(load)
+    charts = [forecast_chart(f, lang) for f in data["items"]]
+    return render(request, "forecasts/index.html", title=t("forecasts.title", lang), charts=charts, **data)

@@ -1,0 +1,61 @@
+"""The assistant API: ask (answer, cited sources and every retrieved chunk), conversations, the hand-off queue,
+suggested replies, KB search; reads need role read, asking and ticket changes role write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from bizpilot.services.assistant import import_documents
+from tests.retrieval.kb_sample import embed_cache, write_kb  # noqa: F401  (fixture)
+from tests.services.content.data import seed_small
+
+
+@pytest.fixture
+def kb(engine: Engine, tmp_path: Path, embed_cache: Path) -> Engine:  # noqa: F811
+    seed_small(engine)
+    import_documents(session_or_engine=engine, path=write_kb(tmp_path / "kb"))
+    return engine
+
+
+def test_ask_returns_answer_sources_and_retrieved_chunks(kb: Engine, write_client: TestClient) -> None:
+    resp = write_client.post("/api/v1/assistant/ask", json={"question": "How long does express delivery take?"})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert not body["handoff"] and "[1]" in body["answer"]
+    assert body["sources"][0]["citation"].startswith("shipping.html §")
+    assert len(body["retrieved"]) >= 3 and {"rank", "score", "bm25", "cosine", "text"} <= set(body["retrieved"][0])
+    conv = write_client.get(f"/api/v1/assistant/conversations/{body['conversation_id']}").json()
+    assert [m["role"] for m in conv["messages"]] == ["user", "assistant"]
+    assert conv["messages"][1]["sources"] == body["sources"]
+    assert write_client.get("/api/v1/assistant/conversations").json()[0]["id"] == body["conversation_id"]
+
+
+def test_hand_off_queue_and_suggestion(kb: Engine, write_client: TestClient, api_client: TestClient) -> None:
+    body = write_client.post("/api/v1/assistant/ask", json={"question": "I want to talk to a human about my refund",
+                                                            "account_id": "ACC-T1"}).json()
+    assert body["handoff"] and body["ticket_id"]
+    queue = api_client.get("/api/v1/assistant/handoffs").json()
+    assert queue[0]["id"] == body["ticket_id"] and queue[0]["account_name"] == "Evergreen Hospitality Group Ltd"
+    suggestion = write_client.post("/api/v1/assistant/suggest", json={"ticket_id": body["ticket_id"],
+                                                                      "use_llm": False}).json()
+    assert suggestion["sources"] and suggestion["text"].startswith("Hello,")
+    patched = write_client.patch(f"/api/v1/assistant/handoffs/{body['ticket_id']}", json={"status": "closed"})
+    assert patched.status_code == 200 and patched.json()["status"] == "closed"
+    assert api_client.get("/api/v1/assistant/handoffs?status=closed").json()[0]["id"] == body["ticket_id"]
+    assert write_client.patch("/api/v1/assistant/handoffs/999", json={"status": "closed"}).status_code == 404
+    assert write_client.patch(f"/api/v1/assistant/handoffs/{body['ticket_id']}",
+                              json={"status": "done"}).status_code == 422
+
+
+def test_roles_validation_and_kb_search(kb: Engine, api_client: TestClient, write_client: TestClient) -> None:
+    assert api_client.post("/api/v1/assistant/ask", json={"question": "hi"}).status_code == 403
+    assert write_client.post("/api/v1/assistant/ask", json={"question": ""}).status_code == 422
+    assert write_client.post("/api/v1/assistant/ask", json={"question": "x", "account_id": "NOPE"}).status_code == 404
+    assert api_client.get("/api/v1/assistant/conversations/12345").status_code == 404
+    found = api_client.get("/api/v1/assistant/kb/search", params={"q": "付款条件", "k": 2}).json()
+    assert found["hits"][0]["source"] == "付款.md" and found["stats"]["chunks"] == 10
+    assert write_client.post("/api/v1/assistant/kb/sync").json()["chunks"] == 0  # no articles in this workspace

@@ -1,0 +1,60 @@
+"""A small bilingual knowledge base written for these tests (Markdown, HTML, FAQ CSV, Chinese Markdown)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+RETURNS_MD = """# Returns and refunds
+
+General rules for sending goods back.
+
+## Return window
+
+Unused items can be returned within 30 days of delivery. Custom-cut items cannot be returned.
+
+## Refunds
+
+Refunds are paid to the original payment method within 7 business days after the return is inspected.
+A restocking fee of 15% applies to returns without a defect.
+"""
+
+SHIPPING_HTML = """<html><head><title>Shipping</title><style>p {color: red}</style></head><body>
+<h1>Shipping</h1><p>Orders placed before 2 pm ship the same business day.</p>
+<h2>Delivery times</h2><p>Standard delivery takes 3-5 business days. Express delivery takes 1-2 business days.</p>
+<script>var tracking = 1;</script></body></html>"""
+
+FAQ_CSV = """question,answer
+Do you accept credit cards?,"We accept bank transfer, Visa and Mastercard."
+Can I get a VAT invoice?,An invoice is e-mailed as a PDF when the order ships.
+你们开增值税专用发票吗？,可以，发货后5个工作日内开具增值税专用发票。
+"""
+
+PAYMENT_ZH_MD = """# 付款条件
+
+## 账期
+
+信用账户的付款条件为月结30天。逾期余额按每月1.5%计收利息。
+
+## 付款方式
+
+支持银行转账和支付宝付款。
+"""
+
+
+def write_kb(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "returns.md").write_text(RETURNS_MD, encoding="utf-8")
+    (folder / "shipping.html").write_text(SHIPPING_HTML, encoding="utf-8")
+    (folder / "faq.csv").write_text(FAQ_CSV, encoding="utf-8")
+    (folder / "付款.md").write_text(PAYMENT_ZH_MD, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def embed_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Embeddings cached in a per-session temp folder, never in the user's ~/.cache."""
+    path = tmp_path_factory.getbasetemp() / "embed-cache"
+    monkeypatch.setenv("BIZPILOT_CACHE_DIR", str(path))
+    return path

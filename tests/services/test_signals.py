@@ -1,0 +1,95 @@
+"""Signals service: one message, stored interactions filled in batches, dissatisfaction alerts, workspace model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from bizpilot.domain import Interaction
+from bizpilot.errors import ValidationFailed
+from bizpilot.services.signals import (
+    analyse_interactions,
+    analyse_message,
+    dissatisfaction_alerts,
+    intent_model,
+    reset_intent_model,
+    train_intent,
+    unanalysed_count,
+    workspace_intent_path,
+)
+from tests.services import sample_data as sd
+
+
+@pytest.fixture
+def ids(engine: Engine) -> dict[str, int]:
+    ids = sd.load_sample(engine)
+    with Session(engine) as session:
+        session.add_all([
+            Interaction(external_id="ix-c1", channel="email", direction="inbound", subject="Leaking pump",
+                        text="The pump leaks again, this is unacceptable. I want a refund.",
+                        occurred_at=datetime(2024, 3, 7, 9), account_id=ids["ACME"]),
+            Interaction(external_id="ix-c2", channel="chat", direction="inbound", subject=None,
+                        text="你们的服务太差了，我要投诉！", occurred_at=datetime(2024, 3, 8, 9),
+                        account_id=ids["ACME"]),
+            Interaction(external_id="ix-p1", channel="review", direction="inbound", subject=None,
+                        text="Excellent tea, we love it and will order again.",
+                        occurred_at=datetime(2024, 3, 1, 9), account_id=ids["BOREALIS"]),
+            Interaction(external_id="ix-empty", channel="note", direction="internal", subject="call me",
+                        text="   ", occurred_at=datetime(2024, 3, 2, 9)),
+        ])
+        session.commit()
+    return ids
+
+
+def test_analyse_message_contract() -> None:
+    s = analyse_message("where is my order 1043?")
+    assert s.intent == "order_status"
+    assert 0.0 <= s.intent_confidence <= 1.0 and s.out_of_scope is False
+    assert s.sentiment in ("negative", "neutral", "positive") and -1.0 <= s.sentiment_score <= 1.0
+    zh = analyse_message("质量太差，我要退款", language="zh")
+    assert zh.intent in ("returns_refunds", "complaint") and zh.sentiment == "negative" and zh.language == "zh"
+    with pytest.raises(ValidationFailed):
+        analyse_message("  ")
+
+
+def test_analyse_interactions_fills_columns_and_alerts(engine: Engine, ids: dict[str, int]) -> None:
+    with Session(engine) as session:
+        assert unanalysed_count(session) == 7
+        report = analyse_interactions(session, batch_size=3)
+        assert report.analysed == 6 and report.skipped_empty == 1
+        rows = {r.external_id: r for r in session.execute(select(Interaction)).scalars()}
+        assert rows["ix-c1"].intent in ("returns_refunds", "complaint") and rows["ix-c1"].sentiment == "negative"
+        assert rows["ix-c2"].intent == "complaint" and rows["ix-c2"].sentiment == "negative"
+        assert rows["ix-p1"].sentiment == "positive"
+        assert all(rows[k].analysed_at is not None for k in ("ix-1", "ix-2", "ix-3"))
+        assert rows["ix-empty"].analysed_at is None
+        # a second run only looks at what is new; --all redoes everything with text
+        assert analyse_interactions(session).analysed == 0
+        assert analyse_interactions(session, reanalyse=True).analysed == 6
+
+        alerts = dissatisfaction_alerts(session, days=30)
+        assert [a.account_id for a in alerts] == [ids["ACME"]]
+        acme = alerts[0]
+        assert acme.account_name == "Acme Trading Co" and acme.complaints >= 2 and acme.severity == "high"
+        assert acme.last_text and "投诉" in acme.last_text
+        # the look-back window counts from the newest interaction; a window that ends before them is empty
+        assert dissatisfaction_alerts(session, days=1, now=datetime(2024, 2, 1)) == []
+        with pytest.raises(ValidationFailed):
+            dissatisfaction_alerts(session, days=0)
+
+
+def test_train_intent_with_defaults_extends_the_default_set(workspace) -> None:  # type: ignore[no-untyped-def]
+    texts = ["I need a sample of the blue mug", "can you send a free sample", "sample request for tea",
+             "please mail us product samples"]
+    result = train_intent(texts=texts, labels=["samples"] * 4, with_defaults=True, embedder="none")
+    assert "samples" in result["intents"] and "order_status" in result["intents"]
+    assert workspace_intent_path().is_file()
+    assert analyse_message("could we get a sample of your green tea?").intent == "samples"
+    assert analyse_message("where is my order 55?").intent == "order_status"
+    assert reset_intent_model() is True
+    assert intent_model().embedder_ == "e5"  # back to the shipped default
+    with pytest.raises(ValidationFailed):
+        train_intent(texts=["a"], labels=[], embedder="none")
