@@ -16,11 +16,12 @@ import pandas as pd
 
 def purchase_cycles(accounts: np.ndarray, products: np.ndarray, dates: np.ndarray, *,
                     as_of: datetime | pd.Timestamp | None = None, min_orders: int = 3,
-                    due_window_days: float = 7.0) -> pd.DataFrame:
+                    due_window_days: float = 7.0, lapsed_after_cycles: float = 3.0) -> pd.DataFrame:
     """One row per (account, product) bought on ``min_orders``+ distinct days, with columns ``account``,
     ``product``, ``n_orders``, ``cycle_days``, ``regularity`` (0..1, 1 = perfectly regular), ``last_purchase``,
     ``days_since_last``, ``due_date``, ``due_in_days`` (negative = overdue) and ``status`` (overdue / due /
-    upcoming). Sorted by ``due_in_days``."""
+    upcoming, or lapsed when more than ``lapsed_after_cycles`` cycles have passed since the last purchase: a
+    relationship to win back rather than a reorder to remind of). Sorted by ``due_in_days``."""
     frame = pd.DataFrame({"account": np.asarray(accounts), "product": np.asarray(products),
                           "day": pd.to_datetime(np.asarray(dates)).normalize()})
     frame = frame.dropna().drop_duplicates().sort_values(["account", "product", "day"])
@@ -45,8 +46,9 @@ def purchase_cycles(accounts: np.ndarray, products: np.ndarray, dates: np.ndarra
     stats["days_since_last"] = (as_of_ts - stats["last_purchase"]).dt.total_seconds() / 86400.0
     stats["due_date"] = stats["last_purchase"] + pd.to_timedelta(stats["cycle_days"], unit="D")
     stats["due_in_days"] = stats["cycle_days"] - stats["days_since_last"]
-    stats["status"] = np.select([stats["due_in_days"] < 0, stats["due_in_days"] <= due_window_days],
-                                ["overdue", "due"], default="upcoming")
+    lapsed = stats["days_since_last"] > lapsed_after_cycles * stats["cycle_days"]
+    stats["status"] = np.select([lapsed, stats["due_in_days"] < 0, stats["due_in_days"] <= due_window_days],
+                                ["lapsed", "overdue", "due"], default="upcoming")
     out = stats.reset_index()[columns]
     return out.sort_values(["due_in_days", "account", "product"], kind="stable").reset_index(drop=True)
 

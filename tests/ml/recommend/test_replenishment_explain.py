@@ -30,7 +30,8 @@ def test_purchase_cycles_by_hand() -> None:
     assert a.days_since_last == 34 and a.status == "overdue" and a.regularity > 0.9
     assert a.due_date == pd.Timestamp("2024-04-30")
     b = out[out.account == "B"].iloc[0]
-    assert b.cycle_days == 10 and b.status == "overdue" and b.due_in_days == pytest.approx(-63)
+    assert b.cycle_days == 10 and b.status == "lapsed" and b.due_in_days == pytest.approx(-63)  # 7 cycles ago
+    assert purchase_cycles(acc, prod, days.to_numpy(), as_of=pd.Timestamp("2024-03-10")).iloc[0].status == "overdue"
     upcoming = purchase_cycles(acc, prod, days.to_numpy(), as_of=pd.Timestamp("2024-04-10"))
     assert upcoming[upcoming.account == "A"].iloc[0].status == "upcoming"
     assert purchase_cycles(acc[:2], prod[:2], days[:2].to_numpy()).empty
