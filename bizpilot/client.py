@@ -152,6 +152,40 @@ class Client:
     def health(self) -> dict[str, Any]:
         return self.request("GET", "/health")
 
+    # -- AI features (plain dicts, as the API documents them in its OpenAPI schema) ------------------------------
+
+    def recommend(self, account: int | str, *, n: int = 10, lang: str = "en",
+                  category: str | None = None) -> dict[str, Any]:
+        """Next-best products for an account (id or external id), each with a reason, plus its due reorders."""
+        params: dict[str, Any] = {"n": n, "lang": lang}
+        if category:
+            params["category"] = category
+        return self.request("GET", f"/recommend/accounts/{account}", params=params)
+
+    def similar_products(self, product: int | str, *, n: int = 10) -> dict[str, Any]:
+        return self.request("GET", f"/recommend/products/{product}/similar", params={"n": n})
+
+    def ask(self, question: str, *, account: int | str | None = None, conversation_id: int | None = None,
+            language: str | None = None) -> dict[str, Any]:
+        """One assistant turn: an answer with its sources, or a hand-off with its ticket."""
+        body = {"question": question, "account_id": None if account is None else str(account),
+                "conversation_id": conversation_id, "language": language}
+        return self.request("POST", "/assistant/ask", json=body)
+
+    def analyse(self, text: str, *, language: str | None = None) -> dict[str, Any]:
+        """Intent and sentiment of one message."""
+        return self.request("POST", "/signals/analyse", json={"text": text, "language": language})
+
+    def profile(self, account_id: int) -> dict[str, Any]:
+        """The account's profile: segment, repurchase score and win probabilities with their factors."""
+        return self.request("GET", f"/intelligence/accounts/{account_id}/profile")
+
+    def forecasts(self, *, top: int = 20, product_id: int | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"top": top}
+        if product_id is not None:
+            params["product_id"] = product_id
+        return self.request("GET", "/intelligence/forecasts", params=params)
+
     def stats(self) -> dict[str, int]:
         return self.request("GET", "/stats")["tables"]
 

@@ -79,3 +79,14 @@ def test_upload_import_and_read_rejects(server: str, engine: Engine) -> None:
         assert runs.items[0].id == status.id and runs.items[0].status == "finished"
         with pytest.raises(ValidationFailed, match="cannot import an upload"):
             bp.imports.upload("widgets", _tmp_csv())
+
+
+def test_ai_features_through_the_client(server: str, engine: Engine) -> None:
+    with Client(server, _key(engine, "write")) as bp:
+        signals = bp.analyse("The pump leaks and I want a refund now!")
+        assert signals["sentiment"] == "negative" and signals["intent"] in ("returns_refunds", "complaint")
+        turn = bp.ask("The pump leaks and I want a refund now!")
+        assert turn["handoff"] and turn["ticket_id"]  # refunds go to a person, never answered from nothing
+        account = bp.accounts.list(limit=1).items[0]
+        with pytest.raises(ValidationFailed, match="no purchases"):
+            bp.recommend(account.external_id)  # nothing to learn from yet: a clear error, not an empty list

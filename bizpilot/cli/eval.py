@@ -255,7 +255,9 @@ def generate(
 # Tasks in their own modules: each ``bizpilot/cli/eval_<task>.py`` decorates its command with
 # ``@eval_app.command("<task>")`` and reuses ``emit_result``/``eval_progress``; importing it here registers it.
 # ---------------------------------------------------------------------------------------------------------------
-from bizpilot.cli import eval_recommend  # noqa: E402,F401
-from bizpilot.cli import eval_intel  # noqa: E402,F401
-from bizpilot.cli import eval_signals  # noqa: E402,F401
-from bizpilot.cli import eval_retrieval  # noqa: E402,F401
+from bizpilot.cli import (
+    eval_intel,  # noqa: E402,F401
+    eval_recommend,  # noqa: E402,F401
+    eval_retrieval,  # noqa: E402,F401
+    eval_signals,  # noqa: E402,F401
+)

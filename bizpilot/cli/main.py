@@ -16,7 +16,6 @@ from bizpilot.cli._common import (
     progress_bar,
 )
 from bizpilot.cli.eval import eval_app
-from bizpilot.cli.train import train_app
 from bizpilot.cli.generate import generate_app
 from bizpilot.cli.keys import (
     announce_access,
@@ -26,6 +25,7 @@ from bizpilot.cli.keys import (
     set_password_interactively,
 )
 from bizpilot.cli.llm import llm_app
+from bizpilot.cli.train import train_app
 from bizpilot.services.imports import IMPORT_ENTITIES
 
 app = typer.Typer(help="bizpilot: AI platform for B2B e-commerce operations.", no_args_is_help=True,

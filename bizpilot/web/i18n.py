@@ -236,7 +236,8 @@ EN: dict[str, str] = {
     "recs.no_reorder": "No regular purchases due.", "recs.similar": "Similar to {name}",
     "recs.similarity": "Similarity", "recs.reorder_all": "Overdue and due replenishments (as of {date})",
     "recs.cycle": "Every (days)", "recs.last": "Last bought", "recs.due": "Due", "recs.status": "Status",
-    "recs.status.overdue": "overdue", "recs.status.due": "due", "recs.status.upcoming": "upcoming", "recs.status.lapsed": "lapsed",
+    "recs.status.overdue": "overdue", "recs.status.due": "due", "recs.status.upcoming": "upcoming",
+    "recs.status.lapsed": "lapsed",
 }
 
 ZH: dict[str, str] = {
@@ -440,7 +441,8 @@ ZH: dict[str, str] = {
     "recs.no_reorder": "没有到期的定期采购。", "recs.similar": "与 {name} 相似",
     "recs.similarity": "相似度", "recs.reorder_all": "已逾期和到期的补货（截至 {date}）",
     "recs.cycle": "周期（天）", "recs.last": "上次购买", "recs.due": "到期", "recs.status": "状态",
-    "recs.status.overdue": "已逾期", "recs.status.due": "到期", "recs.status.upcoming": "即将到期", "recs.status.lapsed": "已流失",
+    "recs.status.overdue": "已逾期", "recs.status.due": "到期", "recs.status.upcoming": "即将到期",
+    "recs.status.lapsed": "已流失",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}

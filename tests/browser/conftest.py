@@ -19,8 +19,8 @@ from bizpilot.api.deps import forget_database_checks
 from bizpilot.config import reset_settings
 from bizpilot.db import get_engine, reset_engine, upgrade
 from bizpilot.ingest.demo import build_demo
-from bizpilot.services.training import train_all
 from bizpilot.services.auth import set_password
+from bizpilot.services.training import train_all
 from tests.live_server import live_server
 
 if TYPE_CHECKING:

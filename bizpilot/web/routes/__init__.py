@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bizpilot.web.routes import accounts, content, forecasts, imports, login, overview, service, settings
-from bizpilot.web.routes import recommendations
+from bizpilot.web.routes import (
+                                  accounts,
+                                  content,
+                                  forecasts,
+                                  imports,
+                                  login,
+                                  overview,
+                                  recommendations,
+                                  service,
+                                  settings,
+)
 
 PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router, imports.router, settings.router,
                                   content.router, forecasts.router, service.router, recommendations.router]
