@@ -140,12 +140,15 @@ class ALSRecommender(Recommender):
 
     def _fit(self, matrix: sparse.csr_matrix) -> None:
         from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
 
         X = _binarise(matrix, self.weighting).astype(np.float32)
-        model = AlternatingLeastSquares(factors=self.factors, regularization=self.reg, alpha=self.alpha,
-                                        iterations=self.iterations, num_threads=self.threads,
-                                        random_state=self.seed, calculate_training_loss=False)
-        model.fit(X, show_progress=False)
+        # implicit parallelises itself; BLAS threads on top of that only contend (and implicit warns about it)
+        with threadpool_limits(1, "blas"):
+            model = AlternatingLeastSquares(factors=self.factors, regularization=self.reg, alpha=self.alpha,
+                                            iterations=self.iterations, num_threads=self.threads,
+                                            random_state=self.seed, calculate_training_loss=False)
+            model.fit(X, show_progress=False)
         self.user_factors_ = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors_ = np.asarray(model.item_factors, dtype=np.float32)
         self.reg_ = float(self.reg)
