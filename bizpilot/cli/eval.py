@@ -31,20 +31,26 @@ MAX_REPORTED_ERRORS = 50
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def read_json_records(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed value) for each non-empty line of a JSON Lines file (a file holding one JSON array is
-    read as its elements, numbered from 1). Missing file, undecodable text and bad JSON raise errors naming the
-    file and line."""
+def read_text_file(path: Path) -> str:
+    """The UTF-8 text of a data file (BOM dropped); a missing file, a folder or undecodable bytes raise errors
+    naming the file and line."""
     if not path.exists():
         raise NotFoundError(f"data file not found: {path}")
     if not path.is_file():
         raise ValidationFailed(f"not a file: {path}")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise ValidationFailed(f"{path}: line {line} is not UTF-8 text",
                                details=[RowError(row=line, field="(line)", reason="not UTF-8").to_dict()]) from None
+
+
+def read_json_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) for each non-empty line of a JSON Lines file (a file holding one JSON array is
+    read as its elements, numbered from 1). Missing file, undecodable text and bad JSON raise errors naming the
+    file and line."""
+    text = read_text_file(path)
     if text.lstrip().startswith("["):
         try:
             items = json.loads(text)
@@ -255,9 +261,4 @@ def generate(
 # Tasks in their own modules: each ``bizpilot/cli/eval_<task>.py`` decorates its command with
 # ``@eval_app.command("<task>")`` and reuses ``emit_result``/``eval_progress``; importing it here registers it.
 # ---------------------------------------------------------------------------------------------------------------
-from bizpilot.cli import (
-    eval_intel,  # noqa: E402,F401
-    eval_recommend,  # noqa: E402,F401
-    eval_retrieval,  # noqa: E402,F401
-    eval_signals,  # noqa: E402,F401
-)
+from bizpilot.cli import eval_intel, eval_recommend, eval_retrieval, eval_signals  # noqa: E402,F401

@@ -16,8 +16,8 @@ from typing import Annotated, Any
 import typer
 
 from bizpilot.cli._common import err_console, handle_errors
-from bizpilot.cli.eval import emit_result, eval_app, eval_progress
-from bizpilot.errors import NotFoundError, RowError, ValidationFailed
+from bizpilot.cli.eval import emit_result, eval_app, eval_progress, read_text_file
+from bizpilot.errors import RowError, ValidationFailed
 
 TEXT_COLUMNS = ("text", "review", "sentence", "content", "message", "comment", "query")
 LABEL_COLUMNS = ("category", "label", "score", "sentiment", "intent", "polarity", "class")
@@ -27,16 +27,7 @@ MAX_ERRORS = 50
 def read_labelled(path: Path, text_col: str | None = None, label_col: str | None = None
                   ) -> tuple[list[str], list[str], list[int]]:
     """(texts, labels, line numbers) from a CSV/TSV file with a header."""
-    if not path.exists():
-        raise NotFoundError(f"data file not found: {path}")
-    if not path.is_file():
-        raise ValidationFailed(f"not a file: {path}")
-    try:
-        content = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ValidationFailed(f"{path}: line {line} is not UTF-8 text",
-                               details=[RowError(row=line, field="(line)", reason="not UTF-8").to_dict()]) from None
+    content = read_text_file(path)
     first = content.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first else ","
     reader = csv.reader(io.StringIO(content), delimiter=delimiter,

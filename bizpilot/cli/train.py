@@ -14,9 +14,4 @@ train_app = typer.Typer(help="Train workspace models from the workspace's own da
                         no_args_is_help=True)
 
 # Registered model commands (one import per module that decorates ``train_app`` commands):
-from bizpilot.cli import (
-                        signals,  # noqa: E402,F401
-                        train_all,  # noqa: E402,F401
-                        train_intel,  # noqa: E402,F401
-                        train_recommend,  # noqa: E402,F401
-)
+from bizpilot.cli import signals, train_all, train_intel, train_recommend  # noqa: E402,F401

@@ -95,3 +95,27 @@ class PlattCalibrator:
 
     def predict(self, scores: np.ndarray) -> np.ndarray:
         return clip_proba(1.0 / (1.0 + np.exp(-(self.a * np.asarray(scores) + self.b))))
+
+
+class CalibratedBoosterMixin:
+    """The LightGBM part both scoring models share: fit a booster with the model's own hyperparameters
+    (``n_estimators``, ``learning_rate``, ``num_leaves``, ``min_child_samples``, ``random_state``) and finish a fit
+    with a Platt calibration of out-of-fold scores plus the booster kept as text (``booster_``, pickle-free)."""
+
+    n_estimators: int
+    learning_rate: float
+    num_leaves: int
+    min_child_samples: int
+    random_state: int
+
+    def _booster(self, x: pd.DataFrame, y: np.ndarray) -> Any:
+        return fit_booster(x, y, n_estimators=self.n_estimators, learning_rate=self.learning_rate,
+                           num_leaves=self.num_leaves, min_child_samples=self.min_child_samples,
+                           random_state=self.random_state)
+
+    def _finish_calibrated_fit(self, x: pd.DataFrame, y: np.ndarray, oof: np.ndarray) -> None:
+        platt = PlattCalibrator().fit(oof, y)
+        self.calibration_ = [platt.a, platt.b]
+        booster = self._booster(x, y)
+        self.booster_ = booster.model_to_string()
+        self._booster_obj = booster

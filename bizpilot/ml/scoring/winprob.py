@@ -18,12 +18,11 @@ import pandas as pd
 
 from bizpilot.ml.base import Estimator
 from bizpilot.ml.scoring._gbm import (
+    CalibratedBoosterMixin,
     Factor,
-    PlattCalibrator,
     booster_from_string,
     clip_proba,
     contributions,
-    fit_booster,
     raw_scores,
     top_factors,
 )
@@ -31,7 +30,7 @@ from bizpilot.ml.scoring._gbm import (
 OTHER = "__other__"
 
 
-class WinProbabilityModel(Estimator):
+class WinProbabilityModel(CalibratedBoosterMixin, Estimator):
     """P(won) for open opportunities; ``method_`` is ``lightgbm`` or ``frequency-fallback``."""
 
     def __init__(self, *, min_closed: int = 40, min_level_count: int = 3, n_estimators: int = 300,
@@ -104,17 +103,8 @@ class WinProbabilityModel(Estimator):
                                 random_state=self.random_state)
         for tr, te in folds.split(enc, y):
             oof[te] = raw_scores(self._booster(enc.iloc[tr], y[tr]), enc.iloc[te])
-        platt = PlattCalibrator().fit(oof, y)
-        self.calibration_ = [platt.a, platt.b]
-        booster = self._booster(enc, y)
-        self.booster_ = booster.model_to_string()
-        self._booster_obj = booster
+        self._finish_calibrated_fit(enc, y, oof)
         return self
-
-    def _booster(self, x: pd.DataFrame, y: np.ndarray) -> Any:
-        return fit_booster(x, y, n_estimators=self.n_estimators, learning_rate=self.learning_rate,
-                           num_leaves=self.num_leaves, min_child_samples=self.min_child_samples,
-                           random_state=self.random_state)
 
     def _fit_frequency(self, x: pd.DataFrame, y: np.ndarray) -> None:
         """Per field value: log((won + 1) / (lost + 1) * (lost_total + 2) / (won_total + 2)); numbers by quartile."""
