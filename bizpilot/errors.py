@@ -31,6 +31,20 @@ class NotFoundError(BizpilotError):
     status = 404
 
 
+class ModelFileError(BizpilotError):
+    """A model file that is missing, damaged, of another class or written by a newer format."""
+
+    code = "model_file_error"
+    status = 422
+
+
+class NotFittedError(BizpilotError):
+    """A model used before ``fit`` (or ``load``)."""
+
+    code = "not_fitted"
+    status = 409
+
+
 class ConflictError(BizpilotError):
     code = "conflict"
     status = 409

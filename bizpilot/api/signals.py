@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -12,7 +11,14 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from bizpilot.api.deps import SessionDep
-from bizpilot.services.signals import analyse_interactions, analyse_message, dissatisfaction_alerts
+from bizpilot.services.signals import (
+    AnalysisReport,
+    DissatisfactionAlert,
+    MessageSignals,
+    analyse_interactions,
+    analyse_message,
+    dissatisfaction_alerts,
+)
 
 router = APIRouter(prefix="/signals", tags=["signals"])
 
@@ -22,44 +28,17 @@ class AnalyseRequest(BaseModel):
     language: str | None = Field(default=None, max_length=8, description="zh or en (detected when absent)")
 
 
-class SignalsOut(BaseModel):
-    intent: str
-    intent_confidence: float
-    out_of_scope: bool
-    sentiment: str
-    sentiment_score: float
-    language: str
-    top_intents: list[tuple[str, float]]
+# Responses are the service's own dataclasses (FastAPI documents and validates them): one definition per shape.
 
 
-class AlertOut(BaseModel):
-    account_id: int
-    account_name: str
-    negative: int
-    complaints: int
-    interactions: int
-    average_score: float
-    last_at: datetime
-    last_text: str | None
-    severity: str
-
-
-class RunOut(BaseModel):
-    analysed: int
-    skipped_empty: int
-    negative: int
-    complaints: int
-    seconds: float
-
-
-@router.post("/analyse", response_model=SignalsOut)
+@router.post("/analyse", response_model=MessageSignals)
 async def analyse(body: AnalyseRequest) -> dict[str, Any]:
     """Intent (with confidence, top three and out-of-scope flag) and sentiment of one text; nothing is stored."""
     signals = await run_in_threadpool(analyse_message, body.text, language=body.language)
     return asdict(signals)
 
 
-@router.post("/run", response_model=RunOut)
+@router.post("/run", response_model=AnalysisReport)
 async def run(session: SessionDep, reanalyse: bool = Query(False, description="Re-analyse all interactions"),
               limit: int | None = Query(None, ge=1, le=100_000)) -> dict[str, Any]:
     """Analyse the stored interactions that have no signals yet (all with ``reanalyse``)."""
@@ -67,7 +46,7 @@ async def run(session: SessionDep, reanalyse: bool = Query(False, description="R
     return asdict(report)
 
 
-@router.get("/alerts", response_model=list[AlertOut])
+@router.get("/alerts", response_model=list[DissatisfactionAlert])
 def alerts(session: SessionDep, days: int = Query(30, ge=1, le=3650),
            limit: int = Query(10, ge=1, le=200)) -> list[dict[str, Any]]:
     """Accounts with negative or complaint/refund messages in the last ``days`` (counted back from the newest

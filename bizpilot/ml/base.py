@@ -23,25 +23,11 @@ from typing import Any, Self
 
 import numpy as np
 
-from bizpilot.errors import BizpilotError
+from bizpilot.errors import ModelFileError, NotFittedError
 
 FORMAT_VERSION = 1
 _META_KEY = "__meta__"
 _SPARSE_PARTS = ("data", "indices", "indptr", "shape")
-
-
-class ModelFileError(BizpilotError):
-    """A model file that is missing, damaged, of another class or written by a newer format."""
-
-    code = "model_file_error"
-    status = 422
-
-
-class NotFittedError(BizpilotError):
-    """A model used before ``fit`` (or ``load``)."""
-
-    code = "not_fitted"
-    status = 409
 
 
 class Estimator:
