@@ -2,8 +2,8 @@
 # Start a real PostgreSQL on 127.0.0.1 (Debian's package), create the bizpilot test role and database,
 # and print the BIZPILOT_DATABASE_URL to use. Used by .ci/run and `make test-postgres`.
 set -euo pipefail
-DB=${BIZPILOT_PG_DB:-bizpilot_test}
-PORT=${BIZPILOT_PG_PORT:-5432}
+DB=${PGTEST_DB:-bizpilot_test}
+PORT=${PGTEST_PORT:-5432}
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,6 +47,25 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, ge=0, le=10, description="Retries on transient failures (backoff)")
     llm_call_log: bool = Field(default=True, description="Append one JSON line per LLM call (timing, tokens, never "
                                "text) to logs/llm_calls.jsonl in the workspace")
+    # Text embeddings (bizpilot.retrieval.embedders): one service, one cache inside the workspace.
+    kb_embedder: str = Field(default="e5", description="Embedder of the knowledge base: e5 (zh + en) or minilm "
+                             "(English only, faster)")
+    embed_threads: int | None = Field(default=None, ge=1, description="CPU threads of the local embedders "
+                                      "(default: OMP_NUM_THREADS, else 2)")
+    cache_dir: Path | None = Field(default=None, description="Where computed embeddings are kept (default: "
+                                   "cache/ in the workspace)")
+    # Workspace models (bizpilot.services.models).
+    as_of: date | None = Field(default=None, description="The workspace's \"today\" for scores and due dates "
+                               "(default: today, or the day after the last order when the data ends in the past)")
+    train_on_demand: bool = Field(default=True, description="Train a missing model in the background when a page "
+                                  "or API call needs it")
+    retrain_hours: float = Field(default=24.0, ge=0, description="`serve` retrains every model this often "
+                                 "(hours; 0 turns the schedule off)")
+    retrain_at: str = Field(default="02:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+                            description="Local time of day of the first scheduled retraining (HH:MM)")
+    # The dashboard password of a single-person install (`bizpilot init --password` reads it when set).
+    password: SecretStr | None = Field(default=None, description="Dashboard password for `init --password` "
+                                       "(never stored in clear)")
 
     @property
     def resolved_home(self) -> Path:
@@ -67,6 +89,10 @@ class Settings(BaseSettings):
     def logs_dir(self) -> Path:
         return self.resolved_home / "logs"
 
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return (self.cache_dir.expanduser().resolve() if self.cache_dir else self.resolved_home / "cache")
+
     def ensure_dirs(self) -> None:
         for path in (self.resolved_home, self.models_dir, self.reports_dir):
             path.mkdir(parents=True, exist_ok=True)
@@ -78,6 +104,17 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+ENV_PREFIX = "BIZPILOT_"
+
+
+def unknown_env_vars(environ: Mapping[str, str] | None = None) -> list[str]:
+    """``BIZPILOT_*`` variables that name no setting: a typo (``BIZPILOT_DATABSE_URL``) would otherwise be ignored
+    silently. ``bizpilot doctor`` lists them and every command warns about them."""
+    environ = os.environ if environ is None else environ
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    return sorted(k for k in environ if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
 
 
 @lru_cache(maxsize=1)

@@ -61,6 +61,35 @@ class UnsupportedFormat(ValidationFailed):
     code = "unsupported_format"
 
 
+class InsufficientData(ValidationFailed):
+    """Too little data to fit or score a model (no orders yet, one class only, fewer rows than folds). Training
+    everything reports such a model as skipped, not failed."""
+
+    code = "insufficient_data"
+
+
+class InvalidParameter(ValidationFailed):
+    """A hyperparameter or option outside what the model accepts (names the parameter and the allowed values)."""
+
+    code = "invalid_parameter"
+
+
+class ModelNotReady(BizpilotError):
+    """A page or API call needs a model that is not trained yet (or is training now, or failed to train). ``state``
+    is what the Models page shows: missing, queued, training or failed; ``reason`` says why it failed."""
+
+    code = "model_not_ready"
+    status = 503
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "10"}
+
+    def __init__(self, message: str, *, model: str, state: str, reason: str | None = None,
+                 details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message, details=details or [{"field": "model", "reason": state, "value": model}])
+        self.model = model
+        self.state = state
+        self.reason = reason
+
+
 @dataclass
 class RowError:
     """One reason a row was rejected: 1-based row number as a spreadsheet shows it, the field and why."""

@@ -6,7 +6,6 @@ Secrets go to stdout exactly once (so scripts can capture them); everything else
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer
@@ -97,7 +96,10 @@ def set_password_interactively() -> None:
     from bizpilot.db import get_engine
     from bizpilot.services.auth import set_password
 
-    password = os.environ.get(PASSWORD_ENV)
+    from bizpilot.config import get_settings
+
+    secret = get_settings().password
+    password = secret.get_secret_value() if secret else None
     if password:
         source = PASSWORD_ENV
     else:

@@ -37,13 +37,12 @@ from bizpilot.domain.opportunity import (
     OpportunityPublic,
     OpportunityUpdate,
 )
+from bizpilot.domain.model_run import ModelOutput, ModelRun, ModelRunPublic  # noqa: F401
 from bizpilot.domain.ops import (
     GeneratedContent,
     GeneratedContentPublic,
     ImportRun,
     ImportRunPublic,
-    ModelRun,
-    ModelRunPublic,
 )
 from bizpilot.domain.order import (
     Order,

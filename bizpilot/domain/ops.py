@@ -1,5 +1,5 @@
-"""Operational records later features need: model runs with metrics, generated content with its facts and
-feedback, and import runs (what was imported, rejected and where the rejects report is)."""
+"""Operational records: generated content with its facts and feedback, and import runs (what was imported,
+rejected and where the rejects report is). Model runs live in ``domain/model_run.py``."""
 
 from __future__ import annotations
 
@@ -11,22 +11,6 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, JsonType, utcnow
-
-
-class ModelRun(Base):
-    __tablename__ = "model_runs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    task: Mapped[str] = mapped_column(String(64), index=True)
-    model_name: Mapped[str] = mapped_column(String(128))
-    version: Mapped[str | None] = mapped_column(String(64))
-    params: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
-    metrics: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
-    n_rows: Mapped[int | None] = mapped_column(Integer)
-    artifact_path: Mapped[str | None] = mapped_column(String(512))
-    status: Mapped[str] = mapped_column(String(16), default="finished")
-    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class GeneratedContent(Base):
@@ -63,22 +47,6 @@ class ImportRun(Base):
     message: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-class ModelRunPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    task: str
-    model_name: str
-    version: str | None
-    params: dict[str, Any]
-    metrics: dict[str, Any]
-    n_rows: int | None
-    artifact_path: str | None
-    status: str
-    started_at: datetime
-    finished_at: datetime | None
 
 
 class GeneratedContentPublic(BaseModel):

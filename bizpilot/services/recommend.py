@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func, select
 from bizpilot.config import get_settings
 from bizpilot.db.engine import session_scope
 from bizpilot.domain import Account, Order, OrderLine, Product
-from bizpilot.domain.ops import ModelRun
+from bizpilot.domain.model_run import ModelRun
 from bizpilot.errors import NotFoundError, ValidationFailed
 from bizpilot.ml.base import ModelFileError
 from bizpilot.ml.recommend.coldstart import HybridRecommender, product_text

@@ -15,14 +15,14 @@ pytestmark = pytest.mark.storage
 
 EXPECTED_TABLES = {"accounts", "contacts", "products", "orders", "order_lines", "interactions", "opportunities",
                    "knowledge_articles", "model_runs", "generated_content", "import_runs", "conversations",
-                   "conversation_messages", "handoff_tickets", "kb_chunks"}
+                   "conversation_messages", "handoff_tickets", "kb_chunks", "model_outputs"}
 
 
 def test_upgrade_creates_every_table(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert EXPECTED_TABLES <= tables
     assert "alembic_version" in tables
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
@@ -34,7 +34,7 @@ def test_models_and_migrations_agree(engine: Engine) -> None:
 def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
 
 
 def test_json_attributes_round_trip(engine: Engine) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bizpilot.domain import Opportunity
-from bizpilot.domain.ops import ModelRun
+from bizpilot.domain.model_run import ModelRun
 from bizpilot.errors import NotFoundError
 from bizpilot.ingest.demo import build_demo
 from bizpilot.services import intelligence as intel

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, select
 
-from bizpilot.domain.ops import ModelRun
+from bizpilot.domain.model_run import ModelRun
 from bizpilot.errors import NotFoundError
 from bizpilot.services import recommend as service
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bizpilot.domain.ops import ModelRun
+from bizpilot.domain.model_run import ModelRun
 from bizpilot.errors import ValidationFailed
 from bizpilot.ingest.demo import build_demo
 from bizpilot.services.training import STEPS, train_all

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bizpilot.config import get_settings
 from bizpilot.domain import Account, Interaction, Opportunity
-from bizpilot.domain.ops import ModelRun
+from bizpilot.domain.model_run import ModelRun
 from bizpilot.errors import NotFoundError, ValidationFailed
 from bizpilot.ml.base import Estimator, ModelFileError
 from bizpilot.services.intelligence.data import account_transactions, workspace_transactions
