@@ -78,6 +78,9 @@ def main() -> None:
     from bizpilot.ml.text.attributes import ValueLexicon
 
     params = {k: _value(v) for k, v in (p.split("=", 1) for p in args.param)}
+    from bizpilot.ml.text.copywriter import ExampleCopywriter
+
+    ExampleCopywriter().set_params(**params)  # an unknown --param fails here (InvalidParameter), before any work
     rows = read_advertisegen(args.data)
     folds = make_folds(len(rows), args.folds, args.seed)[: args.only_folds or args.folds]
     print(f"{len(rows)} rows, {args.folds} folds (seed {args.seed}), running {len(folds)}; params {params}",

@@ -50,8 +50,13 @@ class ConflictError(BizpilotError):
     status = 409
 
 
-class ValidationFailed(BizpilotError):
-    """Input that cannot be used; ``details`` name the row/field and the reason."""
+class ValidationFailed(BizpilotError, ValueError):
+    """Input that cannot be used; ``details`` name the row/field and the reason.
+
+    Also a ``ValueError`` (what scikit-learn raises for bad input and bad hyperparameters), so code written for
+    scikit-learn-style estimators and the readers that collect per-row errors with ``except ValueError`` keep
+    working now that ``bizpilot/ml`` raises this family; ``BizpilotError`` comes first in the MRO, so the edges
+    translate it as before. A broad ``except ValueError`` catches it too: keep such blocks narrow."""
 
     code = "validation_error"
     status = 422
@@ -88,6 +93,9 @@ class ModelNotReady(BizpilotError):
         self.model = model
         self.state = state
         self.reason = reason
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "model": self.model, "state": self.state}
 
 
 @dataclass

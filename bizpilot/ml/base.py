@@ -23,7 +23,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from bizpilot.errors import ModelFileError, NotFittedError
+from bizpilot.errors import InvalidParameter, ModelFileError, NotFittedError
 
 FORMAT_VERSION = 1
 _META_KEY = "__meta__"
@@ -43,7 +43,7 @@ class Estimator:
         valid = self.get_params()
         for name, value in params.items():
             if name not in valid:
-                raise ValueError(f"{type(self).__name__} has no parameter {name!r}; valid: {sorted(valid)}")
+                raise InvalidParameter(f"{type(self).__name__} has no parameter {name!r}; valid: {sorted(valid)}")
             setattr(self, name, value)
         return self
 

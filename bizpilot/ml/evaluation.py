@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from bizpilot.errors import InvalidParameter, ValidationFailed
+
 # ---------------------------------------------------------------------------------------------------------------
 # Text generation (Chinese): the definitions of the ChatGLM-6B P-Tuning example's `compute_metrics`
 # ---------------------------------------------------------------------------------------------------------------
@@ -71,7 +73,7 @@ def rouge_zh(hypothesis: str, reference: str) -> dict[str, float]:
 def corpus_text_metrics(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, float]:
     """Mean per-sample bleu4/rouge1/rouge2/rougeL (x 100) over aligned hypotheses and references, plus ``n``."""
     if len(hypotheses) != len(references):
-        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} references")
+        raise ValidationFailed(f"{len(hypotheses)} hypotheses but {len(references)} references")
     scores: dict[str, list[float]] = {"bleu4": [], "rouge1": [], "rouge2": [], "rougeL": []}
     for hyp, ref in zip(hypotheses, references, strict=True):
         scores["bleu4"].append(bleu4_char(hyp, ref))
@@ -91,7 +93,7 @@ def copy_check_metrics(outputs: Sequence[str], attributes: Sequence[Sequence[tup
     from bizpilot.ml.text.attributes import check_copy
 
     if len(outputs) != len(attributes):
-        raise ValueError(f"{len(outputs)} outputs but {len(attributes)} attribute lists")
+        raise ValidationFailed(f"{len(outputs)} outputs but {len(attributes)} attribute lists")
     results = [check_copy(text, attrs, lexicon) for text, attrs in zip(outputs, attributes, strict=True)]
     if not results:
         return {"attribute_coverage": 0.0, "contradiction_rate": 0.0, "unsupported_rate": 0.0}
@@ -136,9 +138,11 @@ def _binary(y_true: Sequence[float] | np.ndarray, y_score: Sequence[float] | np.
     y = np.asarray(y_true, dtype=float)
     s = np.asarray(y_score, dtype=float)
     if y.shape != s.shape:
-        raise ValueError(f"{y.size} labels but {s.size} scores")
-    if not np.isin(y, (0.0, 1.0)).all():
-        raise ValueError("labels must be 0/1")
+        raise ValidationFailed(f"{y.size} labels but {s.size} scores")
+    bad = np.flatnonzero(~np.isin(y, (0.0, 1.0)))
+    if bad.size:
+        raise ValidationFailed(f"labels must be 0/1; row {int(bad[0]) + 1} is {y.flat[bad[0]]:g}",
+                               details=[{"row": int(bad[0]) + 1, "field": "y_true", "reason": "not 0/1"}])
     return y, s
 
 
@@ -178,7 +182,7 @@ def lift_at_k(y_true: Sequence[float] | np.ndarray, y_score: Sequence[float] | n
     """Positive rate among the top ``k`` share of scores over the overall positive rate."""
     y, s = _binary(y_true, y_score)
     if not 0 < k <= 1:
-        raise ValueError("k is a share in (0, 1]")
+        raise InvalidParameter(f"k must be a share in (0, 1], got {k!r}")
     if y.sum() == 0:
         return float("nan")
     n = max(1, int(round(k * len(y))))
@@ -207,7 +211,7 @@ def mase(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray) -> float:
     actual = np.atleast_2d(np.asarray(actual, dtype=float))
     forecast = np.atleast_2d(np.asarray(forecast, dtype=float))
     if actual.shape != forecast.shape:
-        raise ValueError(f"actual {actual.shape} vs forecast {forecast.shape}")
+        raise ValidationFailed(f"actual {actual.shape} vs forecast {forecast.shape}: shapes must match")
     scale = naive_scale(train)
     ok = np.isfinite(scale) & (scale > 0)
     if not ok.any():
@@ -317,7 +321,7 @@ def catalogue_coverage(recommended: np.ndarray, n_catalogue: int) -> float:
 def label_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
     """accuracy, macro_f1, n and the per-label F1 of string labels."""
     if len(y_true) != len(y_pred):
-        raise ValueError(f"{len(y_true)} references but {len(y_pred)} predictions")
+        raise ValidationFailed(f"{len(y_true)} references but {len(y_pred)} predictions")
     if not y_true:
         return {"accuracy": 0.0, "macro_f1": 0.0, "n": 0, "per_label_f1": {}}
     true, pred = np.asarray([str(v) for v in y_true]), np.asarray([str(v) for v in y_pred])

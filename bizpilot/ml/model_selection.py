@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from bizpilot.errors import InsufficientData, InvalidParameter, ValidationFailed
+
 Split = tuple[np.ndarray, np.ndarray]
 
 
 def kfold_split(n_rows: int, n_folds: int = 5, *, seed: int = 42) -> list[Split]:
     """``n_folds`` (train, test) index pairs; every row is in exactly one test fold."""
     if n_folds < 2:
-        raise ValueError("n_folds must be at least 2")
+        raise InvalidParameter(f"n_folds must be at least 2, got {n_folds!r}")
     if n_rows < n_folds:
-        raise ValueError(f"{n_rows} rows cannot make {n_folds} folds")
+        raise InsufficientData(f"{n_rows} rows cannot make n_folds={n_folds} folds")
     order = np.random.default_rng(seed).permutation(n_rows)
     folds = np.array_split(order, n_folds)
     out = []
@@ -53,7 +55,7 @@ def _min_train(ratio: float, sizes: np.ndarray) -> np.ndarray:
 def stratified_split(users: np.ndarray, ratio: float = 0.75, *, seed: int = 42) -> Split:
     """Per-user random split: ``ratio`` of each user's rows to train (users with one row stay in train)."""
     if not 0 < ratio < 1:
-        raise ValueError("ratio must be between 0 and 1")
+        raise InvalidParameter(f"ratio must be between 0 and 1 (exclusive), got {ratio!r}")
     users = np.asarray(users)
     key = np.random.default_rng(seed).random(users.size)
     rank, sizes = _rank_within(users, key)
@@ -65,10 +67,10 @@ def temporal_split(users: np.ndarray, timestamps: np.ndarray, ratio: float = 0.7
                    per_user: bool = True) -> Split:
     """Earliest ``ratio`` of rows to train, latest to test: per user (default) or at one global time cut."""
     if not 0 < ratio < 1:
-        raise ValueError("ratio must be between 0 and 1")
+        raise InvalidParameter(f"ratio must be between 0 and 1 (exclusive), got {ratio!r}")
     ts = np.asarray(timestamps, dtype=np.float64)
     if np.isnan(ts).all():
-        raise ValueError("temporal split needs timestamps; this data has none")
+        raise ValidationFailed("temporal split needs timestamps; this data has none")
     ts = np.where(np.isnan(ts), -np.inf, ts)
     if not per_user:
         cut = np.quantile(ts[np.isfinite(ts)], ratio)

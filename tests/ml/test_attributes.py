@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from bizpilot.errors import ModelFileError, NotFittedError, ValidationFailed
 from bizpilot.ml.text.attributes import (
     CopyChecker,
     ValueLexicon,
@@ -34,10 +37,11 @@ def test_parse_keeps_order_strips_and_drops_duplicates() -> None:
     assert parse_attributes("风格#潮#牌") == [("风格", "潮#牌")]  # only the first '#' separates
 
 
-@pytest.mark.parametrize("bad", ["类型裙", "类型#裙*颜色#", "#红色"])
-def test_parse_names_the_bad_pair(bad: str) -> None:
-    with pytest.raises(ValueError, match="attribute pair"):
+@pytest.mark.parametrize(("bad", "pair"), [("类型裙", 1), ("类型#裙*颜色#", 2), ("#红色", 1)])
+def test_parse_names_the_bad_pair(bad: str, pair: int) -> None:
+    with pytest.raises(ValidationFailed, match=f"attribute pair {pair} ") as info:
         parse_attributes(bad)
+    assert info.value.details[0]["field"] == "attributes"
 
 
 def test_format_round_trip() -> None:
@@ -62,10 +66,17 @@ def test_lexicon_extend_and_round_trip(lexicon: ValueLexicon) -> None:
     assert "焦糖色" in lexicon.values("颜色")
     again = ValueLexicon.from_dict(lexicon.to_dict())
     assert again.to_dict() == lexicon.to_dict()
-    with pytest.raises(ValueError, match="format_version"):
+    with pytest.raises(ModelFileError, match="format_version 99"):
         ValueLexicon.from_dict({**lexicon.to_dict(), "format_version": 99})
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         ValueLexicon().values("颜色")
+
+
+def test_lexicon_model_file_round_trip(lexicon: ValueLexicon, tmp_path: Path) -> None:
+    loaded = ValueLexicon.load(lexicon.save(tmp_path / "lexicon"))
+    assert loaded.to_dict() == lexicon.to_dict() and loaded.get_params() == lexicon.get_params()
+    attrs = parse_attributes("类型#裙*颜色#红色*图案#格子")
+    assert loaded.rivals(attrs) == lexicon.rivals(attrs)
 
 
 def test_colour_contradiction_with_span(lexicon: ValueLexicon) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from bizpilot.errors import InvalidParameter
 from bizpilot.ml.base import Estimator, ModelFileError, NotFittedError
 
 
@@ -74,6 +75,6 @@ def test_load_refuses_wrong_class_newer_format_and_garbage(tmp_path) -> None:
 def test_unfitted_and_bad_params() -> None:
     with pytest.raises(NotFittedError):
         MeanModel().save("/tmp/never.npz")
-    with pytest.raises(ValueError, match="no parameter"):
+    with pytest.raises(InvalidParameter, match="no parameter 'nope'"):
         MeanModel().set_params(nope=1)
     assert "shrink=1.0" in repr(MeanModel())

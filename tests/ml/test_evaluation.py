@@ -11,6 +11,7 @@ import pytest
 from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 from rouge_chinese import Rouge
 
+from bizpilot.errors import ValidationFailed
 from bizpilot.ml.evaluation import bleu4_char, copy_check_metrics, corpus_text_metrics, rouge_zh
 from bizpilot.ml.text.attributes import ValueLexicon, parse_attributes
 
@@ -83,7 +84,7 @@ def test_corpus_metrics_agree_with_chatglm_compute_metrics() -> None:
 
 
 def test_corpus_metrics_reject_misaligned_inputs() -> None:
-    with pytest.raises(ValueError, match="2 hypotheses but 1 references"):
+    with pytest.raises(ValidationFailed, match="2 hypotheses but 1 references"):
         corpus_text_metrics(["a", "b"], ["a"])
 
 

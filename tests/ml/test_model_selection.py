@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bizpilot.errors import InsufficientData, InvalidParameter, ValidationFailed
 from bizpilot.ml.model_selection import kfold_split, stratified_split, temporal_split
 
 
@@ -16,8 +17,10 @@ def test_kfold_is_a_partition_and_seeded() -> None:
         assert not set(tr.tolist()) & set(te.tolist()) and tr.size + te.size == 103
     again = kfold_split(103, 5, seed=1)
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, again, strict=True))
-    with pytest.raises(ValueError):
+    with pytest.raises(InsufficientData, match="3 rows cannot make n_folds=5 folds"):
         kfold_split(3, 5)
+    with pytest.raises(InvalidParameter, match="n_folds must be at least 2, got 1"):
+        kfold_split(10, 1)
 
 
 def test_stratified_split_keeps_each_user_in_train_with_75_percent() -> None:
@@ -38,5 +41,5 @@ def test_temporal_split_puts_the_latest_rows_in_test() -> None:
     assert sorted(te.tolist()) == [0, 5]
     gtr, gte = temporal_split(users, ts, 0.5, per_user=False)
     assert ts[gtr].max() < ts[gte].min()
-    with pytest.raises(ValueError, match="timestamps"):
+    with pytest.raises(ValidationFailed, match="timestamps"):
         temporal_split(users, np.full(8, np.nan))

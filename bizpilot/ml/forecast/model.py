@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bizpilot.errors import InvalidParameter
 from bizpilot.ml.base import Estimator
 from bizpilot.ml.evaluation import mase, naive_scale
 from bizpilot.ml.forecast.methods import BASELINES, METHODS
@@ -46,7 +47,8 @@ class DemandForecaster(Estimator):
         h = self.horizon
         unknown = [c for c in self.candidates if c not in METHODS]
         if unknown:
-            raise ValueError(f"unknown forecast method(s): {', '.join(unknown)}; known: {', '.join(METHODS)}")
+            raise InvalidParameter(f"candidates: unknown forecast method(s) {', '.join(unknown)}; known: "
+                                   f"{', '.join(METHODS)}")
         origins = [y.shape[1] - h * (i + 1) for i in range(self.n_origins) if y.shape[1] - h * (i + 1) >= 8]
         scores: dict[str, list[float]] = {c: [] for c in self.candidates}
         preds: dict[str, list[np.ndarray]] = {c: [] for c in self.candidates}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bizpilot.errors import ValidationFailed
+from bizpilot.errors import InvalidParameter
 from bizpilot.ml.recommend.base import RatingRecommender, Recommendations, Recommender
 
 RATING_MODELS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -37,7 +37,7 @@ def make_model(name: str, **params: Any) -> Recommender:
 
     key = name.lower()
     if key not in MODELS:
-        raise ValidationFailed(f"unknown recommender model {name!r}; one of: {', '.join(MODELS)}")
+        raise InvalidParameter(f"unknown recommender model {name!r}; one of: {', '.join(MODELS)}")
     spec, defaults = MODELS[key]
     module, _, cls = spec.partition(":")
     return getattr(importlib.import_module(module), cls)(**{**defaults, **params})

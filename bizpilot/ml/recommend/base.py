@@ -20,6 +20,7 @@ from typing import Any, Self
 import numpy as np
 from scipy import sparse
 
+from bizpilot.errors import InsufficientData, ValidationFailed
 from bizpilot.ml.base import Estimator
 
 log = logging.getLogger(__name__)
@@ -68,15 +69,17 @@ class Recommender(Estimator):
         purchase counts/quantities; 1 when omitted). Duplicated (user, item) pairs are summed."""
         users_arr, items_arr = _as_id_array(users), _as_id_array(items)
         if users_arr.shape != items_arr.shape or users_arr.ndim != 1:
-            raise ValueError(f"users and items must be 1-d and of equal length ({users_arr.shape} vs "
-                             f"{items_arr.shape})")
+            raise ValidationFailed(f"users and items must be 1-d and of equal length ({users_arr.shape} vs "
+                                   f"{items_arr.shape})")
         if users_arr.size == 0:
-            raise ValueError("no interactions to fit on")
+            raise InsufficientData(f"{type(self).__name__}: no interactions to fit on")
         vals = np.ones(users_arr.size, dtype=np.float64) if values is None else np.asarray(values, dtype=np.float64)
         if vals.shape != users_arr.shape:
-            raise ValueError(f"values has {vals.size} entries for {users_arr.size} interactions")
-        if not np.all(np.isfinite(vals)):
-            raise ValueError("values must be finite numbers")
+            raise ValidationFailed(f"values has {vals.size} entries for {users_arr.size} interactions")
+        bad = np.flatnonzero(~np.isfinite(vals))
+        if bad.size:
+            raise ValidationFailed(f"values must be finite numbers; row {int(bad[0]) + 1} is {vals[bad[0]]}",
+                                   details=[{"row": int(bad[0]) + 1, "field": "values", "reason": "not finite"}])
         self.user_ids_, u_idx = np.unique(users_arr, return_inverse=True)
         self.item_ids_, i_idx = np.unique(items_arr, return_inverse=True)
         matrix = sparse.csr_matrix((vals, (u_idx, i_idx)), shape=(self.user_ids_.size, self.item_ids_.size))
@@ -288,9 +291,10 @@ class RatingRecommender(Recommender):
 
     def fit(self, users: Any, items: Any, values: Any = None) -> Self:
         if values is None:
-            raise ValueError(f"{type(self).__name__} predicts ratings: give the rating values")
+            raise ValidationFailed(f"{type(self).__name__} predicts ratings: give the rating values")
         vals = np.asarray(values, dtype=np.float64)
-        self.rating_min_, self.rating_max_ = float(vals.min()), float(vals.max())
+        if vals.size:  # empty: the base names what is missing
+            self.rating_min_, self.rating_max_ = float(np.min(vals)), float(np.max(vals))
         return super().fit(users, items, vals)
 
     def _score(self, users: np.ndarray) -> np.ndarray:

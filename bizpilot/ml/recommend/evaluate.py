@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from bizpilot.errors import ValidationFailed
+from bizpilot.errors import InvalidParameter, ValidationFailed
 from bizpilot.ml.evaluation import catalogue_coverage, mae, ranking_metrics, rmse
 from bizpilot.ml.model_selection import kfold_split, stratified_split, temporal_split
-from bizpilot.ml.recommend import make_model
+from bizpilot.ml.recommend import RATING_MODELS, make_model
 from bizpilot.ml.recommend.base import RatingRecommender, Recommender
 from bizpilot.ml.recommend.data import Interactions
 
@@ -40,10 +40,10 @@ def make_folds(data: Interactions, protocol: str, *, n_folds: int = 5, seed: int
     if protocol == "temporal":
         try:
             tr, te = temporal_split(data.users, data.timestamp, 0.75)
-        except ValueError as exc:
-            raise ValidationFailed(f"--protocol temporal: {exc}") from None
+        except ValidationFailed as exc:
+            raise type(exc)(f"--protocol temporal: {exc.message}", details=exc.details) from None
         return [(data.subset(tr), data.subset(te))]
-    raise ValidationFailed(f"unknown --protocol {protocol!r}; one of: {', '.join(PROTOCOLS)}")
+    raise InvalidParameter(f"unknown --protocol {protocol!r}; one of: {', '.join(PROTOCOLS)}")
 
 
 def score_rating(model: RatingRecommender, test: Interactions) -> dict[str, float]:
@@ -78,7 +78,8 @@ def evaluate(data: Interactions, *, protocol: str = "kfold", n_folds: int = 5, k
         if rating_model:
             model = factory(rating_model)
             if not isinstance(model, RatingRecommender):
-                raise ValidationFailed(f"--model {rating_model} does not predict ratings")
+                raise InvalidParameter(f"--model {rating_model} does not predict ratings; one of: "
+                                       f"{', '.join(RATING_MODELS)}")
             t0 = time.perf_counter()
             model.fit(train.users, train.items, train.values)
             row["rating_fit_seconds"] = time.perf_counter() - t0

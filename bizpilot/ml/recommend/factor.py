@@ -17,6 +17,7 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
+from bizpilot.errors import InvalidParameter
 from bizpilot.ml.recommend.base import RatingRecommender
 
 
@@ -134,7 +135,7 @@ class BayesianMF(RatingRecommender):
 
     def _fit(self, matrix: sparse.csr_matrix) -> None:
         if not -1.0 < self.overrelax <= 0.0:
-            raise ValueError(f"overrelax must be in (-1, 0], got {self.overrelax}")
+            raise InvalidParameter(f"overrelax must be in (-1, 0], got {self.overrelax}")
         # every dense array here is small: BLAS threads only add wake-up latency (2-3x slower fits when the
         # machine is busy), so the sampler runs with one
         with threadpool_limits(limits=1, user_api="blas"):

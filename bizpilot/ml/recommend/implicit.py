@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from bizpilot.errors import ValidationFailed
+from bizpilot.errors import InvalidParameter, ValidationFailed
 from bizpilot.ml.recommend.base import Recommender
 
 
@@ -28,7 +28,7 @@ def _binarise(matrix: sparse.csr_matrix, weighting: str) -> sparse.csr_matrix:
     elif weighting == "log":
         out.data = 1.0 + np.log1p(np.clip(out.data, 0, None))
     elif weighting != "raw":
-        raise ValidationFailed(f"unknown weighting {weighting!r}; one of: binary, log, raw")
+        raise InvalidParameter(f"unknown weighting {weighting!r}; one of: binary, log, raw")
     out.eliminate_zeros()
     return out
 

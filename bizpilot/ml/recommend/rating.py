@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from bizpilot.errors import ValidationFailed
+from bizpilot.errors import InvalidParameter, ValidationFailed
 from bizpilot.ml.recommend.base import RatingRecommender
 
 SIMILARITIES = ("cosine", "pearson", "pearson_baseline")
@@ -71,9 +71,9 @@ class KNNRecommender(RatingRecommender):
 
     def _fit(self, matrix: sparse.csr_matrix) -> None:
         if self.kind not in ("item", "user"):
-            raise ValidationFailed(f"KNNRecommender kind must be 'item' or 'user', not {self.kind!r}")
+            raise InvalidParameter(f"KNNRecommender kind must be 'item' or 'user', not {self.kind!r}")
         if self.similarity not in SIMILARITIES:
-            raise ValidationFailed(f"unknown similarity {self.similarity!r}; one of: {', '.join(SIMILARITIES)}")
+            raise InvalidParameter(f"unknown similarity {self.similarity!r}; one of: {', '.join(SIMILARITIES)}")
         coo = matrix.tocoo()
         u, i, r = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(np.float64)
         n_u, n_i = matrix.shape

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bizpilot.errors import ValidationFailed
+
 TX_COLUMNS = ("account", "order", "product", "ordered_at", "quantity", "amount", "is_return")
 WINDOWS = (30, 90, 180, 365)
 
@@ -42,10 +44,11 @@ FEATURE_LABELS: dict[str, str] = {
 
 
 def check_transactions(tx: pd.DataFrame) -> pd.DataFrame:
-    """``tx`` with the required columns typed; ``ValueError`` naming the missing columns."""
+    """``tx`` with the required columns typed; ``ValidationFailed`` naming the missing columns."""
     missing = [c for c in TX_COLUMNS if c not in tx.columns]
     if missing:
-        raise ValueError(f"transactions frame lacks column(s): {', '.join(missing)}")
+        raise ValidationFailed(f"transactions frame lacks column(s): {', '.join(missing)}",
+                               details=[{"row": 1, "field": c, "reason": "missing column"} for c in missing])
     out = tx.copy()
     out["ordered_at"] = pd.to_datetime(out["ordered_at"])
     out["quantity"] = out["quantity"].astype(float)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bizpilot.errors import ValidationFailed
 from bizpilot.ml.base import Estimator
 from bizpilot.ml.scoring._gbm import (
     CalibratedBoosterMixin,
@@ -81,7 +82,7 @@ class WinProbabilityModel(CalibratedBoosterMixin, Estimator):
     def fit(self, x: pd.DataFrame, y: np.ndarray | pd.Series) -> WinProbabilityModel:
         y = np.asarray(y, dtype=int)
         if len(x) != len(y):
-            raise ValueError(f"{len(x)} rows but {len(y)} outcomes")
+            raise ValidationFailed(f"{len(x)} rows but {len(y)} outcomes")
         self._learn_encoding(x)
         self.n_closed_ = int(len(y))
         self.win_rate_ = float((y.sum() + 1) / (len(y) + 2))

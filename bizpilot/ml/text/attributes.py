@@ -15,6 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bizpilot.errors import ModelFileError, ValidationFailed
+from bizpilot.ml.base import Estimator
+
 Attribute = tuple[str, str]
 
 PAIR_SEP = "*"
@@ -22,12 +25,12 @@ KEY_SEP = "#"
 
 
 def parse_attributes(text: str) -> list[Attribute]:
-    """"类型#裙*颜色#红色" -> [("类型", "裙"), ("颜色", "红色")], in order, duplicates dropped; raises ValueError naming
-    the bad pair (no '#', empty key or value)."""
+    """"类型#裙*颜色#红色" -> [("类型", "裙"), ("颜色", "红色")], in order, duplicates dropped; raises
+    ``ValidationFailed`` naming the bad pair (no '#', empty key or value)."""
     pairs: list[Attribute] = []
     seen: set[Attribute] = set()
     if not isinstance(text, str):
-        raise ValueError(f"attributes must be a string, got {type(text).__name__}")
+        raise ValidationFailed(f"attributes must be a string, got {type(text).__name__}")
     for i, chunk in enumerate(text.split(PAIR_SEP), start=1):
         chunk = chunk.strip()
         if not chunk:
@@ -35,7 +38,9 @@ def parse_attributes(text: str) -> list[Attribute]:
         key, sep, value = chunk.partition(KEY_SEP)
         key, value = key.strip(), value.strip()
         if not sep or not key or not value:
-            raise ValueError(f"attribute pair {i} {chunk!r} is not 'key{KEY_SEP}value'")
+            raise ValidationFailed(f"attribute pair {i} {chunk!r} is not 'key{KEY_SEP}value'",
+                                   details=[{"field": "attributes", "reason": f"pair {i} is not 'key{KEY_SEP}value'",
+                                             "value": chunk}])
         pair = (key, value)
         if pair not in seen:
             seen.add(pair)
@@ -60,7 +65,7 @@ def find_all(text: str, needle: str) -> list[int]:
     return out
 
 
-class ValueLexicon:
+class ValueLexicon(Estimator):
     """Known values per attribute key, learned from attribute lists (training inputs and the inputs at hand).
 
     ``exclusive_threshold``: a key is exclusive when at most this share of the items that carry it carry more than
@@ -92,13 +97,9 @@ class ValueLexicon:
         self.key_multi_ = dict(sorted(multi.items()))
         return self
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "values_"):
-            raise RuntimeError("ValueLexicon is not fitted: call fit() first")
-
     def extend(self, attribute_lists: Iterable[Sequence[Attribute]]) -> ValueLexicon:
         """Add the values of more attribute lists (e.g. the inputs being checked) in place; returns self."""
-        self._check_fitted()
+        self.check_fitted()
         for attrs in attribute_lists:
             per_key: dict[str, set[str]] = defaultdict(set)
             for key, value in attrs:
@@ -112,23 +113,23 @@ class ValueLexicon:
         return self
 
     def keys(self) -> list[str]:
-        self._check_fitted()
+        self.check_fitted()
         return list(self.values_)
 
     def values(self, key: str) -> list[str]:
         """Known values of ``key``, most frequent first."""
-        self._check_fitted()
+        self.check_fitted()
         return list(self.values_.get(key, {}))
 
     def is_exclusive(self, key: str) -> bool:
         """Whether an item normally carries a single value for ``key`` (so a second value is a contradiction)."""
-        self._check_fitted()
+        self.check_fitted()
         n = self.key_items_.get(key, 0)
         return n > 0 and self.key_multi_.get(key, 0) / n <= self.exclusive_threshold
 
     def rivals(self, attributes: Sequence[Attribute]) -> dict[str, list[str]]:
         """For each exclusive key of ``attributes``: the known values that would contradict the input's value(s)."""
-        self._check_fitted()
+        self.check_fitted()
         own = {v.lower() for _, v in attributes}
         by_key: dict[str, set[str]] = defaultdict(set)
         for k, v in attributes:
@@ -143,15 +144,18 @@ class ValueLexicon:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        self._check_fitted()
+        """The lexicon as plain JSON values, to embed in another document (a model file uses ``save``)."""
+        self.check_fitted()
         return {"format_version": self.FORMAT_VERSION, "exclusive_threshold": self.exclusive_threshold,
                 "min_value_len": self.min_value_len, "values": self.values_, "key_items": self.key_items_,
                 "key_multi": self.key_multi_}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ValueLexicon:
+        """The inverse of ``to_dict``; ``ModelFileError`` for another format version."""
         if data.get("format_version") != cls.FORMAT_VERSION:
-            raise ValueError(f"unsupported ValueLexicon format_version {data.get('format_version')!r}")
+            raise ModelFileError(f"unsupported ValueLexicon format_version {data.get('format_version')!r} "
+                                 f"(this bizpilot reads {cls.FORMAT_VERSION})")
         lex = cls(exclusive_threshold=data["exclusive_threshold"], min_value_len=data["min_value_len"])
         lex.values_ = {k: dict(v) for k, v in data["values"].items()}
         lex.key_items_ = dict(data["key_items"])

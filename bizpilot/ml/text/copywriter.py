@@ -15,21 +15,22 @@ for similar items:
    (jieba tokens); clauses keep the order they tend to have in their source copy (openings first).
 
 `TemplateCopywriter` realises the attributes alone with fixed phrases: the fallback without training data.
-Everything is deterministic: no sampling, ties broken by training order.
+Everything is deterministic: no sampling, ties broken by training order. All three are `Estimator`s: one
+pickle-free, version-stamped ``.npz`` through ``save``/``load``.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bizpilot.errors import ValidationFailed
+from bizpilot.ml.base import Estimator
 from bizpilot.ml.text.attributes import Attribute, ValueLexicon, parse_attributes
 from bizpilot.ml.text.composer import Composer
 
@@ -51,7 +52,13 @@ def finish(text: str) -> str:
 
 
 def _as_attributes(attributes: str | Sequence[Attribute]) -> list[Attribute]:
-    return parse_attributes(attributes) if isinstance(attributes, str) else [(str(k), str(v)) for k, v in attributes]
+    if isinstance(attributes, str):
+        return parse_attributes(attributes)
+    try:
+        return [(str(k), str(v)) for k, v in attributes]
+    except (TypeError, ValueError):
+        raise ValidationFailed("attributes must be a 'key#value*key#value' string or (key, value) pairs, got "
+                               f"{attributes!r}") from None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -69,11 +76,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (  # key suffix -> phrase; "{v}" is the 
 )
 
 
-class TemplateCopywriter:
+class TemplateCopywriter(Estimator):
     """Copy from the attributes alone: an opening naming the item, one phrase per attribute key, a closing line.
     Mentions every input value and nothing else, so it cannot contradict the input."""
-
-    FORMAT_VERSION = 1
 
     def __init__(self, closing: str = "彰显时尚品味") -> None:
         self.closing = closing
@@ -82,6 +87,11 @@ class TemplateCopywriter:
         """Nothing to learn; accepts (and ignores) training pairs so both copywriters share one interface."""
         self.fitted_ = True
         return self
+
+    @property
+    def is_fitted(self) -> bool:
+        """Always: there is nothing to learn, so it generates (and saves) before ``fit`` too."""
+        return True
 
     def phrases(self, attributes: str | Sequence[Attribute]) -> list[str]:
         """The opening (naming the item), one phrase per remaining key, the closing; without punctuation."""
@@ -109,26 +119,8 @@ class TemplateCopywriter:
     def generate(self, attributes: str | Sequence[Attribute]) -> str:
         return "，".join(self.phrases(attributes)) + "。"
 
-    def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps({"kind": "template_copywriter", "format_version": self.FORMAT_VERSION,
-                                          "params": {"closing": self.closing}}, ensure_ascii=False), "utf-8")
 
-    @classmethod
-    def load(cls, path: str | Path) -> TemplateCopywriter:
-        data = _read_model(path, "template_copywriter", cls.FORMAT_VERSION)
-        return cls(**data["params"]).fit()
-
-
-def _read_model(path: str | Path, kind: str, version: int) -> dict[str, Any]:
-    data = json.loads(Path(path).read_text("utf-8"))
-    if data.get("kind") != kind:
-        raise ValueError(f"{path} holds a {data.get('kind')!r}, not a {kind!r}")
-    if data.get("format_version") != version:
-        raise ValueError(f"{path}: unsupported format_version {data.get('format_version')!r} (expected {version})")
-    return data
-
-
-class ExampleCopywriter:
+class ExampleCopywriter(Estimator):
     """Copy from attributes, learned from (attributes, copy) examples; see the module docstring for the method.
 
     Hyperparameters: ``n_neighbors`` items whose clauses are candidates; ``n_pseudo_refs`` items whose copy stands
@@ -138,8 +130,6 @@ class ExampleCopywriter:
     to the input's; ``avoid_unsupported`` drops clauses stating values of exclusive keys the input lacks;
     ``drop_placeholders`` drops clauses with dataset placeholders; ``reuse_exact`` returns a known item's copy.
     """
-
-    FORMAT_VERSION = 1
 
     def __init__(self, n_neighbors: int = 60, n_pseudo_refs: int = 80, similarity_power: float = 1.0,
                  rouge_weight: float = 1.0, n_additions: int = 10, max_clauses: int = 20, max_rounds: int = 8,
@@ -157,11 +147,6 @@ class ExampleCopywriter:
         self.drop_placeholders = drop_placeholders
         self.reuse_exact = reuse_exact
 
-    def get_params(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("n_neighbors", "n_pseudo_refs", "similarity_power", "rouge_weight",
-                                              "n_additions", "max_clauses", "max_rounds", "adapt_values",
-                                              "avoid_unsupported", "drop_placeholders", "reuse_exact")}
-
     # -- learning ---------------------------------------------------------------------------------------------
 
     def fit(self, pairs: Iterable[tuple[str | Sequence[Attribute], str]]) -> ExampleCopywriter:
@@ -170,10 +155,12 @@ class ExampleCopywriter:
         for i, (attributes, text) in enumerate(pairs, start=1):
             try:
                 attrs = _as_attributes(attributes)
-            except ValueError as exc:
-                raise ValueError(f"training pair {i}: {exc}") from None
+            except ValidationFailed as exc:
+                raise ValidationFailed(f"training pair {i}: {exc.message}",
+                                       details=[{"row": i, "field": "attributes", "reason": exc.message}]) from None
             if not isinstance(text, str):
-                raise ValueError(f"training pair {i}: copy must be a string, got {type(text).__name__}")
+                raise ValidationFailed(f"training pair {i}: copy must be a string, got {type(text).__name__}",
+                                       details=[{"row": i, "field": "copy", "reason": "not a string"}])
             if attrs and text.strip():
                 examples.append((attrs, text.strip()))
         self.examples_ = examples
@@ -181,7 +168,7 @@ class ExampleCopywriter:
         return self
 
     def _index(self) -> None:
-        """Derived state, rebuilt from ``examples_`` (so `load` needs only the examples)."""
+        """Derived state, rebuilt from ``examples_`` (so a model file needs only the examples)."""
         n = len(self.examples_)
         self.lexicon_ = ValueLexicon().fit(a for a, _ in self.examples_)
         df: Counter[Attribute] = Counter(p for a, _ in self.examples_ for p in set(a))
@@ -295,26 +282,21 @@ class ExampleCopywriter:
             chosen = composer.local_search(chosen, pool, self.max_rounds)
         return finish("".join(cands[c] for c in chosen))
 
-    # -- persistence ------------------------------------------------------------------------------------------
+    # -- model file -------------------------------------------------------------------------------------------
 
-    def save(self, path: str | Path) -> None:
-        """JSON: kind, format version, hyperparameters and the training examples (derived state is rebuilt)."""
-        if not hasattr(self, "examples_"):
-            raise RuntimeError("ExampleCopywriter is not fitted: call fit() first")
-        from bizpilot.ml.text.attributes import format_attributes
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Only the examples, as (key, value) pairs: the lexicon, IDF and index are rebuilt from them on load,
+        so the file stays small and cannot disagree with them."""
+        return {"examples_": [[[list(p) for p in attrs], text] for attrs, text in self.examples_]}, {}
 
-        data = {"kind": "example_copywriter", "format_version": self.FORMAT_VERSION, "params": self.get_params(),
-                "examples": [[format_attributes(a), t] for a, t in self.examples_]}
-        Path(path).write_text(json.dumps(data, ensure_ascii=False), "utf-8")
-
-    @classmethod
-    def load(cls, path: str | Path) -> ExampleCopywriter:
-        data = _read_model(path, "example_copywriter", cls.FORMAT_VERSION)
-        return cls(**data["params"]).fit((a, t) for a, t in data["examples"])
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.examples_ = [([(str(k), str(v)) for k, v in attrs], str(text)) for attrs, text in meta["examples_"]]
+        self._index()
 
 
 class NearestCopywriter(ExampleCopywriter):
-    """Baseline: the copy of the most similar training item (same retrieval as `ExampleCopywriter`), as it is."""
+    """Baseline: the copy of the most similar training item (same retrieval as `ExampleCopywriter`), as it is;
+    saved and loaded like it (the file names this class)."""
 
     def generate(self, attributes: str | Sequence[Attribute]) -> str:
         query = _as_attributes(attributes)
@@ -323,6 +305,3 @@ class NearestCopywriter(ExampleCopywriter):
         sims = self.similarities(query)
         best = int(np.argmax(sims))  # first of the ties
         return self.examples_[best][1] if sims[best] > 0 else TemplateCopywriter().generate(query)
-
-    def save(self, path: str | Path) -> None:
-        raise NotImplementedError("NearestCopywriter is a benchmark baseline; it is not saved")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from bizpilot.errors import ValidationFailed
+from bizpilot.errors import InsufficientData, InvalidParameter, ValidationFailed
 from bizpilot.ml.base import Estimator
 from bizpilot.ml.text.embedding import DATA_DIR, EMBEDDERS, choose_embedder, embed
 from bizpilot.ml.text.features import TextFeatures
@@ -65,7 +65,7 @@ class IntentClassifier(Estimator):
             raise ValidationFailed(f"{len(texts)} texts but {len(labels)} labels")
         classes = sorted(set(labels))
         if len(classes) < 2:
-            raise ValidationFailed(f"intent training needs at least two intents; got {classes}")
+            raise InsufficientData(f"intent training needs at least two intents; got {classes}")
         self.embedder_ = self._resolve_embedder(texts)
         features = TextFeatures()
         X = features.fit_transform(texts)
@@ -93,7 +93,7 @@ class IntentClassifier(Estimator):
         if self.embedder == "auto":
             return choose_embedder(texts)
         if self.embedder not in (*EMBEDDERS, "none"):
-            raise ValidationFailed(f"unknown embedder {self.embedder!r}; one of auto, none, {', '.join(EMBEDDERS)}")
+            raise InvalidParameter(f"unknown embedder {self.embedder!r}; one of auto, none, {', '.join(EMBEDDERS)}")
         return self.embedder
 
     # -- prediction --------------------------------------------------------------------------------------------

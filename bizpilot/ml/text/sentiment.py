@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from bizpilot.errors import ValidationFailed
+from bizpilot.errors import InsufficientData, InvalidParameter, ValidationFailed
 from bizpilot.ml.base import Estimator
 from bizpilot.ml.text.embedding import DATA_DIR, EMBEDDERS, choose_embedder, cjk_share, embed, is_chinese
 from bizpilot.ml.text.features import TextFeatures
@@ -142,13 +142,13 @@ def normalise_label(value: Any) -> str:
     try:
         stars = float(text)
     except ValueError:
-        raise ValueError(f"unknown sentiment label {value!r} (use 0/1, negative/neutral/positive or 1-5 stars)"
-                         ) from None
+        raise ValidationFailed(f"unknown sentiment label {value!r} (use 0/1, negative/neutral/positive or 1-5 "
+                               "stars)") from None
     if stars in (2.0, 3.0, 4.0, 5.0):
         return "negative" if stars <= 2 else ("neutral" if stars == 3 else "positive")
     if 0.0 < stars < 1.0:
         return "positive" if stars >= 0.5 else "negative"
-    raise ValueError(f"unknown sentiment label {value!r} (use 0/1, negative/neutral/positive or 1-5 stars)")
+    raise ValidationFailed(f"unknown sentiment label {value!r} (use 0/1, negative/neutral/positive or 1-5 stars)")
 
 
 class SentimentClassifier(Estimator):
@@ -174,7 +174,7 @@ class SentimentClassifier(Estimator):
         y_names = [normalise_label(v) for v in labels]
         classes = [c for c in LABELS if c in set(y_names)]
         if len(classes) < 2:
-            raise ValidationFailed(f"sentiment training needs at least two classes; got {classes}")
+            raise InsufficientData(f"sentiment training needs at least two classes; got {classes}")
         self.embedder_ = self._resolve_embedder(texts)
         blocks = []
         if self.tfidf:
@@ -213,7 +213,7 @@ class SentimentClassifier(Estimator):
         if self.embedder == "auto":  # e5 is too slow for tens of thousands of Chinese reviews; TF-IDF carries zh
             return "minilm" if choose_embedder(texts) == "minilm" else "none"
         if self.embedder not in (*EMBEDDERS, "none"):
-            raise ValidationFailed(f"unknown embedder {self.embedder!r}; one of auto, none, {', '.join(EMBEDDERS)}")
+            raise InvalidParameter(f"unknown embedder {self.embedder!r}; one of auto, none, {', '.join(EMBEDDERS)}")
         return self.embedder
 
     def _matrix(self, texts: list[str]) -> sparse.csr_matrix:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bizpilot.errors import InvalidParameter
 from bizpilot.ml.evaluation import rmse
 from bizpilot.ml.recommend.base import RatingRecommender
 from bizpilot.ml.recommend.factor import (
@@ -82,7 +83,7 @@ def test_overrelaxed_draws_keep_the_conditional_mean_and_spread() -> None:
 
 def test_overrelax_outside_the_valid_range_is_refused() -> None:
     users, items, ratings = low_rank_ratings(n_users=10, n_items=8)
-    with pytest.raises(ValueError, match="overrelax"):
+    with pytest.raises(InvalidParameter, match=r"overrelax must be in \(-1, 0\], got -1.0"):
         BayesianMF(overrelax=-1.0, burn_in=1, samples=1).fit(users, items, ratings)
 
 

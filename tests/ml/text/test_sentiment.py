@@ -50,7 +50,7 @@ def test_normalise_label(raw: str, label: str) -> None:
 
 
 def test_normalise_label_rejects_unknown() -> None:
-    with pytest.raises(ValueError, match="unknown sentiment label"):
+    with pytest.raises(ValidationFailed, match="unknown sentiment label 'maybe'"):
         normalise_label("maybe")
 
 
