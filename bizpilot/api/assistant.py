@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from bizpilot.api.deps import ensure_database
+from bizpilot.api.deps import SessionDep
 from bizpilot.services.assistant import (
     ask,
     get_conversation,
@@ -44,65 +44,61 @@ class SuggestRequest(BaseModel):
 
 
 @router.post("/ask")
-async def ask_route(body: AskRequest) -> dict[str, Any]:
+async def ask_route(body: AskRequest, session: SessionDep) -> dict[str, Any]:
     """One turn: ``answer`` with ``sources`` (the chunks or order records each ``[n]`` cites) and ``retrieved``
     (every chunk the retriever returned, with BM25 and cosine scores), or a hand-off with its ``ticket_id``."""
-    engine = ensure_database()
-    result = await run_in_threadpool(ask, session_or_engine=engine, question=body.question,
-                                     account=body.account_id, conversation_id=body.conversation_id,
-                                     language=body.language)
+    result = await run_in_threadpool(ask, session=session, question=body.question, account=body.account_id,
+                                     conversation_id=body.conversation_id, language=body.language)
     return result.to_dict()
 
 
 @router.get("/conversations")
-def conversations(account_id: int | None = None, limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
-    return list_conversations(session_or_engine=ensure_database(), account_id=account_id, limit=limit)
+def conversations(session: SessionDep, account_id: int | None = None,
+                  limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
+    return list_conversations(session=session, account_id=account_id, limit=limit)
 
 
 @router.get("/conversations/{conversation_id}")
-def conversation(conversation_id: int) -> dict[str, Any]:
+def conversation(conversation_id: int, session: SessionDep) -> dict[str, Any]:
     """A stored conversation: messages with intent, sentiment and cited sources, and its hand-off tickets."""
-    return get_conversation(session_or_engine=ensure_database(), conversation_id=conversation_id)
+    return get_conversation(session=session, conversation_id=conversation_id)
 
 
 @router.get("/handoffs")
-def handoffs(status: Literal["open", "claimed", "closed", "all"] = "open",
+def handoffs(session: SessionDep, status: Literal["open", "claimed", "closed", "all"] = "open",
              limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
     """The hand-off queue, newest first."""
-    return list_handoffs(session_or_engine=ensure_database(), status=None if status == "all" else status,
-                         limit=limit)
+    return list_handoffs(session=session, status=None if status == "all" else status, limit=limit)
 
 
 @router.patch("/handoffs/{ticket_id}")
-def handoff_update(ticket_id: int, body: HandoffUpdate) -> dict[str, Any]:
+def handoff_update(ticket_id: int, body: HandoffUpdate, session: SessionDep) -> dict[str, Any]:
     """Claim, close or re-open a ticket."""
-    return update_handoff(session_or_engine=ensure_database(), ticket_id=ticket_id, status=body.status,
-                          assignee=body.assignee)
+    return update_handoff(session=session, ticket_id=ticket_id, status=body.status, assignee=body.assignee)
 
 
 @router.post("/suggest")
-async def suggest(body: SuggestRequest) -> dict[str, Any]:
+async def suggest(body: SuggestRequest, session: SessionDep) -> dict[str, Any]:
     """A grounded reply draft for an agent (LLM when present, checked; extractive otherwise)."""
-    return await run_in_threadpool(suggest_reply, session_or_engine=ensure_database(), ticket_id=body.ticket_id,
+    return await run_in_threadpool(suggest_reply, session=session, ticket_id=body.ticket_id,
                                    conversation_id=body.conversation_id, use_llm=body.use_llm)
 
 
-def _search(q: str, k: int) -> dict[str, Any]:
-    with Session(ensure_database()) as session:
-        ensure_articles(session)
-        session.commit()
-        hits = get_retriever(session).run(q, k=k)
-        return {"query": q, "hits": [h.to_dict() for h in hits], "stats": kb_stats(session)}
+def _search(session: Session, q: str, k: int) -> dict[str, Any]:
+    ensure_articles(session=session)
+    hits = get_retriever(session=session).run(q, k=k)
+    return {"query": q, "hits": [h.to_dict() for h in hits], "stats": kb_stats(session=session)}
 
 
 @router.get("/kb/search")
-async def kb_search(q: str = Query(min_length=1, max_length=1000), k: int = Query(5, ge=1, le=50)) -> dict[str, Any]:
+async def kb_search(session: SessionDep, q: str = Query(min_length=1, max_length=1000),
+                    k: int = Query(5, ge=1, le=50)) -> dict[str, Any]:
     """What the retriever returns for a question (hybrid BM25 + embeddings, fused by reciprocal rank)."""
-    return await run_in_threadpool(_search, q, k)
+    return await run_in_threadpool(_search, session, q, k)
 
 
 @router.post("/kb/sync")
-async def kb_sync() -> dict[str, Any]:
+async def kb_sync(session: SessionDep) -> dict[str, Any]:
     """Re-chunk and embed the knowledge articles that changed."""
-    summary = await run_in_threadpool(sync_articles, session_or_engine=ensure_database())
+    summary = await run_in_threadpool(sync_articles, session=session)
     return summary.to_dict()

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from bizpilot.api.deps import ensure_database
+from bizpilot.api.deps import SessionDep
 from bizpilot.services.content import generate_content, rate_content
 
 router = APIRouter(prefix="/content", tags=["content"])
@@ -35,12 +35,11 @@ class FeedbackRequest(BaseModel):
 
 
 @router.post("/generate")
-async def generate(body: GenerateRequest) -> dict[str, Any]:
+async def generate(body: GenerateRequest, session: SessionDep) -> dict[str, Any]:
     """Generate, check against the facts, store; the answer has the text, per-sentence backing facts, removed and
     repaired claims, and whether (and why) the deterministic realisation was used."""
-    engine = ensure_database()
     result = await run_in_threadpool(
-        generate_content, session_or_engine=engine, kind=body.kind,
+        generate_content, session=session, kind=body.kind,
         product_id=str(body.product_id) if body.product_id is not None else None,
         account_id=str(body.account_id) if body.account_id is not None else None, language=body.language,
         tone=body.tone, length=body.length, use_llm=body.use_llm, inquiry=body.inquiry)
@@ -48,7 +47,7 @@ async def generate(body: GenerateRequest) -> dict[str, Any]:
 
 
 @router.post("/{content_id}/feedback")
-def feedback(content_id: int, body: FeedbackRequest) -> dict[str, Any]:
+def feedback(content_id: int, body: FeedbackRequest, session: SessionDep) -> dict[str, Any]:
     """Rate, approve, edit: approved copy becomes an example for similar generations."""
-    return rate_content(session_or_engine=ensure_database(), id=content_id, rating=body.rating,
-                        edited_output=body.edited_output, feedback=body.feedback, approve=body.approve)
+    return rate_content(session=session, id=content_id, rating=body.rating, edited_output=body.edited_output,
+                        feedback=body.feedback, approve=body.approve)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from alembic.script import ScriptDirectory
 from fastapi import Depends
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bizpilot.db.engine import get_engine, session_scope
-from bizpilot.db.migrate import alembic_config, current_revision
+from bizpilot.db.migrate import current_revision, head_revision
 from bizpilot.errors import BizpilotError
 
 # The CLI owns migrations; the app only tells people how to run them.
@@ -28,10 +27,6 @@ class DatabaseNotReady(BizpilotError):
     status = 503
 
 
-def _head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-
-
 def ensure_database(engine: Engine | None = None) -> Engine:
     """Check once per database URL that the schema is at the migrations' head; raise a clear error otherwise."""
     engine = engine or get_engine()
@@ -45,7 +40,7 @@ def ensure_database(engine: Engine | None = None) -> Engine:
         reason = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__
         raise DatabaseNotReady(f"cannot open the database {where}: {reason}",
                                details=[{"field": "database", "reason": "unreachable"}]) from None
-    head = _head_revision(engine)
+    head = head_revision(engine)
     if current is None:
         raise DatabaseNotReady(f"the database {where} is not initialised; {INIT_HINT}",
                                details=[{"field": "database", "reason": "not initialised"}])

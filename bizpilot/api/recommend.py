@@ -1,5 +1,5 @@
 """Recommendations over HTTP: next-best products for an account (with reasons), the reorder-due list, similar
-products (GET, role read) and retraining (POST /recommend/train, role write)."""
+products (GET, role read). Training is under /models (``POST /models/recommend/train``)."""
 
 from __future__ import annotations
 
@@ -8,36 +8,31 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from bizpilot.api.deps import ensure_database
+from bizpilot.api.deps import SessionDep
 from bizpilot.services import recommend as service
 
 router = APIRouter(prefix="/recommend", tags=["recommendations"])
+RESPONSES = {404: {"description": "No such account or product"},
+             503: {"description": "The model is not trained yet (queued or training): retry later"}}
 
 
-@router.get("/accounts/{account}")
-async def for_account(account: str, n: Annotated[int, Query(ge=1, le=200)] = 10, lang: Literal["en", "zh"] = "en",
-                      category: str | None = None) -> dict[str, Any]:
-    """Next-best products for an account (id or external id), each with a reason; ``fallback`` is true when the
-    account has no purchase history (most popular products); ``reorder`` lists its due replenishments."""
-    return await run_in_threadpool(service.recommend_for_account, engine=ensure_database(), account=account, n=n,
-                                   lang=lang, category=category)
+@router.get("/accounts/{account}", responses=RESPONSES)
+async def for_account(account: str, session: SessionDep, n: Annotated[int, Query(ge=1, le=200)] = 10,
+                      lang: Literal["en", "zh"] = "en", category: str | None = None) -> dict[str, Any]:
+    """Next-best products for an account (external id, or id), each with a reason; ``fallback`` is true when the
+    account has no purchase history (most popular products); ``reorder`` lists its cycles coming due."""
+    return await run_in_threadpool(service.recommend_for_account, session=session, account=account, n=n, lang=lang,
+                                   category=category)
 
 
-@router.get("/reorder")
-async def reorder(account: str | None = None, lang: Literal["en", "zh"] = "en",
+@router.get("/reorder", responses=RESPONSES)
+async def reorder(session: SessionDep, account: str | None = None, lang: Literal["en", "zh"] = "en",
                   limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
     """Purchase cycles and due dates per account and product, soonest (most overdue) first."""
-    return await run_in_threadpool(service.reorder_due, engine=ensure_database(), account=account, lang=lang,
-                                   limit=limit)
+    return await run_in_threadpool(service.reorder_due, session=session, account=account, lang=lang, limit=limit)
 
 
-@router.get("/products/{product}/similar")
-async def similar(product: str, n: Annotated[int, Query(ge=1, le=200)] = 10) -> dict[str, Any]:
-    """Products similar to one (id or SKU): bought together, and by description for new products."""
-    return await run_in_threadpool(service.similar_products, engine=ensure_database(), product=product, n=n)
-
-
-@router.post("/train")
-async def train() -> dict[str, Any]:
-    """Retrain from the workspace's order lines; records a model run and returns its metrics."""
-    return await run_in_threadpool(service.train, engine=ensure_database())
+@router.get("/products/{product}/similar", responses=RESPONSES)
+async def similar(product: str, session: SessionDep, n: Annotated[int, Query(ge=1, le=200)] = 10) -> dict[str, Any]:
+    """Products similar to one (SKU, or id): bought together, and by description for new products."""
+    return await run_in_threadpool(service.similar_products, session=session, product=product, n=n)

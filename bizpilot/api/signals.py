@@ -42,13 +42,13 @@ async def analyse(body: AnalyseRequest) -> dict[str, Any]:
 async def run(session: SessionDep, reanalyse: bool = Query(False, description="Re-analyse all interactions"),
               limit: int | None = Query(None, ge=1, le=100_000)) -> dict[str, Any]:
     """Analyse the stored interactions that have no signals yet (all with ``reanalyse``)."""
-    report = await run_in_threadpool(analyse_interactions, session, reanalyse=reanalyse, limit=limit)
+    report = await run_in_threadpool(analyse_interactions, session=session, reanalyse=reanalyse, limit=limit)
     return asdict(report)
 
 
 @router.get("/alerts", response_model=list[DissatisfactionAlert])
 def alerts(session: SessionDep, days: int = Query(30, ge=1, le=3650),
            limit: int = Query(10, ge=1, le=200)) -> list[dict[str, Any]]:
-    """Accounts with negative or complaint/refund messages in the last ``days`` (counted back from the newest
-    interaction), worst first."""
-    return [asdict(a) for a in dissatisfaction_alerts(session, days=days, limit=limit)]
+    """Accounts with negative or complaint/refund messages in the last ``days`` (counted back from the end of the
+    workspace's today), worst first."""
+    return [asdict(a) for a in dissatisfaction_alerts(session=session, days=days, limit=limit)]

@@ -1,17 +1,156 @@
-"""`bizpilot train <model>`: (re)train a workspace model from the workspace's own data and save it.
-
-Each model's command lives with its feature (``bizpilot/cli/train_<model>.py`` or the feature's CLI module),
-decorated with ``@train_app.command("<model>")``; importing that module at the bottom of this one registers it.
-Commands are thin: they call a service that reads the database, fits, saves under ``settings.models_dir`` and
-records a ``ModelRun``; they print a summary to stderr and, with ``--json``, one JSON object on stdout.
-"""
+"""`bizpilot train <model>|all`: (re)train workspace models from the workspace's own data, one command per model
+in the registry (``services/models/registry.py``), plus `train intent|sentiment FILE` for models learned from a
+team's labelled file. Each records a ModelRun; `--json` prints the outcome as one JSON object on stdout."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
+from bizpilot.errors import InsufficientData, ValidationFailed
 
 train_app = typer.Typer(help="Train workspace models from the workspace's own data and save them.",
                         no_args_is_help=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
 
-# Registered model commands (one import per module that decorates ``train_app`` commands):
-from bizpilot.cli import signals, train_all, train_intel, train_recommend  # noqa: E402,F401
+
+def _show(outcome: Any) -> None:
+    mark = {"finished": "[green]ok[/green]", "skipped": "[yellow]skipped[/yellow]",
+            "failed": "[red]failed[/red]"}[outcome.status]
+    err_console.print(f"  {outcome.name:<10} {mark} {outcome.seconds:6.1f} s"
+                      + (f"  {outcome.message}" if outcome.message else ""))
+
+
+def train_one(name: str, *, as_json: bool, params: dict[str, Any] | None = None, trigger: str = "cli") -> None:
+    """Train one registered model now; a model that cannot be trained is an error (exit 2) with the reason."""
+    from bizpilot.db import get_engine
+    from bizpilot.services.models.jobs import run_training
+    from bizpilot.services.models.registry import get_spec
+
+    spec = get_spec(name)
+    prepare_workspace()
+    with err_console.status(f"training {name}...") as status:
+        outcome = run_training(spec, engine=get_engine(), trigger=trigger, params=params,
+                               progress=lambda f, note="": status.update(f"training {name}: {f:.0%} {note}"))
+    if outcome.status == "skipped":
+        raise InsufficientData(f"{name} was not trained: {outcome.message}")
+    if outcome.status == "failed":
+        raise ValidationFailed(f"{name} failed to train: {outcome.message}")
+    if as_json:
+        print_json(outcome.to_dict())
+        return
+    err_console.print(f"trained {name}: {outcome.model} on {outcome.n_rows} rows in {outcome.seconds} s "
+                      f"(run {outcome.run_id}{', ' + str(outcome.outputs) + ' outputs' if outcome.outputs else ''})"
+                      + (f" -> {outcome.artifact}" if outcome.artifact else ""), highlight=False)
+    for key, value in (outcome.metrics or {}).items():
+        err_console.print(f"  {key}: {value}", highlight=False)
+
+
+def run_all_training(*, skip: list[str] | None = None, trigger: str = "cli") -> list[dict[str, Any]]:
+    """Train every `train all` model but ``skip``, one line per model on stderr; their outcomes."""
+    from bizpilot.db import get_engine
+    from bizpilot.services.models.jobs import train_many
+    from bizpilot.services.models.registry import train_all_specs
+
+    specs = train_all_specs(tuple(skip or ()))
+    with err_console.status("training workspace models...") as status:
+        outcomes = train_many(specs, engine=get_engine(), trigger=trigger,
+                              on_step=lambda spec, i, n: status.update(f"training {spec.name} ({i + 1}/{n})..."))
+    for outcome in outcomes:
+        _show(outcome)
+    return [o.to_dict() for o in outcomes]
+
+
+@train_app.command("all")
+@handle_errors
+def train_everything(
+    skip: Annotated[list[str] | None, typer.Option("--skip", help="A model to leave out (repeatable)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train every workspace model from the workspace's data. A model without the data it needs (say, win
+    probability before any deal closed) is reported as skipped; exit code 1 only when one failed."""
+    prepare_workspace()
+    results = run_all_training(skip=skip)
+    if as_json:
+        print_json({"steps": results})
+    if any(r["status"] == "failed" for r in results):
+        raise typer.Exit(1)
+
+
+def _register_workspace_models() -> None:
+    """One `train <name>` command per registered model trained from the workspace's own data."""
+    from bizpilot.services.models.registry import MODELS
+
+    for spec in MODELS.values():
+        if spec.name in FILE_MODELS or spec.name == "recommend":
+            continue
+
+        def command(as_json: JsonOpt = False, _name: str = spec.name) -> None:
+            train_one(_name, as_json=as_json)
+
+        command.__doc__ = spec.summary + "."
+        train_app.command(spec.name)(handle_errors(command))
+
+
+@train_app.command("recommend")
+@handle_errors
+def train_recommend(
+    content_weight: Annotated[float, typer.Option("--content-weight", min=0.0, max=1.0,
+                                                  help="Weight of product-text similarity for accounts with "
+                                                  "many orders (sparse accounts lean on it more)")] = 0.15,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit the hybrid recommender (purchases + product text) and record a model run."""
+    train_one("recommend", as_json=as_json, params={"content_weight": content_weight})
+
+
+FILE_MODELS = ("intent", "sentiment")
+TextColOpt = Annotated[str | None, typer.Option("--text-col", help="Text column")]
+HoldoutOpt = Annotated[float, typer.Option("--holdout", min=0.0, max=0.5, help="First measure on this share of "
+                                           "the rows (stratified)")]
+
+
+@train_app.command("intent")
+@handle_errors
+def train_intent(
+    file: Annotated[Path, typer.Argument(help="Labelled messages (CSV: text,category)")],
+    text_col: TextColOpt = None,
+    label_col: Annotated[str | None, typer.Option("--label-col", help="Intent column")] = None,
+    with_defaults: Annotated[bool, typer.Option("--with-defaults", help="Add the shipped seed utterances (keep "
+                                                "the default intents; a few examples of new ones suffice)")] = False,
+    holdout: HoldoutOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train the workspace intent model; `bizpilot signals message` and the assistant use it from then on."""
+    from bizpilot.services.evaluation.files import read_labelled
+
+    texts, labels, _ = read_labelled(file, text_col, label_col)
+    err_console.print(f"training intent model on {len(texts)} rows ({len(set(labels))} intents) from {file}",
+                      highlight=False)
+    train_one("intent", as_json=as_json, params={"texts": texts, "labels": labels, "with_defaults": with_defaults,
+                                                 "holdout": holdout})
+
+
+@train_app.command("sentiment")
+@handle_errors
+def train_sentiment(
+    file: Annotated[Path, typer.Argument(help="Labelled reviews (CSV label,review or TSV sentence<TAB>score)")],
+    text_col: TextColOpt = None,
+    label_col: Annotated[str | None, typer.Option("--label-col", help="Label column")] = None,
+    holdout: HoldoutOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train the workspace sentiment model; message signals and alerts use it from then on."""
+    from bizpilot.services.evaluation.files import read_labelled
+
+    texts, labels, _ = read_labelled(file, text_col, label_col)
+    err_console.print(f"training sentiment model on {len(texts)} rows from {file}", highlight=False)
+    train_one("sentiment", as_json=as_json, params={"texts": texts, "labels": labels, "holdout": holdout})
+
+
+_register_workspace_models()
+
+__all__ = ["run_all_training", "train_app", "train_one"]

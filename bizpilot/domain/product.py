@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Boolean, DateTime, String, Text
+from sqlalchemy import Boolean, ColumnElement, DateTime, String, Text, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, JsonType, Money, Quantity, utcnow
@@ -28,6 +28,16 @@ class Product(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# Category of lines that are not goods (postage, fees, discounts, samples...): kept for revenue, never recommended,
+# forecast as demand or proposed for reorder.
+NON_MERCHANDISE = "non-merchandise"
+
+
+def is_merchandise() -> ColumnElement[bool]:
+    """SQL condition: the product is goods a customer buys (not postage, a fee or a discount line)."""
+    return or_(Product.category.is_(None), Product.category != NON_MERCHANDISE)
 
 
 class ProductCreate(BaseModel):

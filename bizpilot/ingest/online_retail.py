@@ -22,6 +22,7 @@ from bizpilot.domain import Account, Order, Product
 from bizpilot.errors import RowError, ValidationFailed
 from bizpilot.ingest.pipeline import default_report_path, rejected, write_order_lines
 from bizpilot.ingest.quality import outlier_mask
+from bizpilot.domain.product import NON_MERCHANDISE
 from bizpilot.ingest.readers import SOURCE_ROW, read_table
 from bizpilot.ingest.report import ImportReport, write_issue_file
 from bizpilot.ingest.writer import Progress, TableWrite, key_to_id, upsert
@@ -110,7 +111,7 @@ def _products(lines: pd.DataFrame) -> pd.DataFrame:
     products = pd.DataFrame({"sku": first_seen.index})
     products["name"] = products["sku"].map(names).fillna(products["sku"]).astype(object)
     kinds = products["sku"].map(_service_kind)
-    products["category"] = np.where(kinds.notna(), "non-merchandise", None)
+    products["category"] = np.where(kinds.notna(), NON_MERCHANDISE, None)
     products["attributes"] = [{"service": k} if isinstance(k, str) else {} for k in kinds]
     products["price"] = products["sku"].map(prices).round(4).astype(object)
     products["price"] = products["price"].where(products["price"].notna(), None)

@@ -229,7 +229,7 @@ EN: dict[str, str] = {
                   "new products), with the reason for each; replenishments that are due; similar products.",
     "recs.account": "Account", "recs.product": "Product", "recs.choose_account": "Choose an account",
     "recs.choose_product": "Choose a product", "recs.show": "Show", "recs.retrain": "Retrain model",
-    "recs.trained": "Model retrained", "recs.next_best": "Next best for {name}",
+    "recs.trained": "Retraining started: new results show when it is done", "recs.next_best": "Next best for {name}",
     "recs.fallback": "No purchase history yet: showing the most popular products.",
     "recs.category": "Category", "recs.price": "Price", "recs.reason": "Why", "recs.new": "new",
     "recs.similar_link": "Similar", "recs.none": "Nothing to recommend.", "recs.reorder": "Reorder due",
@@ -238,6 +238,17 @@ EN: dict[str, str] = {
     "recs.cycle": "Every (days)", "recs.last": "Last bought", "recs.due": "Due", "recs.status": "Status",
     "recs.status.overdue": "overdue", "recs.status.due": "due", "recs.status.upcoming": "upcoming",
     "recs.status.lapsed": "lapsed",
+    "models.title": "Models", "models.intro": "Every model the workspace trains from its own data: its state, "
+    "the run the pages read, what a retrain changed and whether the data has drifted since. Pages never train: a "
+    "missing model trains in the background and the page shows it when ready; `serve` retrains on a schedule.",
+    "models.model": "Model", "models.state": "State", "models.trained": "Trained", "models.rows": "Rows",
+    "models.seconds": "Seconds", "models.by": "Started by", "models.metrics": "Key metrics", "models.flags": "Flags",
+    "models.retrain": "Retrain", "models.train_all": "Retrain all", "models.runs": "Runs of {name}",
+    "models.started": "Started", "models.last_failed": "last retrain failed: {reason}",
+    "models.see": "see Models", "models.state.ready": "ready", "models.state.queued": "queued for training",
+    "models.state.training": "training…", "models.state.failed": "training failed",
+    "models.state.missing": "not trained yet", "models.state.skipped": "not trained (not enough data)",
+    "models.state.default": "shipped default", "nav.models": "Models",
 }
 
 ZH: dict[str, str] = {
@@ -434,7 +445,7 @@ ZH: dict[str, str] = {
                   "到期的补货；相似产品。",
     "recs.account": "客户", "recs.product": "产品", "recs.choose_account": "选择客户",
     "recs.choose_product": "选择产品", "recs.show": "查看", "recs.retrain": "重新训练模型",
-    "recs.trained": "模型已重新训练", "recs.next_best": "{name} 的推荐",
+    "recs.trained": "已开始重新训练：完成后显示新结果", "recs.next_best": "{name} 的推荐",
     "recs.fallback": "暂无购买记录：显示最受欢迎的产品。",
     "recs.category": "品类", "recs.price": "价格", "recs.reason": "理由", "recs.new": "新品",
     "recs.similar_link": "相似", "recs.none": "暂无推荐。", "recs.reorder": "到期补货",
@@ -443,6 +454,16 @@ ZH: dict[str, str] = {
     "recs.cycle": "周期（天）", "recs.last": "上次购买", "recs.due": "到期", "recs.status": "状态",
     "recs.status.overdue": "已逾期", "recs.status.due": "到期", "recs.status.upcoming": "即将到期",
     "recs.status.lapsed": "已流失",
+    "models.title": "模型", "models.intro": "工作区用自身数据训练的全部模型：状态、页面读取的训练结果、重新训练带来的变化，以及"
+    "训练后数据是否发生漂移。页面从不当场训练：缺少的模型在后台训练，完成后页面自动显示；`serve` 会按计划重新训练。",
+    "models.model": "模型", "models.state": "状态", "models.trained": "训练时间", "models.rows": "数据行数",
+    "models.seconds": "耗时（秒）", "models.by": "触发方式", "models.metrics": "关键指标", "models.flags": "提醒",
+    "models.retrain": "重新训练", "models.train_all": "全部重新训练", "models.runs": "{name} 的训练记录",
+    "models.started": "开始时间", "models.last_failed": "上次重新训练失败：{reason}",
+    "models.see": "查看模型页", "models.state.ready": "就绪", "models.state.queued": "排队等待训练",
+    "models.state.training": "训练中…", "models.state.failed": "训练失败",
+    "models.state.missing": "尚未训练", "models.state.skipped": "未训练（数据不足）",
+    "models.state.default": "内置默认模型", "nav.models": "模型",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}

@@ -1,20 +1,17 @@
-"""Demand forecasts of the workspace: weekly quantity per product (the top sellers) with intervals, and per
-account-product for reorder planning."""
+"""Demand forecasts of the workspace as training computed them: weekly quantity per product with intervals."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bizpilot.domain import Product
 from bizpilot.errors import NotFoundError
-from bizpilot.services.intelligence.data import workspace_transactions
-from bizpilot.services.intelligence.models import load_model
+from bizpilot.services.intelligence.specs import FORECAST
+from bizpilot.services.models.access import outputs, require_ready
 
 
 @dataclass
@@ -37,35 +34,31 @@ class ProductForecast:
         return dict(self.__dict__)
 
 
-def product_forecasts(session: Session, *, top: int = 20, product_id: int | None = None,
-                      history_weeks: int = 26) -> list[ProductForecast]:
-    """Forecasts for the ``top`` products by quantity sold (or one product), next ``horizon`` weeks."""
-    from bizpilot.ml.forecast import weekly_matrix
-
-    weeks = weekly_matrix(workspace_transactions(session))
-    if weeks.empty:
-        return []
+def product_forecasts(*, session: Session, top: int = 20, product_id: int | None = None) -> list[ProductForecast]:
+    """Forecasts of the ``top`` products by quantity sold (or of one product) for the model's horizon."""
+    run = require_ready(session, FORECAST)
     if product_id is not None:
-        if str(product_id) not in weeks.index:
-            raise NotFoundError(f"product {product_id} has no sales to forecast")
-        chosen = [str(product_id)]
+        rows = outputs(session, FORECAST, subject="product", subject_id=product_id)
+        if not rows:
+            raise NotFoundError(f"product {product_id} has no sales to forecast",
+                                details=[{"field": "product_id", "reason": "no sales", "value": product_id}])
     else:
-        chosen = list(weeks.sum(axis=1).sort_values(ascending=False, kind="mergesort").index[:top])
-    model = load_model(session, name="forecast")
-    y = weeks.loc[chosen].to_numpy(dtype=float)
-    fc = model.predict(y)
-    last = weeks.columns[-1]
-    future = [(last + pd.Timedelta(days=7 * (i + 1))).date().isoformat() for i in range(model.horizon)]
-    past = [c.date().isoformat() for c in weeks.columns[-history_weeks:]]
-    products = {str(pid): (sku, name) for pid, sku, name in session.execute(
-        select(Product.id, Product.sku, Product.name).where(Product.id.in_([int(c) for c in chosen]))).all()}
+        rows = outputs(session, FORECAST, subject="product", order="-score", limit=top)
+    products = {pid: (sku, name) for pid, sku, name in session.execute(
+        select(Product.id, Product.sku, Product.name).where(Product.id.in_([r.subject_id for r in rows]))).all()}
+    method = str(run.metrics.get("method", ""))
+    level = float(run.metrics.get("level", 0.8))
+    backtest = {k: round(float(v), 3) for k, v in (run.metrics.get("backtest_mase") or {}).items()
+                if isinstance(v, int | float)}
     out = []
-    for i, pid in enumerate(chosen):
-        sku, name = products.get(pid, (pid, pid))
-        out.append(ProductForecast(product_id=int(pid), sku=sku, name=name, history_weeks=past,
-                                   history=[round(float(v), 2) for v in y[i, -history_weeks:]], weeks=future,
-                                   mean=np.round(fc.mean[i], 2).tolist(), lower=np.round(fc.lower[i], 2).tolist(),
-                                   upper=np.round(fc.upper[i], 2).tolist(), method=model.describe(),
-                                   level=model.level, total_next=round(float(fc.mean[i].sum()), 2),
-                                   backtest_mase={k: round(v, 3) for k, v in model.backtest_.items()}))
+    for r in rows:
+        sku, name = products.get(r.subject_id, (str(r.subject_id), str(r.subject_id)))
+        p = r.payload
+        out.append(ProductForecast(product_id=int(r.subject_id), sku=sku, name=name,
+                                   history_weeks=p["history_weeks"], history=p["history"], weeks=p["weeks"],
+                                   mean=p["mean"], lower=p["lower"], upper=p["upper"], method=method, level=level,
+                                   total_next=p["total_next"], backtest_mase=backtest))
     return out
+
+
+__all__ = ["ProductForecast", "product_forecasts"]

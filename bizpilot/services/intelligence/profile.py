@@ -7,75 +7,83 @@ is used and the result says why)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bizpilot.domain import Account, Interaction
-from bizpilot.errors import NotFoundError, ValidationFailed
-from bizpilot.ml.segment import SEGMENT_BY_KEY
-from bizpilot.services.intelligence.data import account_transactions, workspace_transactions
-from bizpilot.services.intelligence.models import asof_date
-from bizpilot.services.intelligence.scores import churn_scores, opportunity_scores, reorder_list, segments
+from bizpilot.domain import Account, Interaction, Order, OrderLine, Product
+from bizpilot.errors import ModelNotReady, NotFoundError
+from bizpilot.services.clock import as_of as workspace_as_of
+from bizpilot.services.intelligence.scores import account_repurchase, account_segment, opportunity_scores
+from bizpilot.services.recommend.service import account_reorders
 
 
-def account_profile(session: Session, *, account_id: int) -> dict[str, Any]:
+def _section(profile: dict[str, Any], name: str, default: Any, read: Callable[[], Any]) -> Any:
+    """A section that needs a model: its value, or ``default`` with the model's state in ``profile["pending"]``
+    (the page shows "training…" there and the rest of the profile)."""
+    try:
+        return read()
+    except ModelNotReady as exc:
+        profile["pending"].append({"section": name, "model": exc.model, "state": exc.state, "message": exc.message})
+        return default
+
+
+def _buying(session: Session, account_id: int) -> dict[str, Any]:
+    """Top categories by spend, usual gap between order days and the last order (this account's lines only)."""
+    rows = session.execute(
+        select(Order.ordered_at, Product.category, OrderLine.quantity, OrderLine.unit_price, OrderLine.discount)
+        .join(OrderLine, OrderLine.order_id == Order.id).join(Product, Product.id == OrderLine.product_id)
+        .where(Order.account_id == account_id, Order.kind == "sale", OrderLine.quantity > 0)).all()
+    if not rows:
+        return {"top_categories": [], "purchase_cycle_days": None, "last_order": None}
+    lines = pd.DataFrame(rows, columns=["ordered_at", "category", "quantity", "unit_price", "discount"])
+    lines["amount"] = (lines["quantity"].astype(float) * lines["unit_price"].astype(float)
+                       - lines["discount"].fillna(0).astype(float))
+    cats = (lines.assign(category=lines["category"].fillna("(uncategorised)")).groupby("category")["amount"].sum()
+            .sort_values(ascending=False).head(3))
+    days = pd.to_datetime(lines["ordered_at"]).dt.normalize().drop_duplicates().sort_values()
+    gaps = days.diff().dt.days.dropna()
+    return {"top_categories": [{"category": c, "spend": round(float(v), 2)} for c, v in cats.items()],
+            "purchase_cycle_days": float(gaps.median()) if len(gaps) else None,
+            "last_order": str(days.iloc[-1].date())}
+
+
+def account_profile(*, session: Session, account_id: int) -> dict[str, Any]:
     """Firmographics, RFM and segment, top categories, purchase cycle, recent sentiment, open opportunities with
-    win probability, repurchase score with factors, reorder list, risks and next actions."""
+    win probability, repurchase score with factors, likely reorders, risks and next actions: read from what the
+    models computed at training (a section whose model is not ready names its state in ``pending``)."""
     account = session.get(Account, account_id)
     if account is None:
-        raise NotFoundError(f"account {account_id} not found")
-    tx = account_transactions(workspace_transactions(session))
-    key = str(account_id)
-    asof = asof_date(tx)
-    mine = tx[tx["account"] == key]
+        raise NotFoundError(f"account {account_id} not found",
+                            details=[{"field": "account_id", "reason": "unknown account", "value": account_id}])
+    asof = workspace_as_of(session)
     profile: dict[str, Any] = {
-        "account_id": account_id, "name": account.name, "asof": str(asof.date()),
+        "account_id": account_id, "name": account.name, "asof": str(asof.date()), "pending": [],
         "firmographics": {"industry": account.industry, "size_band": account.size_band, "country": account.country,
                           "region": account.region, "tier": account.tier, "language": account.language},
     }
-    seg = segments(session, tx=tx)
-    if key in seg.index:
-        r = seg.loc[key]
-        s = SEGMENT_BY_KEY.get(r["segment"])
-        profile["rfm"] = {"recency_days": int(r["recency_days"]), "frequency": int(r["frequency"]),
-                          "monetary": round(float(r["monetary"]), 2), "r": int(r["r"]), "f": int(r["f"]),
-                          "m": int(r["m"]), "code": r["rfm"], "segment": r["segment"],
-                          "segment_name": s.name if s else r["segment"],
-                          "segment_definition": s.definition if s else "", "segment_action": s.action if s else ""}
-    else:
-        profile["rfm"] = None
-    sales = mine[~mine["is_return"] & (mine["quantity"] > 0)]
-    cats = (sales.assign(category=sales["category"].fillna("(uncategorised)")).groupby("category")["amount"].sum()
-            .sort_values(ascending=False).head(3)) if "category" in sales.columns and not sales.empty else pd.Series()
-    profile["top_categories"] = [{"category": c, "spend": round(float(v), 2)} for c, v in cats.items()]
-    days = sales["ordered_at"].dt.normalize().drop_duplicates().sort_values()
-    gaps = days.diff().dt.days.dropna()
-    profile["purchase_cycle_days"] = float(gaps.median()) if len(gaps) else None
-    profile["last_order"] = str(days.iloc[-1].date()) if len(days) else None
-    since = asof - pd.Timedelta(days=90)
-    ints = session.execute(select(Interaction.sentiment, Interaction.sentiment_score)
-                           .where(Interaction.account_id == account_id, Interaction.occurred_at >= since)).all()
-    labelled = [s for s, _ in ints if s]
-    profile["recent_sentiment"] = {"messages_90d": len(ints), "negative": labelled.count("negative"),
+    profile["rfm"] = _section(profile, "rfm", None, lambda: account_segment(session=session, account_id=account_id))
+    profile.update(_buying(session, account_id))
+    since = asof - timedelta(days=90)
+    moods = session.execute(select(Interaction.sentiment)
+                            .where(Interaction.account_id == account_id, Interaction.occurred_at >= since)).all()
+    labelled = [m for (m,) in moods if m]
+    profile["recent_sentiment"] = {"messages_90d": len(moods), "negative": labelled.count("negative"),
                                    "positive": labelled.count("positive"), "neutral": labelled.count("neutral")}
-    churn = churn_scores(session, tx=tx)
-    if key in churn.index:
-        c = churn.loc[key]
-        profile["repurchase"] = {"probability": round(float(c["probability"]), 4), "horizon_days":
-                                 int(c["horizon_days"]), "positive": c["positive"], "negative": c["negative"],
-                                 "method": c["method"]}
-    else:
-        profile["repurchase"] = None
+    profile["repurchase"] = _section(profile, "repurchase", None,
+                                     lambda: account_repurchase(session=session, account_id=account_id))
     profile["notes"] = []
-    try:
-        profile["open_opportunities"] = opportunity_scores(session, account_id=account_id, tx=tx)
-    except ValidationFailed as exc:  # e.g. open deals but none closed yet to learn from
-        profile["open_opportunities"] = []
-        profile["notes"].append(f"win probability unavailable: {exc}")
-    profile["reorders"] = reorder_list(session, account_id=account_id, tx=tx, limit=5)
+    profile["open_opportunities"] = _section(profile, "open_opportunities", [],
+                                             lambda: opportunity_scores(session=session, account_id=account_id))
+    profile["reorders"] = _section(profile, "reorders", [], lambda: account_reorders(
+        session=session, account_id=account_id, statuses=("overdue", "due", "upcoming"), order="probability",
+        limit=5))
+    for item in profile["reorders"]:
+        item["product"] = item["name"]
     profile["risks"], profile["next_actions"] = _risks_and_actions(profile)
     return profile
 
@@ -163,9 +171,9 @@ def llm_narrative(profile: dict[str, Any], *, backend: Any = None) -> dict[str, 
     return {"text": text, "source": "llm", "reason": None}
 
 
-def account_intelligence(session: Session, *, account_id: int, use_llm: bool = False) -> dict[str, Any]:
+def account_intelligence(*, session: Session, account_id: int, use_llm: bool = False) -> dict[str, Any]:
     """Profile plus narrative (template unless ``use_llm``)."""
-    profile = account_profile(session, account_id=account_id)
+    profile = account_profile(session=session, account_id=account_id)
     if use_llm:
         profile["narrative"] = llm_narrative(profile)
     else:

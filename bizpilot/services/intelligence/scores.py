@@ -1,6 +1,6 @@
-"""Scores of the workspace: segments, repurchase propensity with factors, reorder propensity per product, win
-probability of open opportunities with factors. Every score carries its factors (or its numbers) and the method
-that produced it, so a fallback is visible."""
+"""Scores of the workspace as training computed them: segments, repurchase propensity with factors, win probability
+of open opportunities with factors, the valuable accounts at risk. Every score carries its factors (or its numbers)
+and the method that produced it, so a fallback is visible; nothing here fits or scores a model on the request."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bizpilot.domain import Account, Product
+from bizpilot.domain import Account, Opportunity
 from bizpilot.ml.segment import SEGMENT_BY_KEY, SEGMENTS
-from bizpilot.services.intelligence.data import account_transactions, workspace_transactions
-from bizpilot.services.intelligence.models import WINPROB_FEATURES, asof_date, load_model, opportunity_frame
+from bizpilot.services.intelligence.specs import CHURN, SEGMENTS as SEGMENTS_MODEL, WINPROB
+from bizpilot.services.models.access import outputs, require_ready
 
 
 def segment_definitions(lang: str = "en") -> list[dict[str, Any]]:
@@ -22,126 +22,106 @@ def segment_definitions(lang: str = "en") -> list[dict[str, Any]]:
              "action": s.action} for s in SEGMENTS]
 
 
-def segments(session: Session, *, tx: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per account (id as text): recency_days, frequency, monetary, r, f, m, rfm, segment."""
-    from bizpilot.ml.segment import rfm_values
-
-    tx = account_transactions(workspace_transactions(session) if tx is None else tx)
-    model = load_model(session, name="segments")
-    return model.transform(rfm_values(tx, asof_date(tx)))
-
-
-def segment_summary(session: Session, *, lang: str = "en") -> list[dict[str, Any]]:
-    seg = segments(session)
-    counts = seg.groupby("segment").agg(accounts=("rfm", "size"), revenue=("monetary", "sum"))
-    return [{**d, "accounts": int(counts.loc[d["key"], "accounts"]) if d["key"] in counts.index else 0,
-             "revenue": float(counts.loc[d["key"], "revenue"]) if d["key"] in counts.index else 0.0}
+def segment_summary(*, session: Session, lang: str = "en") -> list[dict[str, Any]]:
+    """Each segment's definition with its number of accounts and their revenue (from the latest training)."""
+    run = require_ready(session, SEGMENTS_MODEL)
+    counts = run.metrics.get("segments", {})
+    revenue = run.metrics.get("revenue", {})
+    return [{**d, "accounts": int(counts.get(d["key"], 0)), "revenue": float(revenue.get(d["key"], 0.0))}
             for d in segment_definitions(lang)]
 
 
-def churn_scores(session: Session, *, tx: pd.DataFrame | None = None, k: int = 3) -> pd.DataFrame:
-    """Per account: probability of buying within the model's horizon, factors, method."""
-    tx = account_transactions(workspace_transactions(session) if tx is None else tx)
-    model = load_model(session, name="churn")
-    if tx.empty:
-        return pd.DataFrame(columns=["probability", "positive", "negative", "method"])
-    out = model.score(tx, asof_date(tx), k=k)
-    out["horizon_days"] = model.horizon_days
+def account_segment(*, session: Session, account_id: int) -> dict[str, Any] | None:
+    """The account's RFM values and segment with its definition and action (None: no purchases)."""
+    rows = outputs(session, SEGMENTS_MODEL, subject="account", subject_id=account_id)
+    if not rows:
+        return None
+    r = rows[0].payload
+    s = SEGMENT_BY_KEY.get(r["segment"])
+    return {"recency_days": r["recency_days"], "frequency": r["frequency"], "monetary": r["monetary"],
+            "r": r["r"], "f": r["f"], "m": r["m"], "code": r["rfm"], "segment": r["segment"],
+            "segment_name": s.name if s else r["segment"], "segment_definition": s.definition if s else "",
+            "segment_action": s.action if s else ""}
+
+
+def account_repurchase(*, session: Session, account_id: int) -> dict[str, Any] | None:
+    """The account's repurchase probability with its factors and method (None: no purchases)."""
+    rows = outputs(session, CHURN, subject="account", subject_id=account_id)
+    if not rows:
+        return None
+    p = rows[0].payload
+    return {"probability": p["probability"], "horizon_days": p["horizon_days"], "positive": p["positive"],
+            "negative": p["negative"], "method": p["method"]}
+
+
+def churn_scores(*, session: Session) -> pd.DataFrame:
+    """Every account's repurchase probability, factors and method (index: account id as text)."""
+    rows = outputs(session, CHURN, subject="account")
+    frame = pd.DataFrame([{"account": str(r.subject_id), **r.payload} for r in rows])
+    return frame.set_index("account") if not frame.empty else frame
+
+
+def opportunity_scores(*, session: Session, account_id: int | None = None) -> list[dict[str, Any]]:
+    """Win probability of open opportunities (of one account) with top positive/negative factors, joined with the
+    opportunity's current fields."""
+    rows = outputs(session, WINPROB, subject="opportunity", order="-score")
+    if account_id is not None:
+        rows = [r for r in rows if r.item_id == account_id]
+    if not rows:
+        return []
+    opps = {o.id: o for o in session.scalars(select(Opportunity).where(
+        Opportunity.id.in_([r.subject_id for r in rows])))}
+    out = []
+    for r in rows:
+        o = opps.get(r.subject_id)
+        if o is None or o.outcome != "open":  # closed or deleted since training
+            continue
+        out.append({"id": o.id, "account_id": o.account_id, "name": o.name, "stage": o.stage, "amount": o.amount,
+                    "outcome": o.outcome, **r.payload})
     return out
 
 
-def reorder_list(session: Session, *, account_id: int, horizon_days: int = 30, limit: int = 10,
-                 tx: pd.DataFrame | None = None) -> list[dict[str, Any]]:
-    """The account's products most likely to be reordered within ``horizon_days`` (with cycle and due date)."""
-    from bizpilot.ml.scoring.propensity import product_propensity
-
-    tx = account_transactions(workspace_transactions(session) if tx is None else tx)
-    prop = product_propensity(tx, asof_date(tx), horizon_days=horizon_days, accounts=[str(account_id)])
-    prop = prop[prop["n_orders"] >= 2].head(limit)
-    if prop.empty:
+def at_risk_accounts(*, session: Session, limit: int = 20) -> list[dict[str, Any]]:
+    """Valuable accounts least likely to buy again soon (highest (1 - repurchase probability) x spend)."""
+    rows = outputs(session, CHURN, subject="account", order="-score", limit=limit)
+    if not rows:
         return []
-    ids = [int(p) for p in prop["product"]]
-    names = dict(session.execute(select(Product.id, Product.name).where(Product.id.in_(ids))).all())
-    expected = _account_product_forecast(session, tx, account_id, [str(p) for p in prop["product"]])
-    return [{"product_id": int(r.product), "product": names.get(int(r.product), r.product),
-             "probability": float(r.probability), "n_orders": int(r.n_orders), "cycle_days": float(r.cycle_days),
-             "days_since_last": float(r.days_since_last), "due_in_days": float(r.due_in_days),
-             "horizon_days": horizon_days, **expected.get(str(r.product), {})} for r in prop.itertuples()]
-
-
-def _account_product_forecast(session: Session, tx: pd.DataFrame, account_id: int, products: list[str]
-                              ) -> dict[str, dict[str, Any]]:
-    """Units the account is expected to order per product over the forecaster's horizon, with a range (the
-    workspace forecaster applied to the account-product weekly series)."""
-    from bizpilot.ml.forecast import weekly_matrix
-
-    mine = tx[(tx["account"] == str(account_id)) & tx["product"].isin(products)]
-    weeks = weekly_matrix(mine, start=tx["ordered_at"].min(), end=asof_date(tx) - pd.Timedelta(days=1))
-    if weeks.empty or weeks.shape[1] < 2:
-        return {}
-    model = load_model(session, name="forecast")
-    fc = model.predict(weeks.to_numpy(dtype=float))
-    return {str(p): {"expected_units": round(float(fc.mean[i].sum()), 1),
-                     "expected_low": round(float(fc.lower[i].sum()), 1),
-                     "expected_high": round(float(fc.upper[i].sum()), 1), "expected_weeks": int(model.horizon)}
-            for i, p in enumerate(weeks.index)}
-
-
-def opportunity_scores(session: Session, *, account_id: int | None = None, open_only: bool = True,
-                       k: int = 3, tx: pd.DataFrame | None = None) -> list[dict[str, Any]]:
-    """Win probability of (open) opportunities with their top positive/negative factors."""
-    opp = opportunity_frame(session, tx)
-    if opp.empty:
-        return []
-    if account_id is not None:
-        opp = opp[opp["account_id"] == account_id]
-    if open_only:
-        opp = opp[opp["outcome"] == "open"]
-    if opp.empty:
-        return []
-    model = load_model(session, name="winprob")
-    x = opp[list(WINPROB_FEATURES)]
-    p = model.predict_proba(x)
-    factors = model.explain(x, k)
-    return [{"id": int(r.id), "account_id": None if pd.isna(r.account_id) else int(r.account_id), "name": r.name,
-             "stage": r.stage, "amount": None if pd.isna(r.amount) else float(r.amount), "outcome": r.outcome,
-             "probability": float(pi), "positive": [f.to_dict() for f in pos], "negative": [f.to_dict() for f in neg],
-             "method": model.method_, "fallback_reason": model.fallback_reason_}
-            for r, pi, (pos, neg) in zip(opp.itertuples(), p, factors, strict=True)]
-
-
-def at_risk_accounts(session: Session, *, limit: int = 20) -> list[dict[str, Any]]:
-    """Valuable accounts least likely to buy again soon (lowest repurchase probability x spend)."""
-    tx = account_transactions(workspace_transactions(session))
-    scores = churn_scores(session, tx=tx)
-    seg = segments(session, tx=tx)
-    if scores.empty:
-        return []
-    df = scores.join(seg[["monetary", "segment"]], how="left")
-    df["risk_value"] = (1 - df["probability"]) * df["monetary"].clip(lower=0)
-    df = df.sort_values("risk_value", ascending=False).head(limit)
-    names = dict(session.execute(select(Account.id, Account.name)
-                                 .where(Account.id.in_([int(i) for i in df.index]))).all())
-    return [{"account_id": int(i), "name": names.get(int(i), i), "probability": float(r.probability),
-             "segment": r.segment, "segment_name": SEGMENT_BY_KEY[r.segment].name if r.segment in SEGMENT_BY_KEY
-             else r.segment, "monetary": float(r.monetary), "negative": r.negative, "positive": r.positive}
-            for i, r in df.iterrows()]
+    ids = [r.subject_id for r in rows]
+    names = dict(session.execute(select(Account.id, Account.name).where(Account.id.in_(ids))).all())
+    segs = {r.subject_id: r.payload["segment"]
+            for r in outputs(session, SEGMENTS_MODEL, subject="account", subject_ids=ids)}
+    out = []
+    for r in rows:
+        seg = segs.get(r.subject_id)
+        out.append({"account_id": r.subject_id, "name": names.get(r.subject_id, f"#{r.subject_id}"),
+                    "probability": r.payload["probability"], "segment": seg,
+                    "segment_name": SEGMENT_BY_KEY[seg].name if seg in SEGMENT_BY_KEY else seg,
+                    "monetary": r.payload["monetary"], "risk_value": round(float(r.score or 0.0), 2),
+                    "negative": r.payload["negative"], "positive": r.payload["positive"]})
+    return out
 
 
 CLUSTER_FEATURES = ("recency_days", "orders_365d", "spend_365d", "avg_order_value", "n_products", "tenure_days")
 
 
-def behaviour_clusters(session: Session, *, n_clusters: int = 5) -> list[dict[str, Any]]:
-    """Optional data-driven view beside the rule-based segments: K-means on log behaviour features; each cluster
-    with its size and centre in the features' own units."""
+def behaviour_clusters(*, session: Session, n_clusters: int = 5) -> list[dict[str, Any]]:
+    """Optional data-driven view beside the rule-based segments, computed when asked (an analyst's tool, not a
+    page): K-means on log behaviour features; each cluster with its size and centre in the features' own units."""
     from bizpilot.ml.scoring.features import account_features
     from bizpilot.ml.segment import BehaviourClusters
+    from bizpilot.services.clock import as_of
+    from bizpilot.services.intelligence.training import history
 
-    tx = account_transactions(workspace_transactions(session))
-    x = account_features(tx, asof_date(tx))[list(CLUSTER_FEATURES)]
-    if x.empty:
+    when = as_of(session)
+    tx = history(session, when)
+    if tx.empty:
         return []
+    x = account_features(tx, pd.Timestamp(when))[list(CLUSTER_FEATURES)]
     model = BehaviourClusters(n_clusters=n_clusters).fit(x)
     labels = model.predict(x)
     return [{"cluster": i, "accounts": int((labels == i).sum()), "centre": centre}
             for i, centre in enumerate(model.describe())]
+
+
+__all__ = ["account_repurchase", "account_segment", "at_risk_accounts", "behaviour_clusters", "churn_scores",
+           "opportunity_scores", "segment_definitions", "segment_summary"]

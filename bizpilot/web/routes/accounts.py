@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from bizpilot.api.deps import SessionDep
-from bizpilot.errors import BizpilotError
 from bizpilot.services.accounts import account_detail, revenue_for_accounts
+from bizpilot.services.intelligence import account_intelligence
 from bizpilot.services.listing import distinct_values, list_rows
 from bizpilot.web.charts import revenue_chart
 from bizpilot.web.i18n import request_lang, t
 from bizpilot.web.pages import render
+from bizpilot.web.pending import refresh_after
 
 router = APIRouter()
 
@@ -43,12 +44,8 @@ def account_page(request: Request, account_id: int, session: SessionDep) -> Resp
     lang = request_lang(request)
     detail = account_detail(session, account_id=account_id)
     chart = revenue_chart(detail.revenue_by_month, label=t("account.revenue_by_month", lang))
-    intel, intel_error = None, None
-    try:  # profile, segment, repurchase score and win probabilities with their factors
-        from bizpilot.services.intelligence import account_intelligence
-
-        intel = account_intelligence(session, account_id=account_id)
-    except BizpilotError as exc:  # e.g. no orders yet: the page still shows the account
-        intel_error = str(exc)
+    # Profile, segment, repurchase score and win probabilities with their factors, as training computed them;
+    # a section whose model is still training says so (``intel.pending``) and the page refreshes itself.
+    intel = account_intelligence(session=session, account_id=account_id)
     return render(request, "accounts/detail.html", title=detail.account.name, d=detail, chart=chart, intel=intel,
-                  intel_error=intel_error)
+                  refresh=refresh_after(intel["pending"]))

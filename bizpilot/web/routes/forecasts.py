@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from bizpilot.api.deps import SessionDep
-from bizpilot.errors import ValidationFailed
 from bizpilot.services import intelligence as intel
 from bizpilot.web.i18n import request_lang, t
 from bizpilot.web.pages import render
+from bizpilot.web.pending import attempt, refresh_after
 
 router = APIRouter()
 TOP = 12
@@ -32,21 +31,13 @@ def forecast_chart(f: intel.ProductForecast, lang: str) -> dict[str, Any]:
 
 
 @router.get("/forecasts", name="forecasts")
-async def forecasts_page(request: Request, session: SessionDep) -> Response:
+def forecasts_page(request: Request, session: SessionDep) -> Response:
+    """Reads what training computed; a section whose model is still training shows its state instead."""
     lang = request_lang(request)
-
-    def load() -> dict[str, Any]:
-        try:
-            items = intel.product_forecasts(session, top=TOP)
-        except ValidationFailed:
-            items = []
-        try:
-            segments = intel.segment_summary(session, lang=lang)
-            at_risk = intel.at_risk_accounts(session, limit=10)
-        except ValidationFailed:
-            segments, at_risk = [], []
-        return {"items": items, "segments": segments, "at_risk": at_risk}
-
-    data = await run_in_threadpool(load)
-    charts = [forecast_chart(f, lang) for f in data["items"]]
-    return render(request, "forecasts/index.html", title=t("forecasts.title", lang), charts=charts, **data)
+    pending: list[dict[str, Any]] = []
+    items = attempt(pending, lambda: intel.product_forecasts(session=session, top=TOP), [])
+    segments = attempt(pending, lambda: intel.segment_summary(session=session, lang=lang), [])
+    at_risk = attempt(pending, lambda: intel.at_risk_accounts(session=session, limit=10), [])
+    charts = [forecast_chart(f, lang) for f in items]
+    return render(request, "forecasts/index.html", title=t("forecasts.title", lang), charts=charts, items=items,
+                  segments=segments, at_risk=at_risk, pending=pending, refresh=refresh_after(pending))

@@ -21,5 +21,5 @@ def overview(request: Request, session: SessionDep) -> Response:
     data = get_overview(session)
     return render(request, "overview.html", title=t("overview.title", lang), data=data,
                   chart=revenue_chart(data.revenue_by_month, label=t("overview.revenue_by_month", lang)),
-                  alerts=dissatisfaction_alerts(session, days=ALERT_DAYS, limit=8), alert_days=ALERT_DAYS,
-                  unanalysed=unanalysed_count(session))
+                  alerts=dissatisfaction_alerts(session=session, days=ALERT_DAYS, limit=8), alert_days=ALERT_DAYS,
+                  unanalysed=unanalysed_count(session=session))

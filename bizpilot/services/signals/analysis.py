@@ -1,34 +1,34 @@
 """Signals: what a customer message is about (intent) and how the customer feels (sentiment).
 
-``analyse_message`` is called by the assistant on every message, so the models load once per process (the
-workspace's own intent model when ``bizpilot train intent`` saved one, else the shipped default; the shipped
-sentiment model) and a message costs a few tens of milliseconds. ``analyse_interactions`` fills the signal columns
-of stored interactions in batches; ``dissatisfaction_alerts`` lists the accounts whose recent messages are
-negative or complaints, for the dashboard Overview and the API.
+``analyse_message`` is called by the assistant on every message, so the models load once per process through the
+model store (the workspace's own intent and sentiment models when `bizpilot train intent|sentiment FILE` saved
+them, else the shipped defaults) and a message costs a few tens of milliseconds. ``analyse_interactions`` fills
+the signal columns of stored interactions in batches; ``dissatisfaction_alerts`` lists the accounts whose recent
+messages are negative or complaints, for the dashboard Overview and the API.
 """
 
 from __future__ import annotations
 
-import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bizpilot.config import get_settings
+from bizpilot.db.base import utcnow
 from bizpilot.domain import Account, Interaction
 from bizpilot.errors import ValidationFailed
+from bizpilot.services.clock import as_of as workspace_as_of
+from bizpilot.services.models.store import get_store
+from bizpilot.services.models.spec import ModelSpec, Progress, Trained
+from bizpilot.services.signals.specs import INTENT, SENTIMENT
 
-INTENT_MODEL_FILE = "intent.npz"
 ALERT_INTENTS = ("complaint", "returns_refunds")
 ALERT_DAYS = 30
 ALERT_MIN_CONFIDENCE = 0.5  # a complaint/refund intent counts towards an alert only when the model is this sure
-_lock = threading.Lock()
-_cache: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -42,29 +42,21 @@ class MessageSignals:
     top_intents: list[tuple[str, float]] = field(default_factory=list)
 
 
-def workspace_intent_path() -> Path:
-    return get_settings().models_dir / INTENT_MODEL_FILE
-
-
 def intent_model() -> Any:
-    """The workspace's trained intent model if there is one (reloaded when the file changes), else the default."""
-    from bizpilot.ml.text.intent import IntentClassifier, default_intent_model
+    """The workspace's trained intent model if there is one (the store reloads it when the file changes), else the
+    shipped default."""
+    from bizpilot.ml.text.intent import default_intent_model
 
-    path = workspace_intent_path()
-    if path.is_file():
-        stamp = (str(path), path.stat().st_mtime_ns)
-        with _lock:
-            if _cache.get("intent_stamp") != stamp:
-                _cache["intent"] = IntentClassifier.load(path)
-                _cache["intent_stamp"] = stamp
-            return _cache["intent"]
-    return default_intent_model()
+    store = get_store()
+    return store.load(INTENT) if store.exists(INTENT) else default_intent_model()
 
 
 def sentiment_model() -> Any:
+    """The workspace's trained sentiment model if there is one, else the shipped default."""
     from bizpilot.ml.text.sentiment import default_sentiment_model
 
-    return default_sentiment_model()
+    store = get_store()
+    return store.load(SENTIMENT) if store.exists(SENTIMENT) else default_sentiment_model()
 
 
 def detect_language(text: str) -> str:
@@ -109,21 +101,17 @@ class AnalysisReport:
     seconds: float
 
 
-def analyse_interactions(session: Session, *, reanalyse: bool = False, limit: int | None = None,
+def analyse_interactions(*, session: Session, reanalyse: bool = False, limit: int | None = None,
                          since_days: int | None = None, batch_size: int = 256,
                          on_progress: Callable[[int, int], None] | None = None) -> AnalysisReport:
     """Fill sentiment/intent columns of interactions that have text (only the unanalysed ones unless
-    ``reanalyse``; only those of the last ``since_days`` before the newest interaction when given, which is what
-    the alerts look at); commits per batch so a long run can be interrupted without losing work."""
-    import time
-    from datetime import timedelta
-
+    ``reanalyse``; only those of the last ``since_days`` before the workspace's today when given, which is what
+    the alerts look at). Flushes per batch; the caller commits (the CLI commits every ``limit`` rows, so a long
+    run can be interrupted without losing work)."""
     started = time.perf_counter()
     stmt = select(Interaction.id).where(Interaction.text.is_not(None)).order_by(Interaction.id)
     if since_days is not None:
-        newest = session.execute(select(func.max(Interaction.occurred_at))).scalar_one()
-        if newest is not None:
-            stmt = stmt.where(Interaction.occurred_at >= newest - timedelta(days=since_days))
+        stmt = stmt.where(Interaction.occurred_at >= workspace_as_of(session) - timedelta(days=since_days))
     if not reanalyse:
         stmt = stmt.where(Interaction.analysed_at.is_(None))
     if limit is not None:
@@ -133,7 +121,7 @@ def analyse_interactions(session: Session, *, reanalyse: bool = False, limit: in
     for start in range(0, len(ids), batch_size):
         rows = session.execute(select(Interaction).where(Interaction.id.in_(ids[start:start + batch_size]))
                                ).scalars().all()
-        now = datetime.now()
+        now = utcnow()
         usable = [r for r in rows if (r.text or "").strip()]
         skipped += len(rows) - len(usable)
         texts = [". ".join(p.strip() for p in (r.subject, r.text) if p and p.strip()) for r in usable]
@@ -144,7 +132,7 @@ def analyse_interactions(session: Session, *, reanalyse: bool = False, limit: in
             negative += signals.sentiment == "negative"
             complaints += signals.intent == "complaint"
         analysed += len(usable)
-        session.commit()
+        session.flush()
         if on_progress:
             on_progress(min(start + batch_size, len(ids)), len(ids))
     return AnalysisReport(analysed=analysed, skipped_empty=skipped, negative=negative, complaints=complaints,
@@ -155,7 +143,7 @@ def _is_complaint(row: Interaction) -> bool:
     return row.intent in ALERT_INTENTS and (row.intent_confidence or 0.0) >= ALERT_MIN_CONFIDENCE
 
 
-def unanalysed_count(session: Session) -> int:
+def unanalysed_count(*, session: Session) -> int:
     """Interactions with text that have no signals yet (the dashboard says so next to the alerts)."""
     return int(session.execute(select(func.count()).select_from(Interaction)
                                .where(Interaction.text.is_not(None), Interaction.analysed_at.is_(None))).scalar_one())
@@ -174,14 +162,14 @@ class DissatisfactionAlert:
     severity: str  # high / medium
 
 
-def dissatisfaction_alerts(session: Session, *, days: int = ALERT_DAYS, limit: int = 10, min_negative: int = 1,
+def dissatisfaction_alerts(*, session: Session, days: int = ALERT_DAYS, limit: int = 10, min_negative: int = 1,
                            now: datetime | None = None) -> list[DissatisfactionAlert]:
-    """Accounts with negative or complaint/refund inbound messages in the last ``days`` (relative to the newest
-    interaction when ``now`` is not given, so imported history still shows), worst first."""
+    """Accounts with negative or complaint/refund inbound messages in the last ``days`` before ``now`` (default:
+    the end of the workspace's today, so imported history still shows), worst first."""
     if days < 1 or limit < 1:
         raise ValidationFailed("days and limit must be at least 1")
     if now is None:
-        now = session.execute(select(func.max(Interaction.occurred_at))).scalar_one_or_none() or datetime.now()
+        now = workspace_as_of(session)
     since = now - timedelta(days=days)
     bad = (Interaction.sentiment == "negative") | (Interaction.intent.in_(ALERT_INTENTS)
                                                    & (Interaction.intent_confidence >= ALERT_MIN_CONFIDENCE))
@@ -217,63 +205,27 @@ def dissatisfaction_alerts(session: Session, *, days: int = ALERT_DAYS, limit: i
 
 
 
-# -- training --------------------------------------------------------------------------------------------------
+# Sentiment/intent of the most recent interactions only: what the dissatisfaction alerts read. Older history is
+# analysed on demand (`bizpilot signals analyse`); a local embedding per message makes the whole history slow.
+SIGNALS_RECENT_DAYS = 90
 
 
-def train_intent(*, texts: Sequence[str], labels: Sequence[str], with_defaults: bool = False,
-                 holdout: float = 0.0, embedder: str = "auto",
-                 on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Fit the workspace intent model on a team's labelled messages and save it where ``analyse_message`` finds
-    it. ``with_defaults`` adds the shipped seed utterances, so a few examples of a new intent extend the default
-    set (few-shot). ``holdout`` > 0 first measures accuracy on that share of the rows (stratified)."""
-    import time
-
-    import numpy as np
-
-    from bizpilot.ml.evaluation import label_metrics
-    from bizpilot.ml.text.intent import IntentClassifier, load_seeds
-
-    texts, labels = [str(t) for t in texts], [str(y) for y in labels]
-    if len(texts) != len(labels) or not texts:
-        raise ValidationFailed("training needs the same, non-zero number of texts and labels")
-    seed_texts, seed_labels = load_seeds() if with_defaults else ([], [])
-    metrics = None
-    if holdout > 0:
-        rng = np.random.default_rng(0)
-        test_idx: list[int] = []
-        for label in sorted(set(labels)):
-            idx = [i for i, y in enumerate(labels) if y == label]
-            if len(idx) >= 2:
-                test_idx.extend(rng.choice(idx, size=max(1, int(round(len(idx) * holdout))), replace=False).tolist())
-        test_set = set(test_idx)
-        train_idx = [i for i in range(len(texts)) if i not in test_set]
-        probe = IntentClassifier(embedder=embedder).fit([texts[i] for i in train_idx] + seed_texts,
-                                                        [labels[i] for i in train_idx] + seed_labels)
-        scored = label_metrics([labels[i] for i in test_idx], probe.predict([texts[i] for i in test_idx]))
-        metrics = {"holdout_accuracy": scored["accuracy"], "holdout_macro_f1": scored["macro_f1"],
-                   "holdout_n": scored["n"]}
-    started = time.perf_counter()
-    model = IntentClassifier(embedder=embedder).fit(texts + seed_texts, labels + seed_labels,
-                                                    on_progress=on_progress)
-    seconds = time.perf_counter() - started
-    path = workspace_intent_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    written = model.save(path)
-    return {"model": "intent", "path": str(written), "n_rows": len(texts), "n_seed_rows": len(seed_texts),
-            "intents": model.classes_, "embedder": model.embedder_, "seconds": round(seconds, 3),
-            "metrics": metrics}
+def analyse_recent(*, session: Session, as_of: datetime, progress: Progress, **_: Any) -> Trained:
+    """Intent and sentiment of the last 90 days' messages not analysed yet (what the alerts read)."""
+    report = analyse_interactions(session=session, since_days=SIGNALS_RECENT_DAYS,
+                                  on_progress=lambda done, total: progress(done / max(total, 1)))
+    return Trained(None, {"analysed": report.analysed, "skipped_empty": report.skipped_empty,
+                          "negative": report.negative, "complaints": report.complaints,
+                          "seconds": report.seconds, "since_days": SIGNALS_RECENT_DAYS},
+                   n_rows=report.analysed, params={"since_days": SIGNALS_RECENT_DAYS})
 
 
-def reset_intent_model() -> bool:
-    """Remove the workspace intent model (back to the shipped default); True when there was one."""
-    path = workspace_intent_path()
-    if path.is_file():
-        path.unlink()
-        _cache.clear()
-        return True
-    return False
+SIGNALS = ModelSpec(
+    name="signals", title="Message signals", train=analyse_recent, inputs=(Interaction,),
+    summary="Intent and sentiment of the last 90 days' customer messages, for the dissatisfaction alerts",
+    on_demand=False)
 
 
-__all__ = ["ALERT_DAYS", "ALERT_INTENTS", "AnalysisReport", "DissatisfactionAlert", "MessageSignals",
-           "analyse_interactions", "analyse_message", "analyse_texts", "dissatisfaction_alerts", "intent_model",
-           "reset_intent_model", "sentiment_model", "train_intent", "unanalysed_count"]
+__all__ = ["ALERT_DAYS", "ALERT_INTENTS", "SIGNALS", "AnalysisReport", "DissatisfactionAlert",
+           "MessageSignals", "analyse_interactions", "analyse_message", "analyse_texts", "dissatisfaction_alerts", "intent_model",
+           "sentiment_model", "unanalysed_count"]

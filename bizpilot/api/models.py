@@ -1,0 +1,57 @@
+"""Workspace models over HTTP: every model with its state, runs and health flags (GET, role read); training one or
+all of them as a background job (POST, role write: 202 with the queued state; poll GET /models/{name})."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from bizpilot.api.deps import SessionDep
+from bizpilot.services.models import jobs
+from bizpilot.services.models.overview import describe, overview
+from bizpilot.services.models.registry import MODELS, get_spec, train_all_specs
+
+router = APIRouter(prefix="/models", tags=["models"])
+ModelName = Annotated[str, Query(max_length=64)]
+
+
+@router.get("")
+async def list_models(session: SessionDep) -> list[dict[str, Any]]:
+    """Every registered model: state (ready, queued, training with progress, failed with the reason, missing,
+    default), the current run's metrics, data size, duration and trigger, recent runs, and flags (a key metric that
+    got worse at the last retrain, input drift since training, a fallback in use)."""
+    return await run_in_threadpool(overview, session, list(MODELS.values()))
+
+
+@router.get("/{name}", responses={404: {"description": "No such model"}})
+async def get_model(name: str, session: SessionDep) -> dict[str, Any]:
+    """One model: what it is, its state, its current run and its recent runs."""
+    return await run_in_threadpool(describe, session, get_spec(name), runs=50)
+
+
+@router.post("/{name}/train", status_code=202, responses={404: {"description": "No such model"}})
+def train_model(name: str, session: SessionDep) -> JSONResponse:
+    """Queue one model for training in the background (a model trained from a labelled file, intent or
+    sentiment, is trained with `bizpilot train intent|sentiment FILE`). Answers at once; the model's state says
+    queued, then training, then ready or failed."""
+    spec = get_spec(name)
+    if name in ("intent", "sentiment"):
+        from bizpilot.errors import ValidationFailed
+
+        raise ValidationFailed(f"the {name} model learns from a labelled file: `bizpilot train {name} FILE`",
+                               details=[{"field": "name", "reason": "trained from a file", "value": name}])
+    queued = jobs.request_training(spec, engine=session.get_bind(), trigger="api")  # type: ignore[arg-type]
+    return JSONResponse({"queued": [name] if queued else [], "already_queued": [] if queued else [name]},
+                        status_code=202)
+
+
+@router.post("/train", status_code=202)
+def train_all(session: SessionDep) -> JSONResponse:
+    """Queue every workspace model (what `bizpilot train all` trains) in training order."""
+    specs = train_all_specs()
+    queued = jobs.request_many(specs, engine=session.get_bind(), trigger="api")  # type: ignore[arg-type]
+    return JSONResponse({"queued": queued, "already_queued": [s.name for s in specs if s.name not in queued]},
+                        status_code=202)

@@ -1,0 +1,157 @@
+"""Training as a job: the edge that opens and commits sessions around ``training.train_model``.
+
+``run_training`` trains one model in the foreground (the CLI, the demo, `train all`): it records the run as
+running in its own transaction, trains in a second one and, if training fails, records the failure in a third, so
+a failed model never leaves a half-written run or outputs behind. ``request_training`` does the same on one
+background worker thread per process, so a page or API call that needs a missing model returns at once with a
+"training…" state instead of training inside the request; a model already queued or training is not queued twice.
+Progress is written to the run row (throttled), where the Models page reads it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bizpilot.db.engine import session_scope
+from bizpilot.errors import BizpilotError
+from bizpilot.services.models.spec import ModelSpec, Progress
+from bizpilot.services.models.training import (
+    TrainOutcome,
+    fail_run,
+    mark_running,
+    set_progress,
+    start_run,
+    train_model,
+)
+
+log = logging.getLogger("bizpilot.models")
+PROGRESS_EVERY_S = 1.0
+
+_executor: ThreadPoolExecutor | None = None
+_jobs: dict[tuple[str, str], Future[TrainOutcome]] = {}
+_lock = threading.Lock()
+
+
+def _engine_key(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _progress_writer(engine: Engine, run_id: int, also: Progress | None) -> Progress:
+    last = [0.0]
+
+    def report(fraction: float, note: str = "") -> None:
+        if also is not None:
+            also(fraction, note)
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY_S:
+            return
+        last[0] = now
+        try:
+            with session_scope(engine) as session:
+                set_progress(session, run_id=run_id, fraction=fraction, note=note)
+        except Exception:  # noqa: BLE001 - progress is a courtesy; training goes on without it
+            log.debug("could not record progress of run %s", run_id, exc_info=True)
+
+    return report
+
+
+def run_training(spec: ModelSpec, *, engine: Engine, trigger: str, params: dict[str, Any] | None = None,
+                 progress: Progress | None = None, run_id: int | None = None) -> TrainOutcome:
+    """Train ``spec`` now and record the run; a failure is recorded and returned as a failed outcome (the reason
+    in ``message``), never raised, so `train all` goes on with the next model."""
+    started = time.perf_counter()
+    if run_id is None:
+        with session_scope(engine) as session:
+            run_id = start_run(session, spec, trigger=trigger).id
+    else:
+        with session_scope(engine) as session:
+            mark_running(session, run_id=run_id)
+    try:
+        with session_scope(engine) as session:
+            return train_model(spec, session=session, trigger=trigger, run_id=run_id, params=params,
+                               progress=_progress_writer(engine, run_id, progress))
+    except BizpilotError as exc:
+        message = exc.message
+    except Exception as exc:  # noqa: BLE001 - recorded with its type; the log keeps the traceback
+        log.exception("training %s failed", spec.name)
+        message = f"{type(exc).__name__}: {exc}"
+    seconds = time.perf_counter() - started
+    with session_scope(engine) as session:
+        fail_run(session, run_id=run_id, message=message, seconds=seconds)
+    return TrainOutcome(spec.name, "failed", run_id, round(seconds, 3), message=message)
+
+
+def train_many(specs: Sequence[ModelSpec], *, engine: Engine, trigger: str,
+               on_step: Callable[[ModelSpec, int, int], None] | None = None) -> list[TrainOutcome]:
+    """Train ``specs`` one after the other (dependencies first is the caller's order); one failing model never
+    stops the others."""
+    outcomes = []
+    for i, spec in enumerate(specs):
+        if on_step is not None:
+            on_step(spec, i, len(specs))
+        outcomes.append(run_training(spec, engine=engine, trigger=trigger))
+    return outcomes
+
+
+def _executor_instance() -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bizpilot-train")
+        return _executor
+
+
+def in_flight(engine: Engine, name: str) -> bool:
+    with _lock:
+        job = _jobs.get((_engine_key(engine), name))
+        return job is not None and not job.done()
+
+
+def request_training(spec: ModelSpec, *, engine: Engine, trigger: str = "page") -> bool:
+    """Queue ``spec`` for training on the background worker unless it is already queued or training here;
+    True when this call queued it."""
+    key = (_engine_key(engine), spec.name)
+    with _lock:
+        job = _jobs.get(key)
+        if job is not None and not job.done():
+            return False
+    with session_scope(engine) as session:
+        run_id = start_run(session, spec, trigger=trigger, status="queued").id
+    future = _executor_instance().submit(run_training, spec, engine=engine, trigger=trigger, run_id=run_id)
+    with _lock:
+        _jobs[key] = future
+    return True
+
+
+def request_many(specs: Sequence[ModelSpec], *, engine: Engine, trigger: str) -> list[str]:
+    """Queue every spec (in order) on the background worker; returns the names queued by this call."""
+    return [spec.name for spec in specs if request_training(spec, engine=engine, trigger=trigger)]
+
+
+def wait(timeout: float | None = None) -> list[TrainOutcome]:
+    """Wait for every queued or running background training (tests, shutdown); their outcomes."""
+    with _lock:
+        futures = list(_jobs.values())
+    outcomes = []
+    deadline = None if timeout is None else time.monotonic() + timeout
+    for future in futures:
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        outcomes.append(future.result(timeout=remaining))
+    return outcomes
+
+
+def forget_jobs() -> None:
+    """Forget finished jobs (tests switch workspaces)."""
+    with _lock:
+        for key in [k for k, f in _jobs.items() if f.done()]:
+            del _jobs[key]
+
+
+__all__ = ["forget_jobs", "in_flight", "request_many", "request_training", "run_training", "train_many", "wait"]

@@ -1,0 +1,93 @@
+"""Training the signal models: the workspace's own intent and sentiment models from a team's labelled messages
+(a file handed to `bizpilot train intent|sentiment FILE`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from bizpilot.errors import InsufficientData, ValidationFailed
+from bizpilot.services.models.spec import Progress, Trained
+
+def _labelled(texts: Sequence[str] | None, labels: Sequence[Any] | None, what: str) -> tuple[list[str], list[Any]]:
+    if not texts:
+        raise InsufficientData(f"no labelled messages to learn {what} from: `bizpilot train {what} FILE` "
+                               "(the shipped default is used meanwhile)")
+    texts, labels = [str(t) for t in texts], list(labels or [])
+    if len(texts) != len(labels):
+        raise ValidationFailed(f"training needs as many labels as texts ({len(texts)} texts, {len(labels)} labels)")
+    return texts, labels
+
+
+def _stratified_holdout(labels: list[str], share: float) -> list[int]:
+    rng = np.random.default_rng(0)
+    test: list[int] = []
+    for label in sorted(set(labels)):
+        idx = [i for i, y in enumerate(labels) if y == label]
+        if len(idx) >= 2:
+            test.extend(rng.choice(idx, size=max(1, int(round(len(idx) * share))), replace=False).tolist())
+    return sorted(test)
+
+
+def train_intent(*, session: Session, as_of: datetime, progress: Progress, texts: Sequence[str] | None = None,
+                 labels: Sequence[str] | None = None, with_defaults: bool = False, holdout: float = 0.0,
+                 embedder: str = "auto", **_: Any) -> Trained:
+    """The workspace intent model from a team's labelled messages. ``with_defaults`` adds the shipped seed
+    utterances, so a few examples of a new intent extend the default set (few-shot). ``holdout`` > 0 first
+    measures accuracy on that share of the rows (stratified)."""
+    from bizpilot.ml.evaluation import label_metrics
+    from bizpilot.ml.text.intent import IntentClassifier, load_seeds
+
+    texts, raw = _labelled(texts, labels, "intent")
+    labels = [str(y) for y in raw]
+    seed_texts, seed_labels = load_seeds() if with_defaults else ([], [])
+    metrics: dict[str, Any] = {}
+    if holdout > 0:
+        test_idx = _stratified_holdout(labels, holdout)
+        test_set = set(test_idx)
+        train_idx = [i for i in range(len(texts)) if i not in test_set]
+        probe = IntentClassifier(embedder=embedder).fit([texts[i] for i in train_idx] + seed_texts,
+                                                        [labels[i] for i in train_idx] + seed_labels)
+        scored = label_metrics([labels[i] for i in test_idx], probe.predict([texts[i] for i in test_idx]))
+        metrics = {"holdout_accuracy": scored["accuracy"], "holdout_macro_f1": scored["macro_f1"],
+                   "holdout_n": scored["n"]}
+    started = time.perf_counter()
+    model = IntentClassifier(embedder=embedder).fit(texts + seed_texts, labels + seed_labels,
+                                                    on_progress=lambda done: progress(done / max(len(texts), 1)))
+    metrics.update({"n_seed_rows": len(seed_texts), "intents": model.classes_, "embedder": model.embedder_,
+                    "fit_seconds": round(time.perf_counter() - started, 3)})
+    return Trained(model, metrics, n_rows=len(texts))
+
+
+def train_sentiment(*, session: Session, as_of: datetime, progress: Progress, texts: Sequence[str] | None = None,
+                    labels: Sequence[Any] | None = None, holdout: float = 0.0, embedder: str = "auto",
+                    **_: Any) -> Trained:
+    """The workspace sentiment model from labelled reviews or messages (0/1, negative/neutral/positive, stars)."""
+    from bizpilot.ml.evaluation import label_metrics
+    from bizpilot.ml.text.sentiment import SentimentClassifier, normalise_label
+
+    texts, raw = _labelled(texts, labels, "sentiment")
+    names = [normalise_label(v) for v in raw]
+    metrics: dict[str, Any] = {}
+    if holdout > 0:
+        test_idx = _stratified_holdout(names, holdout)
+        test_set = set(test_idx)
+        train_idx = [i for i in range(len(texts)) if i not in test_set]
+        probe = SentimentClassifier(embedder=embedder).fit([texts[i] for i in train_idx],
+                                                           [names[i] for i in train_idx])
+        scored = label_metrics([names[i] for i in test_idx], probe.predict([texts[i] for i in test_idx]))
+        metrics = {"holdout_accuracy": scored["accuracy"], "holdout_macro_f1": scored["macro_f1"],
+                   "holdout_n": scored["n"]}
+    started = time.perf_counter()
+    model = SentimentClassifier(embedder=embedder).fit(texts, names)
+    metrics.update({"classes": model.classes_, "embedder": model.embedder_,
+                    "fit_seconds": round(time.perf_counter() - started, 3)})
+    return Trained(model, metrics, n_rows=len(texts))
+
+
+__all__ = ["train_intent", "train_sentiment"]
