@@ -39,6 +39,9 @@ app.command("login-link")(login_link)
 from bizpilot.cli.signals import signals_app  # noqa: E402
 
 app.add_typer(signals_app, name="signals")
+from bizpilot.cli.glossary import glossary_app  # noqa: E402
+
+app.add_typer(glossary_app, name="glossary")
 from bizpilot.cli import ask as _ask  # noqa: E402,F401  (bizpilot ask, bizpilot kb ...)
 from bizpilot.cli import recommend as _recommend  # noqa: E402,F401  (bizpilot recommend)
 

@@ -18,6 +18,7 @@ from bizpilot.domain.conversation import (  # noqa: F401  (own API: bizpilot/api
     ConversationMessage,
     HandoffTicket,
 )
+from bizpilot.domain.glossary import GlossaryTerm, GlossaryTermCreate, GlossaryTermPublic, GlossaryTermUpdate
 from bizpilot.domain.interaction import (
     Interaction,
     InteractionCreate,
@@ -102,10 +103,12 @@ ENTITIES: dict[str, EntityInfo] = {
                    ("id", "created_at"), ("output",), "-created_at"),
         EntityInfo("import_runs", ImportRun, ImportRunPublic, ("entity", "status"), ("id", "started_at"), ("source",),
                    "-started_at"),
+        EntityInfo("glossary_terms", GlossaryTerm, GlossaryTermPublic, ("kind",), ("id", "key", "updated_at"),
+                   ("key", "en", "zh"), "key", GlossaryTermCreate, GlossaryTermUpdate),
     )
 }
 
 __all__ = [
     "ENTITIES", "EntityInfo", "Account", "Contact", "Product", "Order", "OrderLine", "Interaction", "Opportunity",
-    "KnowledgeArticle", "ModelRun", "GeneratedContent", "ImportRun",
+    "KnowledgeArticle", "ModelRun", "GeneratedContent", "ImportRun", "GlossaryTerm",
 ]

@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bizpilot.errors import ImportRejected
 from bizpilot.ingest.demo_content import (
     CATEGORY_BY_CODE,
+    INDUSTRIES,
     OPP_KINDS,
     OPP_SOURCES,
     ORDER_CHANNELS,
@@ -33,6 +35,7 @@ from bizpilot.ingest.demo_content import (
     SIZE_QTY,
     DemoAccount,
     DemoProduct,
+    glossary_rows,
     make_accounts,
     make_contacts,
     make_products,
@@ -48,6 +51,7 @@ from bizpilot.ingest.demo_text import (
     template_tags,
 )
 from bizpilot.ingest.pipeline import import_frame
+from bizpilot.services.glossary import import_terms
 
 DEFAULT_START = date(2023, 9, 1)
 ENTITY_ORDER = ("accounts", "products", "contacts", "orders", "interactions", "opportunities", "knowledge")
@@ -97,8 +101,7 @@ def _demand_profiles(begin: datetime, span: int) -> dict[tuple[str, str], np.nda
         if any(-12 <= (d.date() - ny).days <= 10 for ny in CHINESE_NEW_YEAR):
             cny[i] = 0.3
     out = {}
-    for industry in ("manufacturing", "construction", "hospitality", "healthcare", "retail", "education",
-                     "logistics", "food processing", "property management"):
+    for industry in INDUSTRIES:
         base = np.array(MONTHLY.get(industry, MONTHLY["default"]))[months]
         out[(industry, "en")] = base
         out[(industry, "zh")] = base * cny
@@ -422,14 +425,30 @@ def generate_demo(*, seed: int = 42, start: date | None = None, years: float = 2
     return {name: frames[name] for name in ENTITY_ORDER}
 
 
+def seed_glossary(engine: Engine | None = None) -> dict[str, int]:
+    """Write the demo catalogue's glossary terms (one transaction); counts of inserted/updated/unchanged."""
+    if engine is None:
+        from bizpilot.db.engine import get_engine
+
+        engine = get_engine()
+    with Session(engine) as session:
+        summary = import_terms(session=session, rows=glossary_rows(), keep_existing=True)
+        session.commit()
+    return {"inserted": summary.inserted, "updated": summary.updated, "unchanged": summary.unchanged}
+
+
 def build_demo(*, seed: int = 42, engine: Engine | None = None,
                progress: Callable[[str], None] | None = None) -> dict[str, dict]:
-    """Generate the demo and import it through the normal pipeline, parents first; returns {entity: tables}.
+    """Seed the workspace glossary with the catalogue's words, then generate the demo and import it through the
+    normal pipeline, parents first; returns {entity: tables} ('glossary' first).
 
     Each entity is imported strictly: a demo that rejects its own rows is a bug, so a reject raises
-    :class:`ImportRejected` and that entity writes nothing (entities imported before it stay)."""
+    :class:`ImportRejected` and that entity writes nothing (entities imported before it stay). Glossary terms the
+    workspace already has are kept, so a team's own renderings survive a rebuild."""
     frames = generate_demo(seed=seed)
-    out: dict[str, dict] = {}
+    out: dict[str, dict] = {"glossary": {"glossary_terms": seed_glossary(engine)}}
+    if progress:
+        progress(f"glossary seeded ({out['glossary']['glossary_terms']['inserted']} new terms)")
     for entity in ENTITY_ORDER:
         if progress:
             progress(f"importing {entity} ({len(frames[entity])} rows)")
@@ -444,4 +463,4 @@ def build_demo(*, seed: int = 42, engine: Engine | None = None,
     return out
 
 
-__all__ = ["generate_demo", "build_demo", "DEFAULT_START", "ENTITY_ORDER"]
+__all__ = ["generate_demo", "build_demo", "seed_glossary", "DEFAULT_START", "ENTITY_ORDER"]

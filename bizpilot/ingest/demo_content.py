@@ -15,10 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from bizpilot.domain.glossary import default_zh
+
+# Keys are industries the product knows: their Chinese names come from the product's glossary (industry_zh), so the
+# demo and the product never name an industry differently.
 INDUSTRIES: dict[str, dict[str, object]] = {
     # weight, English name words, Chinese name words, what the company does (en, zh), preferred categories
     "manufacturing": {
-        "weight": 0.22, "zh": "制造业",
+        "weight": 0.22,
         "en_words": ("Precision Components", "Machining", "Metalworks", "Plastics", "Fabrication", "Industries"),
         "zh_words": ("精密机械", "机械制造", "汽车零部件", "五金制品", "电子科技"),
         "does_en": ("It machines precision parts for automotive and agricultural equipment makers.",
@@ -29,7 +33,7 @@ INDUSTRIES: dict[str, dict[str, object]] = {
         "categories": ("PMP", "VLV", "FST", "PPE", "TLS", "PWT", "ADH", "ELC"),
     },
     "construction": {
-        "weight": 0.14, "zh": "建筑业",
+        "weight": 0.14,
         "en_words": ("Builders", "Construction", "Contractors", "Civil Works"),
         "zh_words": ("建设工程", "建筑安装", "装饰工程"),
         "does_en": ("It builds commercial and light-industrial buildings for regional developers.",
@@ -38,7 +42,7 @@ INDUSTRIES: dict[str, dict[str, object]] = {
         "categories": ("FST", "PPE", "TLS", "PWT", "ADH", "ELC", "LGT"),
     },
     "hospitality": {
-        "weight": 0.11, "zh": "酒店餐饮",
+        "weight": 0.11,
         "en_words": ("Hotels", "Hospitality Group", "Resorts", "Catering"),
         "zh_words": ("酒店管理", "餐饮管理"),
         "does_en": ("It operates business hotels with conference facilities.",
@@ -47,7 +51,7 @@ INDUSTRIES: dict[str, dict[str, object]] = {
         "categories": ("CLN", "PAP", "PKG", "LGT", "OFS"),
     },
     "healthcare": {
-        "weight": 0.10, "zh": "医疗健康",
+        "weight": 0.10,
         "en_words": ("Medical Center", "Health Clinics", "Care Homes", "Dental Group"),
         "zh_words": ("医疗科技", "健康管理", "医疗器械"),
         "does_en": ("It runs outpatient clinics and a diagnostic laboratory.",
@@ -56,7 +60,7 @@ INDUSTRIES: dict[str, dict[str, object]] = {
         "categories": ("CLN", "PPE", "PAP", "OFS", "LGT"),
     },
     "retail": {
-        "weight": 0.10, "zh": "零售",
+        "weight": 0.10,
         "en_words": ("Retail", "Supermarkets", "Home Stores", "Outfitters"),
         "zh_words": ("商贸", "连锁超市", "百货"),
         "does_en": ("It runs a chain of neighbourhood stores and ships online orders from a central warehouse.",
@@ -65,7 +69,7 @@ INDUSTRIES: dict[str, dict[str, object]] = {
         "categories": ("PKG", "PAP", "CLN", "OFS", "LGT"),
     },
     "education": {
-        "weight": 0.08, "zh": "教育",
+        "weight": 0.08,
         "en_words": ("Academy", "College", "Learning Centers"),
         "zh_words": ("教育科技", "教育咨询"),
         "does_en": ("It runs vocational training campuses with workshops and laboratories.",
@@ -74,7 +78,7 @@ INDUSTRIES: dict[str, dict[str, object]] = {
         "categories": ("PAP", "OFS", "CLN", "LGT", "ELC"),
     },
     "logistics": {
-        "weight": 0.11, "zh": "物流仓储",
+        "weight": 0.11,
         "en_words": ("Logistics", "Freight", "Distribution", "Warehousing"),
         "zh_words": ("物流", "供应链管理", "仓储服务"),
         "does_en": ("It runs bonded warehouses and a fleet of regional delivery trucks.",
@@ -83,7 +87,7 @@ INDUSTRIES: dict[str, dict[str, object]] = {
         "categories": ("PKG", "PPE", "TLS", "LGT", "CLN", "OFS"),
     },
     "food processing": {
-        "weight": 0.09, "zh": "食品加工",
+        "weight": 0.09,
         "en_words": ("Foods", "Bakeries", "Dairy", "Beverages"),
         "zh_words": ("食品", "食品加工", "饮料"),
         "does_en": ("It produces packaged bakery goods for supermarkets.",
@@ -92,7 +96,7 @@ INDUSTRIES: dict[str, dict[str, object]] = {
         "categories": ("CLN", "PKG", "PPE", "PMP", "VLV"),
     },
     "property management": {
-        "weight": 0.05, "zh": "物业管理",
+        "weight": 0.05,
         "en_words": ("Property Services", "Facilities Management"),
         "zh_words": ("物业管理", "物业服务"),
         "does_en": ("It manages office parks and residential buildings on behalf of owners.",),
@@ -350,6 +354,27 @@ def attr_text(key: str, value: str, language: str) -> str:
     return VALUES_ZH.get(value, value) if language == "zh" else value
 
 
+def industry_zh(industry: str) -> str:
+    """The product's Chinese name of an industry; an industry the product does not know is a bug in this file."""
+    name = default_zh("industry", industry)
+    if name is None:
+        raise KeyError(f"demo industry {industry!r} is not in the product glossary (bizpilot/domain/data)")
+    return name
+
+
+def glossary_rows() -> list[dict[str, str]]:
+    """The catalogue's own vocabulary as glossary terms (kind, key, en, zh, note), which the demo writes into the
+    workspace glossary so content generation renders this catalogue's words; industries, units and common
+    words come from the product's defaults."""
+    note = "demo catalogue"
+    rows = [{"kind": "category", "key": c.name, "en": c.name, "zh": c.name_zh, "note": note} for c in CATEGORIES]
+    rows += [{"kind": "attribute", "key": key, "en": ATTR_LABELS_EN.get(key, key.replace("_", " ")), "zh": zh,
+              "note": note} for key, zh in ATTR_LABELS_ZH.items()]
+    rows += [{"kind": "value", "key": value, "en": value, "zh": zh, "note": note} for value, zh in VALUES_ZH.items()]
+    rows += [{"kind": "unit", "key": unit, "en": unit, "zh": zh, "note": note} for unit, zh in UNITS_ZH.items()]
+    return rows
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Instantiating the world: accounts, products and contacts with the hidden traits the activity generator uses.
 # ---------------------------------------------------------------------------------------------------------------
@@ -508,7 +533,7 @@ def _describe(rng: np.random.Generator, acct: DemoAccount, industry: dict[str, A
     if acct.language == "zh":
         founded = acct.created_at.year - int(rng.integers(2, 20))
         return (f"{acct.name}成立于{founded}年，总部位于{acct.city}，是一家{SIZE_WORDS['zh'][acct.size]}"
-                f"{industry['zh']}企业。{pick(rng, industry['does_zh'])}"
+                f"{industry_zh(acct.industry)}企业。{pick(rng, industry['does_zh'])}"
                 + pick(rng, PURCHASING_ZH).format(cat1=cat1.name_zh, cat2=cat2.name_zh))
     return (f"{acct.name} is a {SIZE_WORDS['en'][acct.size]} {acct.industry} business based in {acct.city}, "
             f"{acct.country}. {pick(rng, industry['does_en'])} "

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 
 from bizpilot.db.base import Base
-from bizpilot.db.migrate import current_revision, upgrade
+from bizpilot.db.migrate import alembic_config, current_revision, upgrade
 from bizpilot.domain import Product
 
 pytestmark = pytest.mark.storage
 
 EXPECTED_TABLES = {"accounts", "contacts", "products", "orders", "order_lines", "interactions", "opportunities",
                    "knowledge_articles", "model_runs", "generated_content", "import_runs", "conversations",
-                   "conversation_messages", "handoff_tickets", "kb_chunks", "model_outputs"}
+                   "conversation_messages", "handoff_tickets", "kb_chunks", "model_outputs", "glossary_terms"}
 
 
 def test_upgrade_creates_every_table(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert EXPECTED_TABLES <= tables
     assert "alembic_version" in tables
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
@@ -34,7 +35,17 @@ def test_models_and_migrations_agree(engine: Engine) -> None:
 def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
+
+
+def test_the_glossary_migration_downgrades_and_upgrades_again(engine: Engine) -> None:
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    assert "glossary_terms" not in inspect(engine).get_table_names() and current_revision(engine) == "0004"
+    upgrade(engine)
+    assert "glossary_terms" in inspect(engine).get_table_names() and current_revision(engine) == "0005"
 
 
 def test_json_attributes_round_trip(engine: Engine) -> None:

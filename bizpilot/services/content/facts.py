@@ -18,7 +18,7 @@ from bizpilot.domain.opportunity import Opportunity
 from bizpilot.domain.order import Order, OrderLine
 from bizpilot.domain.product import Product
 from bizpilot.errors import NotFoundError, ValidationFailed
-from bizpilot.services.content.glossary import category_zh, term_zh, unit_zh, value_zh
+from bizpilot.services.content.glossary import category_zh, term_zh, unit_zh, use_workspace_glossary, value_zh
 
 PRODUCT_KINDS = ("product_description", "ad", "headline", "announcement", "inquiry_reply")
 ACCOUNT_KINDS = ("sales_email", "follow_up", "case_study", "call_script")
@@ -227,6 +227,7 @@ def load_facts(session: Session, *, kind: str, product_id: int | str | None = No
     if kind not in KINDS:
         raise ValidationFailed(f"unknown content kind {kind!r}; choose one of {', '.join(KINDS)}",
                                details=[{"field": "kind", "reason": "unknown kind"}])
+    use_workspace_glossary(session)  # what this generation's Chinese renderings read (services/content/glossary.py)
     product = find_product(session, product_id) if product_id not in (None, "") else None
     account = find_account(session, account_id) if account_id not in (None, "") else None
     if kind in PRODUCT_KINDS and product is None:

@@ -1,42 +1,76 @@
-"""Chinese renderings of attribute keys, values, units and categories, so Chinese copy can state an English-keyed
-fact ('color': 'blue' -> 颜色 蓝色) and the checker can recognise the value in either language. Seeded from the
-demo catalog's vocabulary (the words a B2B supplies catalog uses); unknown words stay as they are."""
+"""Chinese renderings of attribute keys, values, units, categories and CRM terms, so Chinese copy can state an
+English-keyed fact ('color': 'blue' -> 颜色 蓝色) and the checker can recognise the value in either language.
+Unknown words stay as they are.
+
+The words come from the workspace glossary (``bizpilot.services.glossary``: the workspace's own terms over the
+product's shipped defaults). These helpers are called deep inside content generation where no session is at hand,
+so the glossary of the workspace being generated for is made *active* once per generation:
+:func:`use_workspace_glossary` (``load_facts`` calls it) sets it for the current context (thread / task), and
+every helper below reads it unless a ``terms`` lookup is passed explicitly. With nothing active the shipped
+defaults apply.
+"""
 
 from __future__ import annotations
 
-from bizpilot.ingest.demo_content import ATTR_LABELS_EN, ATTR_LABELS_ZH, CATEGORIES, UNITS_ZH, VALUES_ZH
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-_CATEGORIES_ZH = {c.name: c.name_zh for c in CATEGORIES}
-_EXTRA_ZH = {
-    "hospitality": "酒店餐饮", "education": "教育", "healthcare": "医疗健康", "construction": "建筑",
-    "retail": "零售", "manufacturing": "制造", "food processing": "食品加工", "logistics": "物流",
-    "strategic": "战略客户", "standard": "标准客户", "key": "重点客户", "small": "小型客户", "prospecting": "商机挖掘",
-    "qualification": "需求确认", "proposal": "方案报价", "negotiation": "商务谈判",
-}
+from sqlalchemy.orm import Session
 
+from bizpilot.services.glossary import GlossaryLookup, default_lookup, lookup_for
 
-def value_zh(value: str) -> str:
-    """A product attribute value in Chinese."""
-    return VALUES_ZH.get(value) or _EXTRA_ZH.get(value) or value
+_active: ContextVar[GlossaryLookup | None] = ContextVar("bizpilot_content_glossary", default=None)
 
 
-def term_zh(value: str) -> str:
+def use_workspace_glossary(session: Session) -> GlossaryLookup:
+    """Make the session's workspace glossary the one this context's helpers read (a cached snapshot, so
+    calling it at the start of every generation costs one small query)."""
+    lookup = lookup_for(session)
+    _active.set(lookup)
+    return lookup
+
+
+@contextmanager
+def glossary_scope(terms: GlossaryLookup) -> Iterator[GlossaryLookup]:
+    """Use ``terms`` inside the block and restore what was active before (tests, batch jobs over workspaces)."""
+    token = _active.set(terms)
+    try:
+        yield terms
+    finally:
+        _active.reset(token)
+
+
+def active_glossary() -> GlossaryLookup:
+    return _active.get() or default_lookup()
+
+
+def value_zh(value: str, terms: GlossaryLookup | None = None) -> str:
+    """A product attribute value in Chinese (an industry name also reads as a value, e.g. 'application')."""
+    t = terms if terms is not None else active_glossary()
+    return t.zh("value", value) or t.zh("industry", value) or value
+
+
+def term_zh(value: str, terms: GlossaryLookup | None = None) -> str:
     """An account/CRM term (industry, tier, stage) in Chinese."""
-    return _EXTRA_ZH.get(value) or VALUES_ZH.get(value) or value
+    t = terms if terms is not None else active_glossary()
+    return t.zh("term", value) or t.zh("industry", value) or t.zh("value", value) or value
 
 
-def attr_label(key: str, language: str) -> str:
-    if language == "zh":
-        return ATTR_LABELS_ZH.get(key, key.replace("_", " "))
-    return ATTR_LABELS_EN.get(key, key.replace("_", " "))
+def attr_label(key: str, language: str, terms: GlossaryLookup | None = None) -> str:
+    """How an attribute key reads in copy ('ip_rating' -> 'IP rating' / '防护等级')."""
+    t = terms if terms is not None else active_glossary()
+    found = t.zh("attribute", key) if language == "zh" else t.en("attribute", key)
+    return found or key.replace("_", " ")
 
 
-def unit_zh(unit: str) -> str:
-    return UNITS_ZH.get(unit, unit)
+def unit_zh(unit: str, terms: GlossaryLookup | None = None) -> str:
+    return (terms if terms is not None else active_glossary()).zh("unit", unit) or unit
 
 
-def category_zh(category: str) -> str:
-    return _CATEGORIES_ZH.get(category, category)
+def category_zh(category: str, terms: GlossaryLookup | None = None) -> str:
+    return (terms if terms is not None else active_glossary()).zh("category", category) or category
 
 
-__all__ = ["attr_label", "category_zh", "term_zh", "unit_zh", "value_zh"]
+__all__ = ["active_glossary", "attr_label", "category_zh", "glossary_scope", "term_zh", "unit_zh",
+           "use_workspace_glossary", "value_zh"]

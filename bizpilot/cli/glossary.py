@@ -1,0 +1,111 @@
+"""`bizpilot glossary list|set|delete|import`: the workspace's Chinese/English renderings of attribute names and
+values, categories, industries, units and CRM terms (over the product's shipped defaults)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
+from bizpilot.domain.glossary import GLOSSARY_KINDS
+
+glossary_app = typer.Typer(help="The workspace glossary: how domain terms read in Chinese and English.",
+                           no_args_is_help=True)
+KINDS_HELP = ", ".join(GLOSSARY_KINDS)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
+
+
+@glossary_app.command("list")
+@handle_errors
+def list_(
+    kind: Annotated[str | None, typer.Option("--kind", help=f"Only this kind: {KINDS_HELP}")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="default or workspace")] = None,
+    q: Annotated[str | None, typer.Option("--q", help="Search key, English and Chinese")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The glossary in effect: the workspace's own terms and the shipped defaults they do not override."""
+    from bizpilot.db import get_engine, session_scope
+    from bizpilot.services.glossary import list_terms
+
+    prepare_workspace()
+    with session_scope(get_engine()) as session:
+        entries = list_terms(session=session, kind=kind, source=source, q=q)
+    if as_json:
+        print_json({"items": [e.model_dump(mode="json") for e in entries], "total": len(entries)})
+        return
+    table = Table(title=f"glossary: {len(entries)} term(s)")
+    for col in ("kind", "key", "en", "zh", "source"):
+        table.add_column(col)
+    for e in entries:
+        table.add_row(e.kind, e.key, e.en, e.zh, e.source)
+    err_console.print(table)
+
+
+@glossary_app.command("set")
+@handle_errors
+def set_(
+    kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
+    key: Annotated[str, typer.Argument(help="The English term as the data has it (matched case-insensitively)")],
+    zh: Annotated[str, typer.Option("--zh", help="Chinese rendering")],
+    en: Annotated[str | None, typer.Option("--en", help="English rendering (default: the key)")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why / where it is used")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the workspace's rendering of one term (overrides the shipped default)."""
+    from bizpilot.db import get_engine, session_scope
+    from bizpilot.services.glossary import upsert_term
+
+    prepare_workspace()
+    with session_scope(get_engine()) as session:
+        change = upsert_term(session=session, kind=kind, key=key, zh=zh, en=en, note=note)
+        entry = change.entry.model_dump(mode="json")
+    if as_json:
+        print_json({"outcome": change.outcome, "term": entry})
+        return
+    err_console.print(f"{change.outcome}: {entry['kind']} {entry['key']!r} -> en {entry['en']!r}, zh "
+                      f"{entry['zh']!r}", highlight=False)
+
+
+@glossary_app.command("delete")
+@handle_errors
+def delete(
+    kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
+    key: Annotated[str, typer.Argument(help="The term's key")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove the workspace's own term; the shipped default (if any) applies again."""
+    from bizpilot.db import get_engine, session_scope
+    from bizpilot.services.glossary import delete_term
+
+    prepare_workspace()
+    with session_scope(get_engine()) as session:
+        now = delete_term(session=session, kind=kind, key=key)
+    if as_json:
+        print_json({"deleted": True, "now": now.model_dump(mode="json") if now else None})
+        return
+    err_console.print("deleted; " + (f"the default applies again: zh {now.zh!r}" if now else
+                                     "no default for this term"), highlight=False)
+
+
+@glossary_app.command("import")
+@handle_errors
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV/TSV with a header kind,key,en,zh[,note], or JSON/JSON Lines")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import many terms at once; one bad row (named with its row number) and nothing is written."""
+    from bizpilot.db import get_engine, session_scope
+    from bizpilot.services.glossary import import_terms, read_terms_file
+
+    prepare_workspace()
+    rows, first_row = read_terms_file(file)
+    with session_scope(get_engine()) as session:
+        summary = import_terms(session=session, rows=rows, first_row=first_row)
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    err_console.print(f"{summary.rows} row(s): {summary.inserted} inserted, {summary.updated} updated, "
+                      f"{summary.unchanged} unchanged", highlight=False)
