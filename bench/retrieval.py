@@ -4,7 +4,8 @@
 
 English: 10,000 texts of Amazon QA (answers, then questions) searched by held-out questions with MiniLM; Chinese:
 10,000 distinct ATEC questions searched by held-out ATEC questions with e5. Index vectors come from the embedding
-cache (the first run fills it: minutes); each query is embedded at search time, uncached, as in the assistant.
+cache of the workspace (``BIZPILOT_HOME``, or ``BIZPILOT_CACHE_DIR``; the first run fills it: minutes); each query
+is embedded at search time by the bare model (``get_embedder(name, cache=False)``), uncached, as in the assistant.
 In the same process and on the same queries: BM25 alone (the peer every ratio is against), the vector index alone
 (query embedding + exact dot product + argpartition), the hybrid retriever (both, fused by rank) and the hybrid
 retriever with the query vector computed beforehand (the index's own cost, without the model). Prints a
@@ -66,7 +67,7 @@ def main() -> None:
     results = []
     for name, emb_name, texts, queries in corpora(args.data, args.chunks, args.queries):
         chunks = [Chunk(text=t, source=f"bench:{i}") for i, t in enumerate(texts)]
-        cached = get_embedder(emb_name)  # index vectors from the disk cache
+        cached = get_embedder(emb_name)  # index vectors from the workspace's cache
         symmetric = emb_name == "e5"  # ATEC "chunks" are questions themselves (as in the eval)
         vectors = cached.run(texts, is_query=symmetric)
         raw = get_embedder(emb_name, cache=False)  # queries are embedded live

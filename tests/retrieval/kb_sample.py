@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from bizpilot.config import reset_settings
 
 RETURNS_MD = """# Returns and refunds
 
@@ -53,8 +56,12 @@ def write_kb(folder: Path) -> Path:
 
 
 @pytest.fixture
-def embed_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Embeddings cached in a per-session temp folder, never in the user's ~/.cache."""
+def embed_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Embeddings cached in one folder for the whole test session (``BIZPILOT_CACHE_DIR`` is
+    ``Settings.cache_dir``), so the models embed each sample text once, never in a real workspace."""
     path = tmp_path_factory.getbasetemp() / "embed-cache"
     monkeypatch.setenv("BIZPILOT_CACHE_DIR", str(path))
-    return path
+    reset_settings()
+    yield path
+    monkeypatch.delenv("BIZPILOT_CACHE_DIR")
+    reset_settings()

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bizpilot.errors import InvalidParameter
 from bizpilot.retrieval import (
     BM25Index,
     CachedEmbedder,
@@ -73,7 +74,7 @@ def test_cached_embedder_reuses_vectors(tmp_path: Path) -> None:
     assert cached.hits == 2 and np.allclose(again, first[[1, 0]])
     with sqlite3.connect(tmp_path / "c.sqlite") as conn:
         assert conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 2
-    with pytest.raises(ValueError, match="unknown embedder"):
+    with pytest.raises(InvalidParameter, match="unknown embedder"):
         get_embedder("bert-large")
 
 

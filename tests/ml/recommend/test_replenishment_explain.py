@@ -15,6 +15,7 @@ from bizpilot.ml.recommend.data import read_interactions, read_ratings_csv
 from bizpilot.ml.recommend.explain import explain
 from bizpilot.ml.recommend.implicit import EASERecommender
 from bizpilot.ml.recommend.replenishment import purchase_cycles
+from tests.retrieval.kb_sample import embed_cache  # noqa: F401  (fixture: embeddings outside the repository)
 
 
 def test_purchase_cycles_by_hand() -> None:
@@ -71,7 +72,7 @@ def test_a_new_product_is_recommended_and_has_neighbours_through_its_text() -> N
         "Mug. Kitchen. colour: red. A mug"
 
 
-def test_embed_texts_with_the_pretrained_model_puts_translations_close() -> None:
+def test_embed_texts_with_the_pretrained_model_puts_translations_close(embed_cache: Path) -> None:  # noqa: F811
     from bizpilot.ml.recommend.coldstart import embed_texts
 
     vec = embed_texts(["red ceramic coffee mug", "红色陶瓷咖啡杯", "industrial hydraulic pump"])
