@@ -6,6 +6,10 @@ The app does not migrate the database (the CLI does); requests on a missing or o
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -26,10 +30,32 @@ DESCRIPTION = (
 )
 
 
-def create_app() -> FastAPI:
-    """Build a fresh app (no global state besides cached engines), so tests and the CLI get the same thing."""
+def _retraining(app: FastAPI) -> Any:
+    """Lifespan of a served app: the nightly retrain schedule runs while the server does (`bizpilot serve`)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        from bizpilot.db import get_engine
+        from bizpilot.services.models.schedule import RetrainSchedule
+
+        schedule = RetrainSchedule(get_engine())
+        app.state.retrain_schedule = schedule if schedule.start() else None
+        try:
+            yield
+        finally:
+            schedule.stop()
+
+    return lifespan
+
+
+def create_app(*, schedule_retraining: bool = False) -> FastAPI:
+    """Build a fresh app (no global state besides cached engines), so tests and the CLI get the same thing;
+    ``schedule_retraining`` (what `bizpilot serve` asks for) retrains the workspace's models on the schedule of
+    ``Settings.retrain_hours``/``retrain_at`` while it runs."""
     app = FastAPI(title=TITLE, version=getattr(bizpilot, "__version__", "dev"), description=DESCRIPTION,
                   openapi_url=OPENAPI_URL, docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
+    if schedule_retraining:
+        app.router.lifespan_context = _retraining(app)
     install_error_handlers(app, html=render_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_router(title=TITLE))

@@ -72,13 +72,13 @@ def _add_entity_routes(router: APIRouter, info: EntityInfo) -> None:
         _reject_unknown(request, info, query_model)
         values: dict[str, Any] = BaseModel.model_dump(params)
         filters = {c: values[c] for c in info.filterable if values[c] is not None}
-        page = list_rows(session, entity=info, filters=filters, q=values.get("q"), sort=values["sort"],
+        page = list_rows(session=session, entity=info, filters=filters, q=values.get("q"), sort=values["sort"],
                          limit=values["limit"], offset=values["offset"])
         return page_model(items=[info.public.model_validate(r) for r in page.items], total=page.total,
                           limit=page.limit, offset=page.offset)
 
     def detail_endpoint(item_id: int, session: SessionDep) -> Any:
-        return info.public.model_validate(get_row(session, entity=info, row_id=item_id))
+        return info.public.model_validate(get_row(session=session, entity=info, row_id=item_id))
 
     label = info.name.replace("_", " ")
     router.add_api_route(f"/{info.name}", list_endpoint, methods=["GET"], response_model=page_model,

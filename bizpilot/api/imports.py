@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
-from bizpilot.api.deps import ensure_database
+from bizpilot.api.deps import SessionDep, ensure_database
 from bizpilot.api.schemas import ERROR_RESPONSES, NOT_FOUND
+from bizpilot.db.engine import session_scope
 from bizpilot.domain.ops import ImportRunStatus, RejectedRows
 from bizpilot.services.imports import (
     IMPORT_ENTITIES,
@@ -30,17 +31,19 @@ async def start_import(file: Annotated[UploadFile, File(description="CSV/TSV/Exc
     engine = ensure_database()
     run_id = start_upload_import(engine=engine, entity=entity, filename=file.filename or "upload",
                                  content=content, strict=strict)
-    return ImportRunStatus.model_validate(import_status(engine=engine, run_id=run_id))
+    with session_scope(engine) as session:
+        return ImportRunStatus.model_validate(import_status(session=session, run_id=run_id))
 
 
 @router.get("/{run_id}", response_model=ImportRunStatus, operation_id="get_import",
             summary="Status, live progress and counts of an import run", responses={**NOT_FOUND, **ERROR_RESPONSES})
-def get_import(run_id: int) -> ImportRunStatus:
-    return ImportRunStatus.model_validate(import_status(engine=ensure_database(), run_id=run_id))
+def get_import(run_id: int, session: SessionDep) -> ImportRunStatus:
+    return ImportRunStatus.model_validate(import_status(session=session, run_id=run_id))
 
 
 @router.get("/{run_id}/rejects", response_model=RejectedRows, operation_id="get_import_rejects",
             summary="Rejected rows of an import run (row, field, reason, value)",
             responses={**NOT_FOUND, **ERROR_RESPONSES})
-def get_rejects(run_id: int, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> RejectedRows:
-    return RejectedRows.model_validate(read_rejects(engine=ensure_database(), run_id=run_id, limit=limit))
+def get_rejects(run_id: int, session: SessionDep, limit: Annotated[int, Query(ge=1, le=5000)] = 500
+                ) -> RejectedRows:
+    return RejectedRows.model_validate(read_rejects(session=session, run_id=run_id, limit=limit))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 import bizpilot
-from bizpilot.api.deps import ensure_database
+from bizpilot.api.deps import SessionDep, ensure_database
 from bizpilot.api.schemas import ERROR_RESPONSES, Health, Stats
 from bizpilot.services.stats import table_counts
 
@@ -23,6 +23,6 @@ def health() -> Health:
 
 @router.get("/stats", response_model=Stats, operation_id="stats", responses=ERROR_RESPONSES,
             summary="Row count of every table")
-def stats() -> Stats:
+def stats(session: SessionDep) -> Stats:
     """The same counts as `bizpilot stats` (one implementation in services.stats)."""
-    return Stats(tables=table_counts(engine=ensure_database()))
+    return Stats(tables=table_counts(session=session))

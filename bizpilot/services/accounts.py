@@ -47,7 +47,7 @@ class AccountDetail:
     opportunities: list[Opportunity]
 
 
-def recent_orders(session: Session, *, account_id: int, limit: int = 20) -> list[OrderSummary]:
+def recent_orders(*, session: Session, account_id: int, limit: int = 20) -> list[OrderSummary]:
     """Newest orders of an account with their line count and net amount (orders without lines show 0)."""
     lines = func.count(OrderLine.id)
     amount = func.coalesce(func.sum(net_amount()), 0.0)
@@ -63,7 +63,7 @@ def recent_orders(session: Session, *, account_id: int, limit: int = 20) -> list
             for i, e, at, k, s, c, n, a in session.execute(stmt).all()]
 
 
-def revenue_for_accounts(session: Session, *, account_ids: list[int]) -> dict[int, tuple[float, int]]:
+def revenue_for_accounts(*, session: Session, account_ids: list[int]) -> dict[int, tuple[float, int]]:
     """Net revenue and order count for a page of accounts in one grouped query (absent ids had no orders)."""
     if not account_ids:
         return {}
@@ -75,13 +75,13 @@ def revenue_for_accounts(session: Session, *, account_ids: list[int]) -> dict[in
     return {int(a): (float(r or 0.0), int(n)) for a, r, n in session.execute(stmt).all()}
 
 
-def account_detail(session: Session, *, account_id: int, orders: int = 20, interactions: int = 20,
+def account_detail(*, session: Session, account_id: int, orders: int = 20, interactions: int = 20,
                    opportunities: int = 50) -> AccountDetail:
     """Everything the account page shows; raises NotFoundError for an unknown id."""
-    account = get_row(session, entity="accounts", row_id=account_id)
+    account = get_row(session=session, entity="accounts", row_id=account_id)
     contacts = list(session.execute(
         select(Contact).where(Contact.account_id == account_id).order_by(Contact.name, Contact.id)).scalars())
-    months = revenue_by_month(session, account_id=account_id)
+    months = revenue_by_month(session=session, account_id=account_id)
     order_count, last_order_at = session.execute(
         select(func.count(Order.id), func.max(Order.ordered_at)).where(Order.account_id == account_id)).one()
     opps = list(session.execute(
@@ -91,11 +91,11 @@ def account_detail(session: Session, *, account_id: int, orders: int = 20, inter
         account=account,
         contacts=contacts,
         revenue_by_month=months,
-        orders=recent_orders(session, account_id=account_id, limit=orders),
+        orders=recent_orders(session=session, account_id=account_id, limit=orders),
         order_count=int(order_count or 0),
         total_revenue=sum(m.revenue for m in months),
         last_order_at=last_order_at,
-        interactions=recent_interactions(session, account_id=account_id, limit=interactions),
+        interactions=recent_interactions(session=session, account_id=account_id, limit=interactions),
         opportunities=opps,
     )
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
 
 from bizpilot.config import get_settings
 from bizpilot.db.base import utcnow
@@ -147,10 +148,9 @@ def start_upload_import(*, engine: Engine, entity: str, filename: str, content: 
     return run_id
 
 
-def import_status(*, engine: Engine, run_id: int) -> dict[str, Any]:
+def import_status(*, session: Session, run_id: int) -> dict[str, Any]:
     """The run as stored, plus live progress while it is running."""
-    with engine.connect() as conn:
-        run = conn.execute(select(ImportRun).where(ImportRun.id == run_id)).first()
+    run = session.get(ImportRun, run_id)
     if run is None:
         raise NotFoundError(f"import run {run_id} not found")
     with _live_lock:
@@ -160,10 +160,9 @@ def import_status(*, engine: Engine, run_id: int) -> dict[str, Any]:
             "finished_at": run.finished_at, "progress": live or None, "has_rejects": bool(run.rejects_path)}
 
 
-def read_rejects(*, engine: Engine, run_id: int, limit: int = 500) -> dict[str, Any]:
+def read_rejects(*, session: Session, run_id: int, limit: int = 500) -> dict[str, Any]:
     """The rejected rows of a run (row, field, reason, value), as written to its rejects file."""
-    with engine.connect() as conn:
-        path = conn.execute(select(ImportRun.rejects_path).where(ImportRun.id == run_id)).first()
+    path = session.execute(select(ImportRun.rejects_path).where(ImportRun.id == run_id)).first()
     if path is None:
         raise NotFoundError(f"import run {run_id} not found")
     if not path[0] or not Path(path[0]).exists():

@@ -153,7 +153,7 @@ def check_paging(*, limit: int, offset: int) -> None:
         raise ValidationFailed("offset must be >= 0", details=[{"field": "offset", "reason": "must be >= 0"}])
 
 
-def paginate(session: Session, stmt: Select[Any], *, limit: int = DEFAULT_LIMIT, offset: int = 0,
+def paginate(*, session: Session, stmt: Select[Any], limit: int = DEFAULT_LIMIT, offset: int = 0,
              scalars: bool = True) -> Page:
     """Run ``stmt`` for one page and count all matches (the count ignores ORDER BY, which it does not need)."""
     check_paging(limit=limit, offset=offset)
@@ -163,7 +163,7 @@ def paginate(session: Session, stmt: Select[Any], *, limit: int = DEFAULT_LIMIT,
     return Page(items=items, total=int(total), limit=limit, offset=offset)
 
 
-def list_rows(session: Session, *, entity: str | EntityInfo, filters: Mapping[str, Any] | None = None,
+def list_rows(*, session: Session, entity: str | EntityInfo, filters: Mapping[str, Any] | None = None,
               q: str | None = None, sort: str | None = None, limit: int = DEFAULT_LIMIT, offset: int = 0,
               base: Select[Any] | None = None) -> Page:
     """One page of ``entity`` ORM rows. ``base`` lets a caller start from its own select of the model."""
@@ -172,10 +172,10 @@ def list_rows(session: Session, *, entity: str | EntityInfo, filters: Mapping[st
     stmt = apply_filters(stmt, entity=info, filters=filters)
     stmt = apply_search(stmt, entity=info, q=q)
     stmt = apply_sort(stmt, entity=info, sort=sort)
-    return paginate(session, stmt, limit=limit, offset=offset)
+    return paginate(session=session, stmt=stmt, limit=limit, offset=offset)
 
 
-def get_row(session: Session, *, entity: str | EntityInfo, row_id: int) -> Any:
+def get_row(*, session: Session, entity: str | EntityInfo, row_id: int) -> Any:
     """The row with primary key ``row_id`` or :class:`NotFoundError` naming what was missing."""
     info = entity_info(entity)
     row = session.get(info.model, row_id)
@@ -185,7 +185,7 @@ def get_row(session: Session, *, entity: str | EntityInfo, row_id: int) -> Any:
     return row
 
 
-def distinct_values(session: Session, *, entity: str | EntityInfo, column: str, limit: int = 500) -> list[Any]:
+def distinct_values(*, session: Session, entity: str | EntityInfo, column: str, limit: int = 500) -> list[Any]:
     """Sorted distinct non-null values of a filterable column (for filter drop-downs)."""
     info = entity_info(entity)
     if column not in info.filterable:

@@ -78,7 +78,7 @@ def month_key(column: Any) -> ColumnElement[int]:
     return cast(extract("year", column), Integer) * 100 + cast(extract("month", column), Integer)
 
 
-def row_counts(session: Session, *, tables: tuple[str, ...]) -> dict[str, int]:
+def row_counts(*, session: Session, tables: tuple[str, ...]) -> dict[str, int]:
     """Row count of the named tables, in the given order (``services.stats`` counts every table)."""
     known = Base.metadata.tables
     return {name: int(session.execute(select(func.count()).select_from(known[name])).scalar_one())
@@ -117,7 +117,7 @@ def order_totals(*, account_id: int | None = None) -> Subquery:
     return stmt.group_by(OrderLine.order_id).subquery("order_totals")
 
 
-def revenue_by_month(session: Session, *, account_id: int | None = None, start: datetime | None = None,
+def revenue_by_month(*, session: Session, account_id: int | None = None, start: datetime | None = None,
                      end: datetime | None = None) -> list[MonthRevenue]:
     """Net revenue and order count per calendar month of ``orders.ordered_at`` (optionally for one account)."""
     totals = order_totals(account_id=account_id)
@@ -134,7 +134,7 @@ def revenue_by_month(session: Session, *, account_id: int | None = None, start: 
     return _fill_months([tuple(r) for r in session.execute(stmt).all()])
 
 
-def top_accounts(session: Session, *, limit: int = 10) -> list[AccountRevenue]:
+def top_accounts(*, session: Session, limit: int = 10) -> list[AccountRevenue]:
     """Accounts with the highest net revenue (guest orders have no account and are left out)."""
     totals = order_totals()
     revenue = func.sum(totals.c.net).label("revenue")
@@ -153,7 +153,7 @@ def top_accounts(session: Session, *, limit: int = 10) -> list[AccountRevenue]:
             for i, n, c, r, o in session.execute(stmt).all()]
 
 
-def recent_interactions(session: Session, *, limit: int = 10, account_id: int | None = None
+def recent_interactions(*, session: Session, limit: int = 10, account_id: int | None = None
                         ) -> list[RecentInteraction]:
     """Latest touchpoints with the account name, newest first."""
     stmt = (
@@ -166,14 +166,14 @@ def recent_interactions(session: Session, *, limit: int = 10, account_id: int | 
                               ix.account_id, name) for ix, name in session.execute(stmt).all()]
 
 
-def get_overview(session: Session, *, top: int = 10, recent: int = 10) -> Overview:
+def get_overview(*, session: Session, top: int = 10, recent: int = 10) -> Overview:
     """Everything the overview page shows, in a handful of aggregate queries."""
-    months = revenue_by_month(session)
+    months = revenue_by_month(session=session)
     return Overview(
-        counts=row_counts(session, tables=OVERVIEW_TABLES),
+        counts=row_counts(session=session, tables=OVERVIEW_TABLES),
         revenue_by_month=months,
-        top_accounts=top_accounts(session, limit=top),
-        recent_interactions=recent_interactions(session, limit=recent),
+        top_accounts=top_accounts(session=session, limit=top),
+        recent_interactions=recent_interactions(session=session, limit=recent),
         total_revenue=sum(m.revenue for m in months),
     )
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 import bizpilot.domain  # noqa: F401  (registers every table)
 from bizpilot.db.base import Base
 
 
-def table_counts(*, engine: Engine) -> dict[str, int]:
+def table_counts(*, session: Session) -> dict[str, int]:
     """{table name: row count} for every table of the data model, in a stable order."""
-    with engine.connect() as conn:
-        return {name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-                for name, table in sorted(Base.metadata.tables.items())}
+    return {name: int(session.execute(select(func.count()).select_from(table)).scalar_one())
+            for name, table in sorted(Base.metadata.tables.items())}

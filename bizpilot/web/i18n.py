@@ -454,7 +454,8 @@ ZH: dict[str, str] = {
     "recs.cycle": "周期（天）", "recs.last": "上次购买", "recs.due": "到期", "recs.status": "状态",
     "recs.status.overdue": "已逾期", "recs.status.due": "到期", "recs.status.upcoming": "即将到期",
     "recs.status.lapsed": "已流失",
-    "models.title": "模型", "models.intro": "工作区用自身数据训练的全部模型：状态、页面读取的训练结果、重新训练带来的变化，以及"
+    "models.title": "模型",
+    "models.intro": "工作区用自身数据训练的全部模型：状态、页面读取的训练结果、重新训练带来的变化，以及"
     "训练后数据是否发生漂移。页面从不当场训练：缺少的模型在后台训练，完成后页面自动显示；`serve` 会按计划重新训练。",
     "models.model": "模型", "models.state": "状态", "models.trained": "训练时间", "models.rows": "数据行数",
     "models.seconds": "耗时（秒）", "models.by": "触发方式", "models.metrics": "关键指标", "models.flags": "提醒",

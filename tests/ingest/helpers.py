@@ -36,4 +36,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def counts(engine: Engine) -> dict[str, int]:
     """Row counts of the business tables (import_runs is a log and grows on purpose)."""
-    return {k: v for k, v in table_counts(engine=engine).items() if k != "import_runs"}
+    from bizpilot.db.engine import session_scope
+
+    with session_scope(engine) as session:
+        return {k: v for k, v in table_counts(session=session).items() if k != "import_runs"}

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from bizpilot.domain import Account, Opportunity
 from bizpilot.ml.segment import SEGMENT_BY_KEY, SEGMENTS
-from bizpilot.services.intelligence.specs import CHURN, SEGMENTS as SEGMENTS_MODEL, WINPROB
+from bizpilot.services.intelligence.specs import CHURN, WINPROB
+from bizpilot.services.intelligence.specs import SEGMENTS as SEGMENTS_MODEL
 from bizpilot.services.models.access import outputs, require_ready
 
 

@@ -7,13 +7,21 @@ from bizpilot.ml.forecast import DemandForecaster
 from bizpilot.ml.scoring.churn import RepurchaseModel
 from bizpilot.ml.scoring.winprob import WinProbabilityModel
 from bizpilot.ml.segment import RFMSegmenter
-from bizpilot.services.intelligence.training import churn_drift, train_churn, train_forecast, train_segments, train_winprob
+from bizpilot.services.intelligence.training import (
+    churn_drift,
+    forecast_drift,
+    segments_drift,
+    train_churn,
+    train_forecast,
+    train_segments,
+    train_winprob,
+)
 from bizpilot.services.models.spec import ModelSpec
 
 SEGMENTS = ModelSpec(
     name="segments", title="Segments", estimator=RFMSegmenter, train=train_segments,
     summary="RFM quintile scores and named segments of every account, each with its rule and suggested action",
-    inputs=(Order, OrderLine, Account))
+    inputs=(Order, OrderLine, Account), drift=segments_drift)
 
 CHURN = ModelSpec(
     name="churn", title="Repurchase", estimator=RepurchaseModel, train=train_churn,
@@ -29,7 +37,7 @@ WINPROB = ModelSpec(
 FORECAST = ModelSpec(
     name="forecast", title="Demand forecast", estimator=DemandForecaster, train=train_forecast,
     summary="Weekly quantity per product for the next 8 weeks with an 80 % interval, method chosen by backtest",
-    inputs=(Order, OrderLine), key_metrics={"mase": "lower"})
+    inputs=(Order, OrderLine), key_metrics={"mase": "lower"}, drift=forecast_drift)
 
 SPECS = (SEGMENTS, CHURN, WINPROB, FORECAST)
 

@@ -97,6 +97,14 @@ def train_segments(*, session: Session, as_of: datetime, progress: Progress, **_
                    n_rows=len(values), outputs=outputs, reference=values[["recency_days", "frequency", "monetary"]])
 
 
+def segments_drift(*, session: Session, as_of: datetime) -> pd.DataFrame:
+    """Recency, frequency and spend of every account as of now (compared with those at training for drift)."""
+    from bizpilot.ml.segment import rfm_values
+
+    values = rfm_values(history(session, as_of), pd.Timestamp(as_of))
+    return values[["recency_days", "frequency", "monetary"]] if not values.empty else values
+
+
 def train_churn(*, session: Session, as_of: datetime, progress: Progress, **_: Any) -> Trained:
     """Repurchase propensity with an out-of-time check; outputs each account's probability, factors, spend and
     risk value ((1 - p) x spend, what the at-risk list ranks by)."""
@@ -180,6 +188,17 @@ def train_winprob(*, session: Session, as_of: datetime, progress: Progress, **_:
     return Trained(model, metrics, n_rows=len(y), outputs=outputs, reference=reference)
 
 
+def forecast_drift(*, session: Session, as_of: datetime) -> pd.DataFrame:
+    """Each product's mean weekly quantity over the recent weeks (compared with that at training for drift)."""
+    from bizpilot.ml.forecast import weekly_matrix
+
+    tx = workspace_transactions(session)
+    tx = tx[tx["ordered_at"] < pd.Timestamp(as_of)] if not tx.empty else tx
+    weeks = weekly_matrix(tx)
+    y = weeks.to_numpy(dtype=float)
+    return pd.DataFrame({"weekly_quantity": y[:, -FORECAST_HISTORY_WEEKS:].mean(axis=1) if y.size else []})
+
+
 def train_forecast(*, session: Session, as_of: datetime, progress: Progress, **_: Any) -> Trained:
     """Weekly demand forecaster chosen by backtest; outputs every product's recent weeks and its forecast with the
     interval (``score`` = quantity sold in the history, what "top products" ranks by)."""
@@ -212,5 +231,6 @@ def train_forecast(*, session: Session, as_of: datetime, progress: Progress, **_
     return Trained(model, metrics, n_rows=int(weeks.shape[0]), outputs=outputs, reference=reference)
 
 
-__all__ = ["CHURN_HORIZON_DAYS", "FORECAST_HORIZON_WEEKS", "WINPROB_FEATURES", "churn_drift", "history",
-           "opportunity_frame", "train_churn", "train_forecast", "train_segments", "train_winprob"]
+__all__ = ["CHURN_HORIZON_DAYS", "FORECAST_HORIZON_WEEKS", "WINPROB_FEATURES", "churn_drift", "forecast_drift",
+           "history", "opportunity_frame", "segments_drift", "train_churn", "train_forecast", "train_segments",
+           "train_winprob"]

@@ -173,5 +173,5 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-__all__ = ["TrainOutcome", "data_fingerprint", "fail_run", "mark_running", "previous_finished", "set_progress", "start_run",
-           "train_model"]
+__all__ = ["TrainOutcome", "data_fingerprint", "fail_run", "mark_running", "previous_finished", "set_progress",
+           "start_run", "train_model"]

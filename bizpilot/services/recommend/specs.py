@@ -5,7 +5,7 @@ from __future__ import annotations
 from bizpilot.domain import Order, OrderLine, Product
 from bizpilot.ml.recommend.coldstart import HybridRecommender
 from bizpilot.services.models.spec import ModelSpec
-from bizpilot.services.recommend.training import train_recommender, train_reorder
+from bizpilot.services.recommend.training import reorder_drift, train_recommender, train_reorder
 
 RECOMMEND = ModelSpec(
     name="recommend", title="Recommendations", estimator=HybridRecommender, train=train_recommender,
@@ -16,7 +16,7 @@ RECOMMEND = ModelSpec(
 REORDER = ModelSpec(
     name="reorder", title="Reorder cycles", train=train_reorder,
     summary="Each account's purchase cycle per product: due date, chance of a reorder within 30 days and the "
-            "units it would bring", inputs=(Order, OrderLine, Product))
+            "units it would bring", inputs=(Order, OrderLine, Product), drift=reorder_drift)
 
 SPECS = (RECOMMEND, REORDER)
 

@@ -96,18 +96,31 @@ def holdout(counts: pd.DataFrame) -> dict[str, float]:
     return {"holdout_ndcg@10": round(scores["ndcg@10"], 4), "holdout_precision@10": round(scores["precision@10"], 4)}
 
 
+def _cycles(session: Session, as_of: datetime, horizon_days: int) -> tuple[pd.DataFrame, int, pd.Timestamp]:
+    bought = purchases(session, before=as_of)
+    # The day before as_of is the workspace's today: days since the last purchase count from it.
+    today = pd.Timestamp(as_of) - pd.Timedelta(days=1)
+    if bought.empty:
+        return pd.DataFrame(), 0, today
+    cycles = purchase_cycles(bought.account_id.to_numpy(), bought.product_id.to_numpy(),
+                             bought.ordered_at.to_numpy(), quantities=bought.quantity.to_numpy(dtype=float),
+                             as_of=today, min_orders=REORDER_MIN_DAYS, horizon_days=horizon_days)
+    return cycles, len(bought), today
+
+
+def reorder_drift(*, session: Session, as_of: datetime) -> pd.DataFrame:
+    """Cycle lengths and days since the last purchase now (compared with those at training for drift)."""
+    cycles, _, _ = _cycles(session, as_of, REORDER_HORIZON_DAYS)
+    return cycles[["cycle_days", "days_since_last"]] if not cycles.empty else pd.DataFrame()
+
+
 def train_reorder(*, session: Session, as_of: datetime, progress: Progress,
                   horizon_days: int = REORDER_HORIZON_DAYS, **_: Any) -> Trained:
     """The replenishment view: one output per account and product bought on 2+ days (``score`` = days until due,
     none when lapsed, so "due soonest" is one ordered query)."""
-    bought = purchases(session, before=as_of)
-    if bought.empty:
+    cycles, n_rows, today = _cycles(session, as_of, horizon_days)
+    if n_rows == 0:
         raise InsufficientData("no purchases to find reorder cycles in: import orders with account ids first")
-    # The day before as_of is the workspace's today: days since the last purchase count from it.
-    today = pd.Timestamp(as_of) - pd.Timedelta(days=1)
-    cycles = purchase_cycles(bought.account_id.to_numpy(), bought.product_id.to_numpy(),
-                             bought.ordered_at.to_numpy(), quantities=bought.quantity.to_numpy(dtype=float),
-                             as_of=today, min_orders=REORDER_MIN_DAYS, horizon_days=horizon_days)
     outputs = [Output("account_product", int(r.account), item_id=int(r.product),
                       score=None if r.status == "lapsed" else float(r.due_in_days), payload={
         "n_orders": int(r.n_orders), "cycle_days": round(float(r.cycle_days), 1),
@@ -122,8 +135,9 @@ def train_reorder(*, session: Session, as_of: datetime, progress: Progress,
     metrics = {"pairs": len(cycles), "status": {k: int(v) for k, v in status.items()},
                "horizon_days": horizon_days, "as_of": today.date().isoformat()}
     reference = cycles[["cycle_days", "days_since_last"]] if not cycles.empty else None
-    return Trained(None, metrics, n_rows=int(len(bought)), outputs=outputs, reference=reference,
+    return Trained(None, metrics, n_rows=n_rows, outputs=outputs, reference=reference,
                    params={"horizon_days": horizon_days, "min_orders": REORDER_MIN_DAYS})
 
 
-__all__ = ["REORDER_HORIZON_DAYS", "catalogue", "holdout", "purchases", "train_recommender", "train_reorder"]
+__all__ = ["REORDER_HORIZON_DAYS", "catalogue", "holdout", "purchases", "reorder_drift", "train_recommender",
+           "train_reorder"]

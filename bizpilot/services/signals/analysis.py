@@ -22,8 +22,8 @@ from bizpilot.db.base import utcnow
 from bizpilot.domain import Account, Interaction
 from bizpilot.errors import ValidationFailed
 from bizpilot.services.clock import as_of as workspace_as_of
-from bizpilot.services.models.store import get_store
 from bizpilot.services.models.spec import ModelSpec, Progress, Trained
+from bizpilot.services.models.store import get_store
 from bizpilot.services.signals.specs import INTENT, SENTIMENT
 
 ALERT_INTENTS = ("complaint", "returns_refunds")
@@ -226,6 +226,6 @@ SIGNALS = ModelSpec(
     on_demand=False)
 
 
-__all__ = ["ALERT_DAYS", "ALERT_INTENTS", "SIGNALS", "AnalysisReport", "DissatisfactionAlert",
-           "MessageSignals", "analyse_interactions", "analyse_message", "analyse_texts", "dissatisfaction_alerts", "intent_model",
+__all__ = ["ALERT_DAYS", "ALERT_INTENTS", "SIGNALS", "AnalysisReport", "DissatisfactionAlert", "MessageSignals",
+           "analyse_interactions", "analyse_message", "analyse_texts", "dissatisfaction_alerts", "intent_model",
            "sentiment_model", "unanalysed_count"]

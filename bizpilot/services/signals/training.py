@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bizpilot.errors import InsufficientData, ValidationFailed
 from bizpilot.services.models.spec import Progress, Trained
 
+
 def _labelled(texts: Sequence[str] | None, labels: Sequence[Any] | None, what: str) -> tuple[list[str], list[Any]]:
     if not texts:
         raise InsufficientData(f"no labelled messages to learn {what} from: `bizpilot train {what} FILE` "

@@ -29,10 +29,10 @@ def accounts_list(request: Request, session: SessionDep, q: str | None = None, i
                   page: Annotated[int, Query(ge=1)] = 1) -> Response:
     lang = request_lang(request)
     filters = {"industry": industry, "country": country, "tier": tier}
-    result = list_rows(session, entity="accounts", filters=filters, q=q, sort=sort or None, limit=PAGE_SIZE,
+    result = list_rows(session=session, entity="accounts", filters=filters, q=q, sort=sort or None, limit=PAGE_SIZE,
                        offset=(page - 1) * PAGE_SIZE)
-    facets = {name: distinct_values(session, entity="accounts", column=name) for name in FACETS}
-    revenue = revenue_for_accounts(session, account_ids=[a.id for a in result.items])
+    facets = {name: distinct_values(session=session, entity="accounts", column=name) for name in FACETS}
+    revenue = revenue_for_accounts(session=session, account_ids=[a.id for a in result.items])
     filtered = bool((q or "").strip() or any(filters.values()))
     return render(request, "accounts/list.html", title=t("accounts.title", lang), page=result,
                   page_no=page, page_size=PAGE_SIZE, revenue=revenue, facets=facets, filters=filters, q=q or "",
@@ -42,7 +42,7 @@ def accounts_list(request: Request, session: SessionDep, q: str | None = None, i
 @router.get("/accounts/{account_id}", name="account_detail")
 def account_page(request: Request, account_id: int, session: SessionDep) -> Response:
     lang = request_lang(request)
-    detail = account_detail(session, account_id=account_id)
+    detail = account_detail(session=session, account_id=account_id)
     chart = revenue_chart(detail.revenue_by_month, label=t("account.revenue_by_month", lang))
     # Profile, segment, repurchase score and win probabilities with their factors, as training computed them;
     # a section whose model is still training says so (``intel.pending``) and the page refreshes itself.

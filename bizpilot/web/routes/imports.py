@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from bizpilot.api.deps import ensure_database
+from bizpilot.api.deps import SessionDep, ensure_database
 from bizpilot.api.security import authenticate
 from bizpilot.domain import ImportRun
 from bizpilot.errors import (
@@ -122,12 +122,11 @@ async def imports_upload(request: Request, principal: PrincipalDep,
 
 
 @router.get("/imports/{run_id}", name="import_run")
-def import_run_page(request: Request, run_id: int) -> Response:
+def import_run_page(request: Request, run_id: int, session: SessionDep) -> Response:
     """One run: live progress while it runs (app.js polls the JSON status), then its counts and rejected rows."""
     lang = request_lang(request)
-    engine = ensure_database()
-    run = import_status(engine=engine, run_id=run_id)
-    rejects = read_rejects(engine=engine, run_id=run_id, limit=REJECTS_SHOWN) if run["has_rejects"] else None
+    run = import_status(session=session, run_id=run_id)
+    rejects = read_rejects(session=session, run_id=run_id, limit=REJECTS_SHOWN) if run["has_rejects"] else None
     progress = run["progress"] or {}
     phase = str(progress.get("phase") or "")
     root = request.scope.get("root_path", "")

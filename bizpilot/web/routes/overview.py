@@ -18,7 +18,7 @@ router = APIRouter()
 @router.get("/", name="overview")
 def overview(request: Request, session: SessionDep) -> Response:
     lang = request_lang(request)
-    data = get_overview(session)
+    data = get_overview(session=session)
     return render(request, "overview.html", title=t("overview.title", lang), data=data,
                   chart=revenue_chart(data.revenue_by_month, label=t("overview.revenue_by_month", lang)),
                   alerts=dissatisfaction_alerts(session=session, days=ALERT_DAYS, limit=8), alert_days=ALERT_DAYS,
