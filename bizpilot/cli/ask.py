@@ -16,15 +16,15 @@ kb_app = typer.Typer(help="The assistant's knowledge base: import documents, syn
                      no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
-EmbedOpt = Annotated[str, typer.Option("--embedder", help="e5 (zh+en, default) | minilm (en, faster) | none "
-                                       "(keyword search only)")]
+EmbedOpt = Annotated[str | None, typer.Option("--embedder", help="e5 (zh+en) | minilm (en, faster) | none "
+                                              "(keyword search only); default: BIZPILOT_KB_EMBEDDER (e5)")]
 
 
-def _embedder(name: str) -> str | None:
+def _embedder(name: str | None) -> str | None:
+    from bizpilot.config import get_settings
     from bizpilot.errors import ValidationFailed
-    from bizpilot.services.assistant.knowledge import DEFAULT_EMBEDDER
 
-    name = (name or DEFAULT_EMBEDDER).lower()
+    name = (name or get_settings().kb_embedder).lower()
     if name not in ("e5", "minilm", "none"):
         raise ValidationFailed(f"unknown --embedder {name!r}; one of: e5, minilm, none")
     return None if name == "none" else name
@@ -37,16 +37,19 @@ def ask(
     account: Annotated[str | None, typer.Option("--account", help="Asking account (id or external id): order "
                                                 "details are only shown to their account")] = None,
     conversation: Annotated[int | None, typer.Option("--conversation", help="Continue this conversation")] = None,
-    embedder: EmbedOpt = "e5",
+    embedder: EmbedOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer from the knowledge base and the account's orders, with sources, or hand off to a person."""
     from bizpilot.db import get_engine
+    from bizpilot.db.engine import session_scope
     from bizpilot.services.assistant import ask as ask_service
 
     prepare_workspace()
-    result = ask_service(session_or_engine=get_engine(), question=question, account=account,
-                         conversation_id=conversation, embedder=_embedder(embedder))
+    emb = _embedder(embedder)
+    with session_scope(get_engine()) as session:
+        result = ask_service(session=session, question=question, account=account, conversation_id=conversation,
+                             embedder=emb)
     if as_json:
         print_json(result.to_dict())
         return
@@ -63,15 +66,18 @@ def ask(
 @handle_errors
 def kb_import(
     path: Annotated[Path, typer.Argument(help="A file or folder: .md, .html, .txt, FAQ .csv (question,answer)")],
-    embedder: EmbedOpt = "e5",
+    embedder: EmbedOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Chunk (keeping headings), embed and store documents; re-importing replaces a document's chunks."""
     from bizpilot.db import get_engine
+    from bizpilot.db.engine import session_scope
     from bizpilot.services.assistant import import_documents
 
     prepare_workspace()
-    summary = import_documents(session_or_engine=get_engine(), path=path, embedder=_embedder(embedder))
+    emb = _embedder(embedder)
+    with session_scope(get_engine()) as session:
+        summary = import_documents(session=session, path=path, embedder=emb)
     if as_json:
         print_json(summary.to_dict())
         return
@@ -82,13 +88,16 @@ def kb_import(
 
 @kb_app.command("sync")
 @handle_errors
-def kb_sync(embedder: EmbedOpt = "e5", as_json: JsonOpt = False) -> None:
+def kb_sync(embedder: EmbedOpt = None, as_json: JsonOpt = False) -> None:
     """Bring the chunks of the knowledge_articles table up to date."""
     from bizpilot.db import get_engine
+    from bizpilot.db.engine import session_scope
     from bizpilot.services.assistant import sync_articles
 
     prepare_workspace()
-    summary = sync_articles(session_or_engine=get_engine(), embedder=_embedder(embedder))
+    emb = _embedder(embedder)
+    with session_scope(get_engine()) as session:
+        summary = sync_articles(session=session, embedder=emb)
     if as_json:
         print_json(summary.to_dict())
         return
@@ -101,21 +110,19 @@ def kb_sync(embedder: EmbedOpt = "e5", as_json: JsonOpt = False) -> None:
 def kb_search(
     query: Annotated[str, typer.Argument(help="What to look for")],
     k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5,
-    embedder: EmbedOpt = "e5",
+    embedder: EmbedOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The chunks the assistant would retrieve for a question (hybrid BM25 + embeddings)."""
-    from sqlalchemy.orm import Session
-
     from bizpilot.db import get_engine
+    from bizpilot.db.engine import session_scope
     from bizpilot.services.assistant.knowledge import ensure_articles, get_retriever
 
     prepare_workspace()
     emb = _embedder(embedder)
-    with Session(get_engine()) as session:
-        ensure_articles(session, embedder=emb)
-        session.commit()
-        hits = [h.to_dict() for h in get_retriever(session, embedder=emb).run(query, k=k)]
+    with session_scope(get_engine()) as session:
+        ensure_articles(session=session, embedder=emb)
+        hits = [h.to_dict() for h in get_retriever(session=session, embedder=emb).run(query, k=k)]
     if as_json:
         print_json({"query": query, "hits": hits})
         return
@@ -131,14 +138,13 @@ def kb_search(
 @handle_errors
 def kb_stats_cmd(as_json: JsonOpt = False) -> None:
     """How many chunks and sources the knowledge base holds, by embedding model."""
-    from sqlalchemy.orm import Session
-
     from bizpilot.db import get_engine
+    from bizpilot.db.engine import session_scope
     from bizpilot.services.assistant import kb_stats
 
     prepare_workspace()
-    with Session(get_engine()) as session:
-        stats = kb_stats(session)
+    with session_scope(get_engine()) as session:
+        stats = kb_stats(session=session)
     if as_json:
         print_json(stats)
         return

@@ -31,13 +31,15 @@ def _make_command(kind: str):  # noqa: ANN202 - a Typer command
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
     ) -> None:
         from bizpilot.db import get_engine
+        from bizpilot.db.engine import session_scope
         from bizpilot.services.content import generate_content
 
         prepare_workspace()
         text = inquiry.read_text(encoding="utf-8") if inquiry else None
-        result = generate_content(session_or_engine=get_engine(), kind=kind, product_id=product,
-                                  account_id=account, language=language, tone=tone, length=length,
-                                  use_llm=not no_llm, inquiry=text)
+        with session_scope(get_engine()) as session:
+            result = generate_content(session=session, kind=kind, product_id=product, account_id=account,
+                                      language=language, tone=tone, length=length, use_llm=not no_llm,
+                                      inquiry=text)
         if as_json:
             print_json({"id": result.id, "kind": result.kind, "language": result.language, "output": result.output,
                         "sentences": result.sentences, "removed": result.removed, "repaired": result.repaired,
@@ -79,12 +81,14 @@ def rate(
 ) -> None:
     """Rate, approve or edit a generation."""
     from bizpilot.db import get_engine
+    from bizpilot.db.engine import session_scope
     from bizpilot.services.content import rate_content
 
     prepare_workspace()
     edited = edit.read_text(encoding="utf-8") if edit else None
-    out = rate_content(session_or_engine=get_engine(), id=id, rating=rating, edited_output=edited,
-                       feedback=feedback, approve=approve)
+    with session_scope(get_engine()) as session:
+        out = rate_content(session=session, id=id, rating=rating, edited_output=edited, feedback=feedback,
+                           approve=approve)
     if as_json:
         print_json(out)
         return

@@ -4,12 +4,13 @@ data and untrusted text, versioned prompt templates.
     from bizpilot.llm import ChatOptions, Message, get_backend
     answer = get_backend().generate([Message.user("Hello")], ChatOptions(max_tokens=64))
 
-Importing this package registers the built-in backends; none of them loads anything until it is built.
+Importing this package (which any ``bizpilot.llm.*`` import does first) registers the built-in backends
+(``local``, ``openai``, ``scripted``); none of them loads anything until it is built.
 """
 
 from __future__ import annotations
 
-from bizpilot.llm import local, openai_compat  # noqa: F401  (register the built-in backends)
+from bizpilot.llm import local, openai_compat, scripted  # noqa: F401  (register the built-in backends)
 from bizpilot.llm.base import (
     ChatOptions,
     ChatStream,

@@ -9,7 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from bizpilot.db.engine import session_scope
 from bizpilot.services.assistant import import_documents
+from tests.llm.scripted_env import scripted_llm
 from tests.retrieval.kb_sample import embed_cache, write_kb  # noqa: F401  (fixture)
 from tests.services.content.data import seed_small
 
@@ -17,7 +19,8 @@ from tests.services.content.data import seed_small
 @pytest.fixture
 def kb(engine: Engine, tmp_path: Path, embed_cache: Path) -> Engine:  # noqa: F811
     seed_small(engine)
-    import_documents(session_or_engine=engine, path=write_kb(tmp_path / "kb"))
+    with session_scope(engine) as session:
+        import_documents(session=session, path=write_kb(tmp_path / "kb"))
     return engine
 
 
@@ -37,12 +40,13 @@ def test_ask_returns_answer_sources_and_retrieved_chunks(kb: Engine, write_clien
 def test_hand_off_queue_and_suggestion(kb: Engine, write_client: TestClient, api_client: TestClient) -> None:
     body = write_client.post("/api/v1/assistant/ask", json={"question": "I want to talk to a human about my refund",
                                                             "account_id": "ACC-T1"}).json()
-    assert body["handoff"] and body["ticket_id"]
+    assert body["handoff"] and body["handoff_reason"] == "escalation" and body["ticket_id"]
     queue = api_client.get("/api/v1/assistant/handoffs").json()
     assert queue[0]["id"] == body["ticket_id"] and queue[0]["account_name"] == "Evergreen Hospitality Group Ltd"
     suggestion = write_client.post("/api/v1/assistant/suggest", json={"ticket_id": body["ticket_id"],
                                                                       "use_llm": False}).json()
     assert suggestion["sources"] and suggestion["text"].startswith("Hello,")
+    assert suggestion["fallback_reason"] == "LLM not requested (extractive reply)"
     patched = write_client.patch(f"/api/v1/assistant/handoffs/{body['ticket_id']}", json={"status": "closed"})
     assert patched.status_code == 200 and patched.json()["status"] == "closed"
     assert api_client.get("/api/v1/assistant/handoffs?status=closed").json()[0]["id"] == body["ticket_id"]
@@ -59,3 +63,18 @@ def test_roles_validation_and_kb_search(kb: Engine, api_client: TestClient, writ
     found = api_client.get("/api/v1/assistant/kb/search", params={"q": "付款条件", "k": 2}).json()
     assert found["hits"][0]["source"] == "付款.md" and found["stats"]["chunks"] == 10
     assert write_client.post("/api/v1/assistant/kb/sync").json()["chunks"] == 0  # no articles in this workspace
+
+
+def test_suggest_with_the_configured_scripted_model(kb: Engine, write_client: TestClient,
+                                                    monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    body = write_client.post("/api/v1/assistant/ask", json={"question": "Please have an agent call me about "
+                                                            "shipping options."}).json()
+    assert body["handoff_reason"] == "escalation"
+    script = {"rules": [{"tag": "assistant-suggest-*", "pattern": r"\[2\] shipping.html § Shipping > Delivery",
+                         "reply": "Express delivery takes 1-2 business days [2]."}],
+              "default": "Sure, all sorted!"}
+    with scripted_llm(monkeypatch, tmp_path / "suggest.json", script):
+        reply = write_client.post("/api/v1/assistant/suggest", json={"ticket_id": body["ticket_id"]}).json()
+    assert reply["model"] == "suggest" and not reply["fallback"]
+    assert reply["text"] == "Hello, Express delivery takes 1-2 business days . [1]\n\nBest regards"
+    assert reply["sources"][0]["citation"] == "shipping.html § Shipping > Delivery times"

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from bizpilot.cli.main import app
+from bizpilot.config import reset_settings
 from tests.retrieval.kb_sample import write_kb
 
 runner = CliRunner()
@@ -63,3 +65,17 @@ def test_eval_retrieval_bad_input_exits_2(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "line 2" in res.output and res.stdout.strip() == ""
     res = runner.invoke(app, ["eval", "retrieval", "--data", str(bad), "--format", "msmarco", "--json"])
     assert res.exit_code == 2 and "unknown --format" in res.output
+
+
+def test_the_embedder_defaults_to_the_workspace_setting(engine: Engine, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BIZPILOT_KB_EMBEDDER", "none")
+    reset_settings()
+    res = runner.invoke(app, ["kb", "import", str(write_kb(tmp_path / "kb")), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["embedder"] is None
+    asked = runner.invoke(app, ["ask", "What is the restocking fee for returns?", "--json"])
+    assert asked.exit_code == 0, asked.output
+    assert all(h["cosine"] is None for h in json.loads(asked.stdout)["retrieved"])
+    bad = runner.invoke(app, ["kb", "sync", "--embedder", "bert"])
+    assert bad.exit_code == 2 and "unknown --embedder 'bert'" in bad.output

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from bizpilot.cli.main import app
+from tests.llm.scripted_env import scripted_llm
 from tests.services.content.data import seed_small
 
 runner = CliRunner()
@@ -38,3 +40,16 @@ def test_generate_text_zh_and_errors(engine: Engine) -> None:
     assert missing.exit_code != 0 and "NOPE-9" in missing.output
     bad = runner.invoke(app, ["generate", "rate", "12345", "--rating", "3"])
     assert bad.exit_code != 0 and "not found" in bad.output
+
+
+def test_generate_with_the_configured_scripted_model(engine: Engine, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_small(engine)
+    draft = ("Thread Locker 400 mL grey belongs to our Adhesives & Sealants range. It is grey and holds 400 mL. "
+             "The price is USD 35.00 each.")
+    with scripted_llm(monkeypatch, tmp_path / "demo.json", {"rules": [{"tag": "content.*", "reply": draft}]}):
+        result = runner.invoke(app, ["generate", "product-description", "--product", "ADH-2001"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == draft.replace("USD 35.00", "USD 30.45")
+    assert "repaired: 'The price is USD 35.00 each.' -> 'The price is USD 30.45 each.'" in result.stderr
+    assert "deterministic text" not in result.stderr

@@ -11,6 +11,7 @@ import pytest
 from bizpilot.llm import BACKENDS, CallLog, LLMBackend, clear_cache
 from bizpilot.llm.local import LocalBackend, bundled_model_path
 from bizpilot.llm.openai_compat import OpenAICompatBackend
+from bizpilot.llm.scripted import ScriptedBackend
 from tests.llm.servers import RecordingProxy, llama_server, serve_proxy
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
@@ -69,6 +70,18 @@ def openai_backend(proxy_session: tuple[RecordingProxy, str]) -> Iterator[OpenAI
                                   call_log=CallLog())
     yield backend
     backend.close()
+
+
+@pytest.fixture
+def scripted_backend() -> ScriptedBackend:
+    """The scripted backend with answers for the contract's prompts (it honours max_tokens and stop itself)."""
+    backend = ScriptedBackend(call_log=CallLog())
+    backend.add_rule("Bolts, nuts, screws and anchors.", pattern="Name three things")
+    backend.add_rule('{"product": "hex bolts", "quantity": 200}', pattern="JSON object")
+    backend.add_rule("Once upon a time there was a warehouse full of bolts that nobody counted.",
+                     pattern="long story")
+    backend.add_rule("1, 2, 3, 4, 5, 6, 7, 8, 9, 10", pattern="Count from 1 to 10")
+    return backend
 
 
 # Every registered backend must have a fixture named "<name>_backend" here, so the contract runs over all of them.

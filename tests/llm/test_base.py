@@ -27,8 +27,8 @@ class Step:
     usage: Usage | None = None
 
 
-class ScriptedBackend(LLMBackend):
-    name = "scripted"
+class StepBackend(LLMBackend):
+    name = "steps"
 
     def __init__(self, steps: list[Step], **kwargs: object) -> None:
         kwargs.setdefault("backoff_s", 0.01)
@@ -55,13 +55,13 @@ class ScriptedBackend(LLMBackend):
             self.closed.set()
 
 
-class RemoteScriptedBackend(ScriptedBackend):
-    name = "scripted-remote"
+class RemoteStepBackend(StepBackend):
+    name = "steps-remote"
     remote = True
 
 
 def test_transient_failures_are_retried_with_exponential_backoff() -> None:
-    backend = ScriptedBackend([Step(error=LLMUnavailable("down")), Step(error=LLMUnavailable("still down")),
+    backend = StepBackend([Step(error=LLMUnavailable("down")), Step(error=LLMUnavailable("still down")),
                                Step(chunks=["ok"])], max_retries=3, backoff_s=0.05)
     started = time.perf_counter()
     completion = backend.generate("hi")
@@ -73,7 +73,7 @@ def test_transient_failures_are_retried_with_exponential_backoff() -> None:
 
 
 def test_gives_up_after_max_retries_and_logs_the_failure() -> None:
-    backend = ScriptedBackend([Step(error=LLMUnavailable("down"))] * 3, max_retries=2)
+    backend = StepBackend([Step(error=LLMUnavailable("down"))] * 3, max_retries=2)
     with pytest.raises(LLMUnavailable):
         backend.generate("hi")
     assert len(backend.seen) == 3
@@ -85,13 +85,13 @@ def test_gives_up_after_max_retries_and_logs_the_failure() -> None:
 def test_retry_after_from_the_server_wins_over_backoff() -> None:
     busy = LLMUnavailable("429")
     busy.retry_after = 0.2
-    backend = ScriptedBackend([Step(error=busy), Step(chunks=["ok"])], backoff_s=0.01)
+    backend = StepBackend([Step(error=busy), Step(chunks=["ok"])], backoff_s=0.01)
     backend.generate("hi")
     assert backend.call_log.last()["retry_delays"] == [0.2]
 
 
 def test_permanent_errors_are_not_retried() -> None:
-    backend = ScriptedBackend([Step(error=LLMError("bad request")), Step(chunks=["never"])], max_retries=3)
+    backend = StepBackend([Step(error=LLMError("bad request")), Step(chunks=["never"])], max_retries=3)
     with pytest.raises(LLMError, match="bad request"):
         backend.generate("hi")
     assert len(backend.seen) == 1
@@ -99,8 +99,8 @@ def test_permanent_errors_are_not_retried() -> None:
 
 def test_generate_retries_after_partial_output_but_stream_does_not() -> None:
     script = [Step(chunks=["par", "tial"], error=LLMUnavailable("connection dropped")), Step(chunks=["whole"])]
-    assert ScriptedBackend(list(script)).generate("hi").text == "whole"  # nothing was handed out yet
-    stream = ScriptedBackend(list(script)).stream("hi")
+    assert StepBackend(list(script)).generate("hi").text == "whole"  # nothing was handed out yet
+    stream = StepBackend(list(script)).stream("hi")
     got = []
     with pytest.raises(LLMUnavailable):
         for chunk in stream:
@@ -109,7 +109,7 @@ def test_generate_retries_after_partial_output_but_stream_does_not() -> None:
 
 
 def test_time_limit_returns_control_while_the_backend_is_stuck() -> None:
-    backend = ScriptedBackend([Step(chunks=["a"] * 20, pause=0.1)], timeout_s=0.35)
+    backend = StepBackend([Step(chunks=["a"] * 20, pause=0.1)], timeout_s=0.35)
     started = time.perf_counter()
     with pytest.raises(LLMTimeout, match="0.35 s"):
         backend.generate("hi")
@@ -119,15 +119,15 @@ def test_time_limit_returns_control_while_the_backend_is_stuck() -> None:
     assert backend.call_log.last()["error"] == "llm_timeout"
 
 
-class InlineScriptedBackend(ScriptedBackend):
+class InlineStepBackend(StepBackend):
     """Like the local backend: generates in the caller's thread, time limit checked between chunks."""
 
-    name = "scripted-inline"
+    name = "steps-inline"
     preemptive_timeout = False
 
 
 def test_inline_backends_stop_at_the_first_chunk_past_the_time_limit() -> None:
-    backend = InlineScriptedBackend([Step(chunks=["a"] * 20, pause=0.1), Step(chunks=["b"] * 3, pause=0.01)],
+    backend = InlineStepBackend([Step(chunks=["a"] * 20, pause=0.1), Step(chunks=["b"] * 3, pause=0.01)],
                                     timeout_s=0.35)
     started = time.perf_counter()
     with pytest.raises(LLMTimeout, match="0.35 s"):
@@ -138,13 +138,13 @@ def test_inline_backends_stop_at_the_first_chunk_past_the_time_limit() -> None:
 
 
 def test_per_call_timeout_overrides_the_backend_default() -> None:
-    backend = ScriptedBackend([Step(chunks=["slow"], pause=0.5)], timeout_s=60)
+    backend = StepBackend([Step(chunks=["slow"], pause=0.5)], timeout_s=60)
     with pytest.raises(LLMTimeout):
         backend.generate("hi", ChatOptions(timeout_s=0.1))
 
 
 def test_closing_a_stream_early_stops_the_backend() -> None:
-    backend = ScriptedBackend([Step(chunks=["a"] * 50, pause=0.01)])
+    backend = StepBackend([Step(chunks=["a"] * 50, pause=0.01)])
     with backend.stream("hi") as stream:
         assert next(stream) == "a"
     assert backend.closed.wait(1.0) and backend.produced < 50
@@ -152,7 +152,7 @@ def test_closing_a_stream_early_stops_the_backend() -> None:
 
 
 def test_token_accounting_uses_reported_counts_or_estimates() -> None:
-    backend = ScriptedBackend([Step(chunks=["one two"], usage=Usage(prompt_tokens=7, completion_tokens=2)),
+    backend = StepBackend([Step(chunks=["one two"], usage=Usage(prompt_tokens=7, completion_tokens=2)),
                                Step(chunks=["x" * 40]), Step(chunks=["库存充足，价格面议"])])
     exact = backend.generate("hi")
     assert exact.usage == Usage(7, 2) and not exact.usage.estimated
@@ -165,7 +165,7 @@ def test_token_accounting_uses_reported_counts_or_estimates() -> None:
 
 def test_call_log_file_has_timing_and_tokens_but_no_text(tmp_path: Path) -> None:
     path = tmp_path / "logs" / "llm_calls.jsonl"
-    backend = ScriptedBackend([Step(chunks=["the secret answer"]), Step(error=LLMError("nope"))],
+    backend = StepBackend([Step(chunks=["the secret answer"]), Step(error=LLMError("nope"))],
                               call_log=CallLog(path))
     backend.generate("my secret prompt", ChatOptions(tag="test@v1"))
     with pytest.raises(LLMError):
@@ -180,7 +180,7 @@ def test_call_log_file_has_timing_and_tokens_but_no_text(tmp_path: Path) -> None
 
 def test_json_schema_is_checked_after_generation() -> None:
     schema = {"type": "object", "properties": {"qty": {"type": "integer"}}, "required": ["qty"]}
-    backend = ScriptedBackend([Step(chunks=['{"qty": 3}']), Step(chunks=['{"qty": "three"}']),
+    backend = StepBackend([Step(chunks=['{"qty": 3}']), Step(chunks=['{"qty": "three"}']),
                                Step(chunks=["not json"])])
     assert backend.generate("hi", ChatOptions(json_schema=schema)).json() == {"qty": 3}
     with pytest.raises(LLMError, match="does not match the JSON schema at qty"):
@@ -190,7 +190,7 @@ def test_json_schema_is_checked_after_generation() -> None:
 
 
 def test_remote_backends_get_redacted_text_and_callers_get_it_restored() -> None:
-    backend = RemoteScriptedBackend([Step(chunks=["Write to [EMA", "IL_1] or call [PHO", "NE_1", "], ",
+    backend = RemoteStepBackend([Step(chunks=["Write to [EMA", "IL_1] or call [PHO", "NE_1", "], ",
                                                   "[NAME_1]."])])
     prompt = "Ask Anna Schmidt (anna.schmidt@example.com, +49 30 1234 5678) about the order."
     stream = backend.stream([Message.system("Be brief."), Message.user(prompt)],
@@ -205,7 +205,7 @@ def test_remote_backends_get_redacted_text_and_callers_get_it_restored() -> None
 
 
 def test_local_backends_see_the_original_text() -> None:
-    backend = ScriptedBackend([Step(chunks=["ok"])])
+    backend = StepBackend([Step(chunks=["ok"])])
     backend.generate("mail anna@example.com", ChatOptions(names=("Anna",)))
     assert backend.seen[0][0].content == "mail anna@example.com"
 
@@ -221,7 +221,7 @@ def test_bad_options_name_the_field(kwargs: dict[str, float], field_name: str) -
 
 
 def test_messages_must_be_messages() -> None:
-    backend = ScriptedBackend([])
+    backend = StepBackend([])
     with pytest.raises(ValidationFailed, match="no messages"):
         backend.generate([])
     with pytest.raises(ValidationFailed, match="message 0"):

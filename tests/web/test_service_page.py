@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from bizpilot.db.engine import session_scope
 from bizpilot.services.assistant import import_documents
 from tests.retrieval.kb_sample import embed_cache, write_kb  # noqa: F401  (fixture)
 from tests.services.content.data import seed_small
@@ -19,7 +20,8 @@ from tests.web.conftest import csrf_token
 @pytest.fixture
 def kb(engine: Engine, tmp_path: Path, embed_cache: Path) -> Engine:  # noqa: F811
     seed_small(engine)
-    import_documents(session_or_engine=engine, path=write_kb(tmp_path / "kb"))
+    with session_scope(engine) as session:
+        import_documents(session=session, path=write_kb(tmp_path / "kb"))
     return engine
 
 

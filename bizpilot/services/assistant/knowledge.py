@@ -9,16 +9,14 @@ unchanged keeps its stored vector.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bizpilot.domain.kb import KbChunk
@@ -28,22 +26,21 @@ from bizpilot.retrieval.embedders import Embedder
 from bizpilot.retrieval.loaders import article_chunks, load_path
 from bizpilot.retrieval.types import Chunk
 
-# multilingual-e5-small handles Chinese and English; MiniLM is faster but English-only (see README figures).
-DEFAULT_EMBEDDER = os.environ.get("BIZPILOT_KB_EMBEDDER", "e5")
+#: The default of every ``embedder`` argument: the workspace's setting (``BIZPILOT_KB_EMBEDDER``), read at call
+#: time so a changed setting applies without a restart. ``None`` (or ``"none"``) means keyword search only.
+CONFIGURED = "configured"
 
 
-@contextmanager
-def session_for(session_or_engine: Session | Engine | None) -> Iterator[tuple[Session, bool]]:
-    """(session, owned): an Engine (or the workspace default) gets its own session that the caller commits."""
-    if isinstance(session_or_engine, Session):
-        yield session_or_engine, False
-        return
-    if session_or_engine is None:
-        from bizpilot.db import get_engine
+def kb_embedder(embedder: str | None = CONFIGURED) -> str | None:
+    """The embedder name to use: the setting for ``CONFIGURED`` (multilingual-e5-small handles Chinese and
+    English; MiniLM is faster but English-only, see the README figures), None for keyword search only."""
+    if embedder == CONFIGURED:
+        from bizpilot.config import get_settings
 
-        session_or_engine = get_engine()
-    with Session(session_or_engine) as session:
-        yield session, True
+        embedder = get_settings().kb_embedder
+    if embedder is None or embedder.strip().lower() in ("", "none"):
+        return None
+    return embedder.strip()
 
 
 @dataclass
@@ -65,7 +62,7 @@ def _hash(chunk: Chunk) -> str:
     return hashlib.sha256(chunk.index_text().encode("utf-8")).hexdigest()
 
 
-def store_chunks(session: Session, chunks: Sequence[Chunk], *, embedder: Embedder | None,
+def store_chunks(*, session: Session, chunks: Sequence[Chunk], embedder: Embedder | None,
                  replace_sources: bool = True) -> KbImportSummary:
     """Replace the stored chunks of every source in ``chunks`` (re-using vectors of unchanged text)."""
     sources = list(dict.fromkeys(c.source for c in chunks))
@@ -101,38 +98,32 @@ def store_chunks(session: Session, chunks: Sequence[Chunk], *, embedder: Embedde
                            removed=max(0, removed - len(chunks)), embedder=embedder.name if embedder else None)
 
 
-def import_documents(*, session_or_engine: Session | Engine | None = None, path: Path | str,
-                     embedder: str | None = DEFAULT_EMBEDDER) -> KbImportSummary:
-    """Chunk and store a file or folder of documents (``embedder=None``: keyword search only)."""
+def import_documents(*, session: Session, path: Path | str, embedder: str | None = CONFIGURED) -> KbImportSummary:
+    """Chunk and store a file or folder of documents (``embedder=None``: keyword search only). Flushes only: the
+    caller's unit of work commits."""
     chunks = load_path(path)
-    emb = get_embedder(embedder) if embedder else None
-    with session_for(session_or_engine) as (session, owned):
-        summary = store_chunks(session, chunks, embedder=emb)
-        if owned:
-            session.commit()
-    return summary
+    name = kb_embedder(embedder)
+    emb = get_embedder(name) if name else None
+    return store_chunks(session=session, chunks=chunks, embedder=emb)
 
 
-def sync_articles(*, session_or_engine: Session | Engine | None = None,
-                  embedder: str | None = DEFAULT_EMBEDDER) -> KbImportSummary:
+def sync_articles(*, session: Session, embedder: str | None = CONFIGURED) -> KbImportSummary:
     """Bring the chunks of KnowledgeArticle rows up to date (new, edited and deleted articles)."""
-    emb = get_embedder(embedder) if embedder else None
-    with session_for(session_or_engine) as (session, owned):
-        articles = list(session.scalars(select(KnowledgeArticle).order_by(KnowledgeArticle.id)))
-        chunks = article_chunks(articles)
-        live = {f"kb:{a.external_id}" for a in articles}
-        stale = [s for s in session.scalars(select(KbChunk.source).where(KbChunk.article_id.is_not(None))
-                                            .distinct()) if s not in live]
-        if stale:
-            session.execute(delete(KbChunk).where(KbChunk.source.in_(stale)))
-        summary = store_chunks(session, chunks, embedder=emb)
-        summary.removed += len(stale)
-        if owned:
-            session.commit()
+    name = kb_embedder(embedder)
+    emb = get_embedder(name) if name else None
+    articles = list(session.scalars(select(KnowledgeArticle).order_by(KnowledgeArticle.id)))
+    chunks = article_chunks(articles)
+    live = {f"kb:{a.external_id}" for a in articles}
+    stale = [s for s in session.scalars(select(KbChunk.source).where(KbChunk.article_id.is_not(None))
+                                        .distinct()) if s not in live]
+    if stale:
+        session.execute(delete(KbChunk).where(KbChunk.source.in_(stale)))
+    summary = store_chunks(session=session, chunks=chunks, embedder=emb)
+    summary.removed += len(stale)
     return summary
 
 
-def articles_stale(session: Session) -> bool:
+def articles_stale(*, session: Session) -> bool:
     """True when KnowledgeArticle rows were added, edited or deleted since their chunks were made."""
     n_articles, newest = session.execute(select(func.count(), func.max(KnowledgeArticle.updated_at))).one()
     n_chunked, chunked_at = session.execute(
@@ -143,13 +134,13 @@ def articles_stale(session: Session) -> bool:
     return bool(n_articles) and newest is not None and chunked_at is not None and newest > chunked_at
 
 
-def ensure_articles(session: Session, *, embedder: str | None = DEFAULT_EMBEDDER) -> None:
+def ensure_articles(*, session: Session, embedder: str | None = CONFIGURED) -> None:
     """Sync article chunks when they are stale, so the assistant always answers from the current articles."""
-    if articles_stale(session):
-        sync_articles(session_or_engine=session, embedder=embedder)
+    if articles_stale(session=session):
+        sync_articles(session=session, embedder=embedder)
 
 
-def kb_stats(session: Session) -> dict[str, Any]:
+def kb_stats(*, session: Session) -> dict[str, Any]:
     rows = session.execute(select(KbChunk.embedding_model, func.count()).group_by(KbChunk.embedding_model)).all()
     return {"chunks": sum(n for _, n in rows), "by_embedder": {m or "none": n for m, n in rows},
             "sources": session.scalar(select(func.count(func.distinct(KbChunk.source)))) or 0}
@@ -171,13 +162,14 @@ def _row_chunk(r: KbChunk) -> Chunk:
                  position=r.position, article_id=r.article_id, id=r.id)
 
 
-def build_retriever(rows: Sequence[KbChunk], *, embedder: str | None = DEFAULT_EMBEDDER) -> HybridRetriever:
+def build_retriever(rows: Sequence[KbChunk], *, embedder: str | None = CONFIGURED) -> HybridRetriever:
     """BM25 + vectors (the stored ones; missing or other-model vectors are embedded now) fused by RRF."""
     chunks = [_row_chunk(r) for r in rows]
     vector = None
     vectors = None
-    if embedder:
-        emb = get_embedder(embedder)
+    name = kb_embedder(embedder)
+    if name:
+        emb = get_embedder(name)
         vector = VectorIndex(embedder=emb)
         vectors = np.zeros((len(rows), emb.dim), dtype=np.float32)
         missing = [i for i, r in enumerate(rows) if r.embedding is None or r.embedding_model != emb.name]
@@ -190,8 +182,9 @@ def build_retriever(rows: Sequence[KbChunk], *, embedder: str | None = DEFAULT_E
     return retriever.fit(chunks, vectors=vectors)
 
 
-def get_retriever(session: Session, *, embedder: str | None = DEFAULT_EMBEDDER) -> HybridRetriever:
+def get_retriever(*, session: Session, embedder: str | None = CONFIGURED) -> HybridRetriever:
     """The workspace's retriever; rebuilt when chunks were added, removed or changed since the last build."""
+    embedder = kb_embedder(embedder)
     bind = session.get_bind()
     key = f"{bind.url.render_as_string(hide_password=True)}|{embedder}"
     version = tuple(session.execute(select(func.count(), func.max(KbChunk.id), func.max(KbChunk.created_at))).one())

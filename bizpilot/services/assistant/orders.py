@@ -62,7 +62,7 @@ def _fact(session: Session, order: Order) -> OrderFact:
                      float(total or 0.0), order.currency)
 
 
-def find_orders(session: Session, *, text: str, account_id: int | None) -> tuple[list[OrderFact], list[str]]:
+def find_orders(*, session: Session, text: str, account_id: int | None) -> tuple[list[OrderFact], list[str]]:
     """(facts of the orders the message names that belong to the account, references that could not be shown).
 
     Without an account nothing is shown: order details are only for the customer who placed them. A message that
@@ -91,7 +91,7 @@ def find_orders(session: Session, *, text: str, account_id: int | None) -> tuple
     return facts, missing
 
 
-def account_name(session: Session, account_id: int | None) -> str | None:
+def account_name(*, session: Session, account_id: int | None) -> str | None:
     if account_id is None:
         return None
     acct = session.get(Account, account_id)

@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bizpilot.db.base import utcnow
-from bizpilot.domain.account import Account
 from bizpilot.domain.conversation import Conversation, ConversationMessage, HandoffTicket
 from bizpilot.errors import NotFoundError, ValidationFailed
 from bizpilot.retrieval.analyzers import detect_language
@@ -26,8 +25,9 @@ from bizpilot.services.assistant.compose import (
     handoff_reason,
     render,
 )
-from bizpilot.services.assistant.knowledge import DEFAULT_EMBEDDER, ensure_articles, get_retriever, session_for
+from bizpilot.services.assistant.knowledge import CONFIGURED, ensure_articles, get_retriever
 from bizpilot.services.assistant.orders import account_name, find_orders, order_refs
+from bizpilot.services.references import resolve_account
 
 MAX_QUESTION_CHARS = 4000
 ORDER_INTENTS = {"order_status", "shipping", "returns_refunds", "invoice_payment"}
@@ -62,22 +62,15 @@ def _signals(text: str, language: str) -> Any:
 
 
 def _account_id(session: Session, account: int | str | None) -> int | None:
+    """The asking account's id (the shared reference rule: external id first, then id), None when anonymous."""
     if account is None or account == "":
         return None
-    if isinstance(account, int) or str(account).isdigit():
-        row = session.get(Account, int(account))
-        if row is None:
-            row = session.scalar(select(Account).where(Account.external_id == str(account)))
-    else:
-        row = session.scalar(select(Account).where(Account.external_id == str(account)))
-    if row is None:
-        raise NotFoundError(f"account {account!r} not found", details=[{"field": "account", "reason": "unknown"}])
-    return row.id
+    return resolve_account(session, account).id
 
 
 def _summary(session: Session, conv: Conversation, *, reason: str, question: str, sig: Any,
              retrieved: list[dict[str, Any]]) -> str:
-    who = account_name(session, conv.account_id) or "unknown customer"
+    who = account_name(session=session, account_id=conv.account_id) or "unknown customer"
     asked = session.scalar(select(func.count()).select_from(ConversationMessage)
                            .where(ConversationMessage.conversation_id == conv.id,
                                   ConversationMessage.role == "user")) or 1
@@ -90,10 +83,10 @@ def _summary(session: Session, conv: Conversation, *, reason: str, question: str
     return "\n".join(lines)
 
 
-def ask(*, session_or_engine: Session | Engine | None = None, question: str, account: int | str | None = None,
-        conversation_id: int | None = None, language: str | None = None, k: int = 5,
-        embedder: str | None = DEFAULT_EMBEDDER) -> AskResult:
-    """One turn of the conversation (a new one unless ``conversation_id``); see the module docstring."""
+def ask(*, session: Session, question: str, account: int | str | None = None, conversation_id: int | None = None,
+        language: str | None = None, k: int = 5, embedder: str | None = CONFIGURED) -> AskResult:
+    """One turn of the conversation (a new one unless ``conversation_id``); see the module docstring. The turn,
+    and the ticket of a hand-off, are flushed into the caller's unit of work, which commits."""
     question = (question or "").strip()
     if not question:
         raise ValidationFailed("question is empty", details=[{"field": "question", "reason": "empty"}])
@@ -102,84 +95,80 @@ def ask(*, session_or_engine: Session | Engine | None = None, question: str, acc
                                details=[{"field": "question", "reason": "too long"}])
     language = language or detect_language(question)
     lang = "zh" if language.startswith("zh") else "en"
-    with session_for(session_or_engine) as (session, owned):
-        account_id = _account_id(session, account)
-        if conversation_id is not None:
-            conv = session.get(Conversation, int(conversation_id))
-            if conv is None:
-                raise NotFoundError(f"conversation {conversation_id} not found",
-                                    details=[{"field": "conversation_id", "reason": "unknown"}])
-            if account_id is not None and conv.account_id not in (None, account_id):
-                raise ValidationFailed("the conversation belongs to another account",
-                                       details=[{"field": "account", "reason": "mismatch"}])
-            account_id = account_id if account_id is not None else conv.account_id
-            conv.account_id = account_id
-        else:
-            conv = Conversation(account_id=account_id, channel="chat", language=lang)
-            session.add(conv)
-            session.flush()
-        sig = _signals(question, lang)
-        user_msg = ConversationMessage(conversation_id=conv.id, role="user", text=question, intent=sig.intent,
-                                       intent_confidence=sig.intent_confidence, sentiment=sig.sentiment,
-                                       sentiment_score=sig.sentiment_score, sources=[])
-        session.add(user_msg)
+    account_id = _account_id(session, account)
+    if conversation_id is not None:
+        conv = session.get(Conversation, int(conversation_id))
+        if conv is None:
+            raise NotFoundError(f"conversation {conversation_id} not found",
+                                details=[{"field": "conversation_id", "reason": "unknown"}])
+        if account_id is not None and conv.account_id not in (None, account_id):
+            raise ValidationFailed("the conversation belongs to another account",
+                                   details=[{"field": "account", "reason": "mismatch"}])
+        account_id = account_id if account_id is not None else conv.account_id
+        conv.account_id = account_id
+    else:
+        conv = Conversation(account_id=account_id, channel="chat", language=lang)
+        session.add(conv)
         session.flush()
+    sig = _signals(question, lang)
+    user_msg = ConversationMessage(conversation_id=conv.id, role="user", text=question, intent=sig.intent,
+                                   intent_confidence=sig.intent_confidence, sentiment=sig.sentiment,
+                                   sentiment_score=sig.sentiment_score, sources=[])
+    session.add(user_msg)
+    session.flush()
 
-        ensure_articles(session, embedder=embedder)
-        retriever = get_retriever(session, embedder=embedder)
-        hits = retriever.run(question, k=k)
-        retrieved = [h.to_dict() for h in hits]
-        emb_name = retriever.vector.embedder.name if retriever.vector is not None else None
-        ev = evidence(question, hits, emb_name)
-        reason = handoff_reason(question, intent=sig.intent, sentiment_score=sig.sentiment_score,
-                                out_of_scope=sig.out_of_scope)
-        sources: list[dict[str, Any]] = []
-        answer = ""
-        confidence = ev.confidence
-        refs = order_refs(question)
-        if reason is None and (sig.intent == "order_status" or (refs and sig.intent in ORDER_INTENTS)):
-            if account_id is None:
-                reason = "account_needed"
+    ensure_articles(session=session, embedder=embedder)
+    retriever = get_retriever(session=session, embedder=embedder)
+    hits = retriever.run(question, k=k)
+    retrieved = [h.to_dict() for h in hits]
+    emb_name = retriever.vector.embedder.name if retriever.vector is not None else None
+    ev = evidence(question, hits, emb_name)
+    reason = handoff_reason(question, intent=sig.intent, sentiment_score=sig.sentiment_score,
+                            out_of_scope=sig.out_of_scope)
+    sources: list[dict[str, Any]] = []
+    answer = ""
+    confidence = ev.confidence
+    refs = order_refs(question)
+    if reason is None and (sig.intent == "order_status" or (refs and sig.intent in ORDER_INTENTS)):
+        if account_id is None:
+            reason = "account_needed"
+        else:
+            facts, missing = find_orders(session=session, text=question, account_id=account_id)
+            if missing or not facts:
+                reason = "order_not_found"
             else:
-                facts, missing = find_orders(session, text=question, account_id=account_id)
-                if missing or not facts:
-                    reason = "order_not_found"
-                else:
-                    sources = [f.source(lang) for f in facts]
-                    answer = " ".join(f"{f.sentence(lang)} [{i}]" for i, f in enumerate(facts, start=1))
-                    confidence = 1.0
-        if reason is None and not answer:
-            if ev.confidence < MIN_CONFIDENCE:
+                sources = [f.source(lang) for f in facts]
+                answer = " ".join(f"{f.sentence(lang)} [{i}]" for i, f in enumerate(facts, start=1))
+                confidence = 1.0
+    if reason is None and not answer:
+        if ev.confidence < MIN_CONFIDENCE:
+            reason = "low_confidence"
+        else:
+            pairs = extract(question, hits)
+            used = sorted({n for _, n in pairs})
+            renumber = {n: i for i, n in enumerate(used, start=1)}
+            answer = render([(s, renumber[n]) for s, n in pairs])
+            sources = [{**hits[n - 1].to_dict(), "kind": "kb"} for n in used]
+            if not answer:
                 reason = "low_confidence"
-            else:
-                pairs = extract(question, hits)
-                used = sorted({n for _, n in pairs})
-                renumber = {n: i for i, n in enumerate(used, start=1)}
-                answer = render([(s, renumber[n]) for s, n in pairs])
-                sources = [{**hits[n - 1].to_dict(), "kind": "kb"} for n in used]
-                if not answer:
-                    reason = "low_confidence"
-        ticket_id = None
-        if reason is not None:
-            ticket = HandoffTicket(conversation_id=conv.id, account_id=account_id, status="open", reason=reason,
-                                   summary=_summary(session, conv, reason=reason, question=question, sig=sig,
-                                                    retrieved=retrieved))
-            session.add(ticket)
-            session.flush()
-            ticket_id = ticket.id
-            answer = HANDOFF_TEXT[lang][reason].format(ticket=ticket_id)
-            sources = []
-            conv.status = "handed_off"
-        bot = ConversationMessage(conversation_id=conv.id, role="assistant", text=answer, sources=sources)
-        session.add(bot)
-        conv.updated_at = utcnow()
+    ticket_id = None
+    if reason is not None:
+        ticket = HandoffTicket(conversation_id=conv.id, account_id=account_id, status="open", reason=reason,
+                               summary=_summary(session, conv, reason=reason, question=question, sig=sig,
+                                                retrieved=retrieved))
+        session.add(ticket)
         session.flush()
-        result = AskResult(conversation_id=conv.id, message_id=bot.id, answer=answer, language=lang,
-                           handoff=reason is not None, handoff_reason=reason, ticket_id=ticket_id,
-                           intent=sig.intent, intent_confidence=float(sig.intent_confidence),
-                           sentiment=sig.sentiment, sentiment_score=float(sig.sentiment_score),
-                           out_of_scope=bool(sig.out_of_scope), confidence=float(confidence), sources=sources,
-                           retrieved=retrieved)
-        if owned:
-            session.commit()
-    return result
+        ticket_id = ticket.id
+        answer = HANDOFF_TEXT[lang][reason].format(ticket=ticket_id)
+        sources = []
+        conv.status = "handed_off"
+    bot = ConversationMessage(conversation_id=conv.id, role="assistant", text=answer, sources=sources)
+    session.add(bot)
+    conv.updated_at = utcnow()
+    session.flush()
+    return AskResult(conversation_id=conv.id, message_id=bot.id, answer=answer, language=lang,
+                     handoff=reason is not None, handoff_reason=reason, ticket_id=ticket_id,
+                     intent=sig.intent, intent_confidence=float(sig.intent_confidence),
+                     sentiment=sig.sentiment, sentiment_score=float(sig.sentiment_score),
+                     out_of_scope=bool(sig.out_of_scope), confidence=float(confidence), sources=sources,
+                     retrieved=retrieved)

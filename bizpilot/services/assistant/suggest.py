@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bizpilot.domain.conversation import ConversationMessage, HandoffTicket
@@ -19,7 +19,7 @@ from bizpilot.errors import BizpilotError, NotFoundError, ValidationFailed
 from bizpilot.retrieval.analyzers import detect_language
 from bizpilot.retrieval.types import Hit
 from bizpilot.services.assistant.compose import coverage, extract, render, sentences
-from bizpilot.services.assistant.knowledge import DEFAULT_EMBEDDER, ensure_articles, get_retriever, session_for
+from bizpilot.services.assistant.knowledge import CONFIGURED, ensure_articles, get_retriever
 
 logger = logging.getLogger("bizpilot.assistant")
 PROMPT_VERSION = "assistant-suggest-v1"
@@ -90,14 +90,14 @@ def _question(session: Session, ticket_id: int | None, conversation_id: int | No
     return text, int(conversation_id)
 
 
-def suggest_reply(*, session_or_engine: Session | Engine | None = None, ticket_id: int | None = None,
-                  conversation_id: int | None = None, use_llm: bool = True, backend: Any = None, k: int = 4,
-                  embedder: str | None = DEFAULT_EMBEDDER) -> dict[str, Any]:
-    """A reply draft for an agent (not sent, not stored): text, its sources and how it was made."""
-    with session_for(session_or_engine) as (session, _):
-        question, conv_id = _question(session, ticket_id, conversation_id)
-        ensure_articles(session, embedder=embedder)
-        hits = get_retriever(session, embedder=embedder).run(question, k=k)
+def suggest_reply(*, session: Session, ticket_id: int | None = None, conversation_id: int | None = None,
+                  use_llm: bool = True, backend: Any = None, k: int = 4,
+                  embedder: str | None = CONFIGURED) -> dict[str, Any]:
+    """A reply draft for an agent (not sent, not stored): text, its sources and how it was made. Reads only
+    (stale article chunks are synced into the caller's unit of work, as ``ask`` does)."""
+    question, conv_id = _question(session, ticket_id, conversation_id)
+    ensure_articles(session=session, embedder=embedder)
+    hits = get_retriever(session=session, embedder=embedder).run(question, k=k)
     lang = detect_language(question)
     hello, bye = OPENERS[lang]
     model, fallback_reason, removed, draft = "deterministic", None, [], None

@@ -42,7 +42,7 @@ def example_text(row: GeneratedContent) -> str:
     return row.edited_output if edited_ok and row.edited_output else row.output
 
 
-def similar_approved(session: Session, *, kind: str, language: str, bundle: FactBundle, k: int = 2,
+def similar_approved(*, session: Session, kind: str, language: str, bundle: FactBundle, k: int = 2,
                      min_score: float = 0.05) -> list[dict[str, Any]]:
     """Up to ``k`` approved examples most similar to ``bundle`` as {id, score, text}, best first."""
     rows = session.scalars(select(GeneratedContent)

@@ -19,6 +19,7 @@ from bizpilot.domain.order import Order, OrderLine
 from bizpilot.domain.product import Product
 from bizpilot.errors import NotFoundError, ValidationFailed
 from bizpilot.services.content.glossary import category_zh, term_zh, unit_zh, use_workspace_glossary, value_zh
+from bizpilot.services.references import resolve_account, resolve_product
 
 PRODUCT_KINDS = ("product_description", "ad", "headline", "announcement", "inquiry_reply")
 ACCOUNT_KINDS = ("sales_email", "follow_up", "case_study", "call_script")
@@ -122,28 +123,21 @@ class FactBundle:
                    catalog_names=list(data.get("catalog_names") or []))
 
 
-def find_product(session: Session, ref: int | str) -> Product:
-    """A product by id or SKU (what the CLI and forms accept)."""
-    ref_s = str(ref).strip()
-    product = session.scalar(select(Product).where(Product.sku == ref_s))
-    if product is None and ref_s.isdigit():
-        product = session.get(Product, int(ref_s))
-    if product is None:
-        raise NotFoundError(f"product {ref_s!r} not found (give its id or SKU)",
-                            details=[{"field": "product_id", "reason": "unknown product"}])
-    return product
+def find_product(*, session: Session, ref: int | str) -> Product:
+    """A product by SKU or id (the shared rule of ``bizpilot.services.references``), reported against the
+    ``product_id`` field that content requests name it by."""
+    try:
+        return resolve_product(session, ref)
+    except NotFoundError as exc:
+        raise NotFoundError(exc.message, details=[{**d, "field": "product_id"} for d in exc.details]) from None
 
 
-def find_account(session: Session, ref: int | str) -> Account:
-    """An account by id or external id."""
-    ref_s = str(ref).strip()
-    account = session.scalar(select(Account).where(Account.external_id == ref_s))
-    if account is None and ref_s.isdigit():
-        account = session.get(Account, int(ref_s))
-    if account is None:
-        raise NotFoundError(f"account {ref_s!r} not found (give its id or external id)",
-                            details=[{"field": "account_id", "reason": "unknown account"}])
-    return account
+def find_account(*, session: Session, ref: int | str) -> Account:
+    """An account by external id or id (the shared rule), reported against the ``account_id`` field."""
+    try:
+        return resolve_account(session, ref)
+    except NotFoundError as exc:
+        raise NotFoundError(exc.message, details=[{**d, "field": "account_id"} for d in exc.details]) from None
 
 
 def _product_facts(p: Product) -> list[Fact]:
@@ -220,7 +214,7 @@ def _lexicon(session: Session, keys: set[str]) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in lexicon.items()}
 
 
-def load_facts(session: Session, *, kind: str, product_id: int | str | None = None,
+def load_facts(*, session: Session, kind: str, product_id: int | str | None = None,
                account_id: int | str | None = None) -> FactBundle:
     """The facts bundle for one generation; unknown ids raise NotFoundError, a missing required one
     ValidationFailed (a product description needs a product, a sales email an account)."""
@@ -228,8 +222,8 @@ def load_facts(session: Session, *, kind: str, product_id: int | str | None = No
         raise ValidationFailed(f"unknown content kind {kind!r}; choose one of {', '.join(KINDS)}",
                                details=[{"field": "kind", "reason": "unknown kind"}])
     use_workspace_glossary(session)  # what this generation's Chinese renderings read (services/content/glossary.py)
-    product = find_product(session, product_id) if product_id not in (None, "") else None
-    account = find_account(session, account_id) if account_id not in (None, "") else None
+    product = find_product(session=session, ref=product_id) if product_id not in (None, "") else None
+    account = find_account(session=session, ref=account_id) if account_id not in (None, "") else None
     if kind in PRODUCT_KINDS and product is None:
         raise ValidationFailed(f"{kind} needs a product (--product SKU or product_id)",
                                details=[{"field": "product_id", "reason": f"required for {kind}"}])

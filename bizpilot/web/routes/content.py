@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from sqlalchemy import Engine, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from bizpilot.api.deps import ensure_database
+from bizpilot.api.deps import SessionDep
 from bizpilot.domain.account import Account
 from bizpilot.domain.product import Product
 from bizpilot.errors import NotFoundError, ValidationFailed
@@ -29,12 +30,11 @@ PICKER_LIMIT = 300
 RECENT = 20
 
 
-def _pickers(engine: Engine) -> tuple[list[Any], list[Any]]:
-    with engine.connect() as conn:
-        products = conn.execute(select(Product.id, Product.sku, Product.name).where(Product.active.is_(True))
-                                .order_by(Product.sku).limit(PICKER_LIMIT)).all()
-        accounts = conn.execute(select(Account.id, Account.external_id, Account.name)
-                                .order_by(Account.external_id).limit(PICKER_LIMIT)).all()
+def _pickers(session: Session) -> tuple[list[Any], list[Any]]:
+    products = session.execute(select(Product.id, Product.sku, Product.name).where(Product.active.is_(True))
+                               .order_by(Product.sku).limit(PICKER_LIMIT)).all()
+    accounts = session.execute(select(Account.id, Account.external_id, Account.name)
+                               .order_by(Account.external_id).limit(PICKER_LIMIT)).all()
     return products, accounts
 
 
@@ -57,28 +57,27 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
             "draft": draft.get("text")}
 
 
-def _page(request: Request, *, result: dict[str, Any] | None = None, error: str | None = None,
+def _page(request: Request, session: Session, *, result: dict[str, Any] | None = None, error: str | None = None,
           form: dict[str, Any] | None = None, status_code: int = 200) -> Response:
-    engine = ensure_database()
-    products, accounts = _pickers(engine)
+    products, accounts = _pickers(session)
     principal = getattr(request.state, "principal", None)
     return render(request, "content/index.html", status_code=status_code, title=t("content.title",
                                                                                   request_lang(request)),
                   kinds=KINDS, tones=TONES, lengths=LENGTHS, product_kinds=PRODUCT_KINDS, products=products,
                   accounts=accounts, result=result, error=error, form=form or {},
-                  recent=recent_generations(session_or_engine=engine, limit=RECENT),
+                  recent=recent_generations(session=session, limit=RECENT),
                   can_write=bool(principal and principal.allows("write")))
 
 
 @router.get("/content", name="content")
-def content_page(request: Request, id: int | None = None) -> Response:  # noqa: A002
-    result = _view(get_generation(session_or_engine=ensure_database(), id=id)) if id is not None else None
+def content_page(request: Request, session: SessionDep, id: int | None = None) -> Response:  # noqa: A002
+    result = _view(get_generation(session=session, id=id)) if id is not None else None
     form = {**(result.get("inputs") or {}), "kind": result["kind"], "language": result["language"]} if result else {}
-    return _page(request, result=result, form=form)
+    return _page(request, session, result=result, form=form)
 
 
 @router.post("/content/generate", name="content_generate")
-async def content_generate(request: Request, kind: Annotated[str, Form(max_length=32)] = "",
+async def content_generate(request: Request, session: SessionDep, kind: Annotated[str, Form(max_length=32)] = "",
                            product: Annotated[str, Form(max_length=64)] = "",
                            account: Annotated[str, Form(max_length=64)] = "",
                            language: Annotated[str, Form(max_length=8)] = "en",
@@ -89,27 +88,29 @@ async def content_generate(request: Request, kind: Annotated[str, Form(max_lengt
     form = {"kind": kind, "product_ref": product, "account_ref": account, "language": language, "tone": tone,
             "length": length, "inquiry": inquiry, "use_llm": use_llm}
     try:
-        result = await run_in_threadpool(generate_content, session_or_engine=ensure_database(), kind=kind,
+        result = await run_in_threadpool(generate_content, session=session, kind=kind,
                                          product_id=product.strip() or None, account_id=account.strip() or None,
                                          language=language, tone=tone, length=length, use_llm=use_llm,
                                          inquiry=inquiry.strip() or None)
     except (NotFoundError, ValidationFailed) as exc:
-        return _page(request, error=exc.message, form=form, status_code=422)
+        session.rollback()  # nothing of the failed generation may be committed with the error page
+        return await run_in_threadpool(_page, request, session, error=exc.message, form=form, status_code=422)
     return RedirectResponse(f"{request.scope.get('root_path', '')}/content?id={result.id}", status_code=303)
 
 
 @router.post("/content/{content_id}/feedback", name="content_feedback")
-def content_feedback(request: Request, content_id: int, rating: Annotated[str, Form(max_length=2)] = "",
+def content_feedback(request: Request, content_id: int, session: SessionDep,
+                     rating: Annotated[str, Form(max_length=2)] = "",
                      edited_output: Annotated[str, Form(max_length=20000)] = "",
                      feedback: Annotated[str, Form(max_length=4000)] = "",
                      approve: Annotated[bool, Form()] = False) -> Response:
     try:
-        rate_content(session_or_engine=ensure_database(), id=content_id,
-                     rating=int(rating) if rating.strip().isdigit() else None,
+        rate_content(session=session, id=content_id, rating=int(rating) if rating.strip().isdigit() else None,
                      edited_output=edited_output if edited_output.strip() else None,
                      feedback=feedback if feedback.strip() else None, approve=approve)
     except ValidationFailed as exc:
-        result = _view(get_generation(session_or_engine=ensure_database(), id=content_id))
-        return _page(request, result=result, error=exc.message, status_code=422)
+        session.rollback()
+        result = _view(get_generation(session=session, id=content_id))
+        return _page(request, session, result=result, error=exc.message, status_code=422)
     return RedirectResponse(f"{request.scope.get('root_path', '')}/content?id={content_id}&rated=1",
                             status_code=303)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from bizpilot.api.deps import ensure_database
+from bizpilot.api.deps import SessionDep
 from bizpilot.domain.account import Account
 from bizpilot.errors import NotFoundError, ValidationFailed
 from bizpilot.services.assistant import (
@@ -35,15 +35,11 @@ router = APIRouter()
 PICKER_LIMIT = 300
 
 
-def _page(request: Request, *, conversation: dict[str, Any] | None = None, suggestion: dict[str, Any] | None = None,
-          error: str | None = None, form: dict[str, Any] | None = None, status: str = "open",
-          status_code: int = 200) -> Response:
-    engine = ensure_database()
-    with Session(engine) as session:
-        accounts = session.execute(select(Account.id, Account.external_id, Account.name)
-                                   .order_by(Account.external_id).limit(PICKER_LIMIT)).all()
-        counts = handoff_counts(session)
-        stats = kb_stats(session)
+def _page(request: Request, session: Session, *, conversation: dict[str, Any] | None = None,
+          suggestion: dict[str, Any] | None = None, error: str | None = None, form: dict[str, Any] | None = None,
+          status: str = "open", status_code: int = 200) -> Response:
+    accounts = session.execute(select(Account.id, Account.external_id, Account.name)
+                               .order_by(Account.external_id).limit(PICKER_LIMIT)).all()
     last = None
     if conversation:
         bots = [m for m in conversation["messages"] if m["role"] == "assistant"]
@@ -51,48 +47,50 @@ def _page(request: Request, *, conversation: dict[str, Any] | None = None, sugge
     principal = getattr(request.state, "principal", None)
     return render(request, "service.html", status_code=status_code, title=t("service.title", request_lang(request)),
                   accounts=accounts, conversation=conversation, last=last, suggestion=suggestion, error=error,
-                  form=form or {}, status=status, counts=counts, kb=stats,
-                  queue=list_handoffs(session_or_engine=engine, status=None if status == "all" else status),
-                  conversations=list_conversations(session_or_engine=engine, limit=15),
+                  form=form or {}, status=status, counts=handoff_counts(session=session),
+                  kb=kb_stats(session=session),
+                  queue=list_handoffs(session=session, status=None if status == "all" else status),
+                  conversations=list_conversations(session=session, limit=15),
                   can_write=bool(principal and principal.allows("write")))
 
 
 @router.get("/service", name="service")
-def service_page(request: Request, c: int | None = None, status: str = "open",
+def service_page(request: Request, session: SessionDep, c: int | None = None, status: str = "open",
                  suggest: int | None = None) -> Response:
     if status not in ("open", "claimed", "closed", "all"):
         status = "open"
-    conv = get_conversation(session_or_engine=ensure_database(), conversation_id=c) if c is not None else None
+    conv = get_conversation(session=session, conversation_id=c) if c is not None else None
     suggestion = None
     if suggest is not None:
-        suggestion = suggest_reply(session_or_engine=ensure_database(), ticket_id=suggest, use_llm=False)
+        suggestion = suggest_reply(session=session, ticket_id=suggest, use_llm=False)
         if conv is None:
-            conv = get_conversation(session_or_engine=ensure_database(),
-                                    conversation_id=suggestion["conversation_id"])
-    return _page(request, conversation=conv, suggestion=suggestion, status=status)
+            conv = get_conversation(session=session, conversation_id=suggestion["conversation_id"])
+    return _page(request, session, conversation=conv, suggestion=suggestion, status=status)
 
 
 @router.post("/service/ask", name="service_ask")
-async def service_ask(request: Request, question: Annotated[str, Form(max_length=4000)] = "",
+async def service_ask(request: Request, session: SessionDep, question: Annotated[str, Form(max_length=4000)] = "",
                       account: Annotated[str, Form(max_length=64)] = "",
                       conversation_id: Annotated[str, Form(max_length=12)] = "") -> Response:
     form = {"question": question, "account": account}
     try:
         result = await run_in_threadpool(
-            ask, session_or_engine=ensure_database(), question=question, account=account.strip() or None,
+            ask, session=session, question=question, account=account.strip() or None,
             conversation_id=int(conversation_id) if conversation_id.strip().isdigit() else None)
     except (NotFoundError, ValidationFailed) as exc:
-        return _page(request, error=exc.message, form=form, status_code=422)
+        session.rollback()  # a turn that failed half-way is not stored with the error page
+        return await run_in_threadpool(_page, request, session, error=exc.message, form=form, status_code=422)
     return RedirectResponse(f"{request.scope.get('root_path', '')}/service?c={result.conversation_id}",
                             status_code=303)
 
 
 @router.post("/service/handoffs/{ticket_id}", name="service_handoff")
-def service_handoff(request: Request, ticket_id: int, status: Annotated[str, Form(max_length=16)] = "",
+def service_handoff(request: Request, ticket_id: int, session: SessionDep,
+                    status: Annotated[str, Form(max_length=16)] = "",
                     assignee: Annotated[str, Form(max_length=64)] = "") -> Response:
     try:
-        update_handoff(session_or_engine=ensure_database(), ticket_id=ticket_id, status=status,
-                       assignee=assignee or None)
+        update_handoff(session=session, ticket_id=ticket_id, status=status, assignee=assignee or None)
     except (NotFoundError, ValidationFailed) as exc:
-        return _page(request, error=exc.message, status_code=422)
+        session.rollback()
+        return _page(request, session, error=exc.message, status_code=422)
     return RedirectResponse(f"{request.scope.get('root_path', '')}/service?status=all", status_code=303)

@@ -13,31 +13,31 @@ from bizpilot.services.content.facts import PRODUCT_KINDS
 
 def test_load_facts_reads_product_and_account(demo_engine: Engine) -> None:
     with Session(demo_engine) as s:
-        b = load_facts(s, kind="product_description", product_id="ADH-1001")
+        b = load_facts(session=s, kind="product_description", product_id="ADH-1001")
         assert b.get("product.name").text == "Thread Locker 400 mL grey"
         assert b.get("product.price").value == pytest.approx(30.45) and b.get("product.price").currency == "USD"
         assert b.get("product.attr.volume").text == "400 mL"
         assert b.get("product.attr.color").text_zh == "灰色"
         assert b.get("product.stock").value == 56
         assert "grey" in b.lexicon["color"] and "blue" in b.lexicon["color"]
-        a = load_facts(s, kind="sales_email", account_id="ACC-00001")
+        a = load_facts(session=s, kind="sales_email", account_id="ACC-00001")
         assert a.get("account.name").text == "Evergreen Hospitality Group Ltd"
         assert a.get("order.count").value > 0 and a.get("order.last.date").text >= a.get("order.first.date").text
         assert a.has("order.top.1.name") and a.has("opportunity.1.stage")
-        same = load_facts(s, kind="sales_email", account_id=a.account_id)  # by id as well as by external id
+        same = load_facts(session=s, kind="sales_email", account_id=a.account_id)  # by id as well as by external id
         assert same.get("account.name").text == a.get("account.name").text
 
 
 def test_load_facts_errors(demo_engine: Engine) -> None:
     with Session(demo_engine) as s:
         with pytest.raises(NotFoundError, match="NOPE-1"):
-            load_facts(s, kind="ad", product_id="NOPE-1")
+            load_facts(session=s, kind="ad", product_id="NOPE-1")
         with pytest.raises(NotFoundError):
-            load_facts(s, kind="sales_email", account_id="ACC-99999")
+            load_facts(session=s, kind="sales_email", account_id="ACC-99999")
         with pytest.raises(ValidationFailed, match="needs a product"):
-            load_facts(s, kind="ad")
+            load_facts(session=s, kind="ad")
         with pytest.raises(ValidationFailed, match="unknown content kind"):
-            load_facts(s, kind="poem", product_id="ADH-1001")
+            load_facts(session=s, kind="poem", product_id="ADH-1001")
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -46,7 +46,7 @@ def test_deterministic_realisation_passes_the_checker_for_every_kind(demo_engine
         for kind in KINDS:
             for product, account in (("ADH-1001", "ACC-00001"), ("PPE-1002", "ACC-00299")):
                 refs = {"product_id": product} if kind in PRODUCT_KINDS else {"account_id": account}
-                bundle = load_facts(s, kind=kind, **refs)
+                bundle = load_facts(session=s, kind=kind, **refs)
                 for length in ("short", "long"):
                     plan = make_plan(bundle, language=language, length=length, tone="formal")
                     text = realise_deterministic(plan, bundle)
@@ -61,7 +61,7 @@ def test_deterministic_realisation_passes_the_checker_for_every_kind(demo_engine
 
 def _bundle(engine: Engine, kind: str = "product_description", sku: str = "ADH-1001"):
     s = Session(engine)
-    return load_facts(s, kind=kind, product_id=sku)
+    return load_facts(session=s, kind=kind, product_id=sku)
 
 
 def test_checker_repairs_an_invented_price(demo_engine: Engine) -> None:
