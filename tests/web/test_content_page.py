@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import re
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bizpilot.app import create_app
 from bizpilot.domain.ops import GeneratedContent
+from tests.llm.scripted_env import scripted_llm
 from tests.services.content.data import seed_small
 from tests.web.conftest import csrf_token
 
@@ -57,4 +61,20 @@ def test_errors_and_chinese(engine: Engine, browser_client: TestClient) -> None:
 
 def test_anonymous_is_sent_to_login(engine: Engine) -> None:
     resp = TestClient(create_app()).get("/content", follow_redirects=False)
-    assert resp.status_code in (303, 307) and "/login" in resp.headers["location"]
+    assert resp.status_code == 303 and resp.headers["location"] == "/login?next=/content"
+
+
+def test_model_draft_repaired_on_the_page(engine: Engine, browser_client: TestClient,
+                                          monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """With the model asked for (scripted here), the page shows the repaired draft and what was put right."""
+    seed_small(engine)
+    token = csrf_token(browser_client, "/content")
+    draft = ("Thread Locker 400 mL grey belongs to our Adhesives & Sealants range. It is grey and holds 400 mL. "
+             "The price is USD 35.00 each.")
+    form = {"csrf_token": token, "kind": "product_description", "product": "ADH-2001", "use_llm": "true"}
+    with scripted_llm(monkeypatch, tmp_path / "page.json", {"rules": [{"tag": "content.*", "reply": draft}]}):
+        resp = browser_client.post("/content/generate", data=form)
+    assert resp.status_code == 200 and 'id="fallback"' not in resp.text
+    output = re.search(r'<pre class="content-output" id="output"[^>]*>(.*?)</pre>', resp.text, re.S).group(1)
+    assert html.unescape(output) == draft.replace("USD 35.00", "USD 30.45")
+    assert 'id="repaired"' in resp.text and "USD 35.00" in resp.text.split('id="repaired"')[1]
