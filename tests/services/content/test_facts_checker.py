@@ -30,10 +30,12 @@ def test_load_facts_reads_product_and_account(demo_engine: Engine) -> None:
 
 def test_load_facts_errors(demo_engine: Engine) -> None:
     with Session(demo_engine) as s:
-        with pytest.raises(NotFoundError, match="NOPE-1"):
+        with pytest.raises(NotFoundError, match="NOPE-1") as product:
             load_facts(session=s, kind="ad", product_id="NOPE-1")
-        with pytest.raises(NotFoundError):
+        assert product.value.details[0]["field"] == "product_id"  # the request field content callers know
+        with pytest.raises(NotFoundError, match="ACC-99999") as account:
             load_facts(session=s, kind="sales_email", account_id="ACC-99999")
+        assert account.value.details[0]["field"] == "account_id"
         with pytest.raises(ValidationFailed, match="needs a product"):
             load_facts(session=s, kind="ad")
         with pytest.raises(ValidationFailed, match="unknown content kind"):
