@@ -73,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
 
-    from bizpilot.cli.eval import read_advertisegen
+    from bizpilot.services.evaluation.generate import read_advertisegen
     from bizpilot.ml.evaluation import copy_check_metrics, corpus_text_metrics
     from bizpilot.ml.text.attributes import ValueLexicon
 

@@ -1,13 +1,19 @@
-"""What every command shares: stderr console, error translation, progress bars, workspace preparation."""
+"""What every command shares: stderr console, error translation, registration, progress bars, workspace
+preparation.
+
+Errors are translated in one place: the root command group (``ErrorTranslatingGroup``) turns any ``BizpilotError``
+raised below it into one readable message on stderr and exit code 2, so command functions are plain functions.
+``handle_errors`` does the same for one function (commands written before the group did it still carry it).
+"""
 
 from __future__ import annotations
 
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,29 +25,62 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from typer.core import TyperGroup
+
 from bizpilot.errors import BizpilotError
 
 err_console = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_DETAILS = 20
+
+
+def report_error(exc: BizpilotError) -> NoReturn:
+    """An expected failure as one readable message on stderr (with row/field details), then exit code 2."""
+    err_console.print(f"[bold red]error[/]: {exc.message}", highlight=False, markup=True)
+    for detail in exc.details[:MAX_DETAILS]:
+        where = ", ".join(f"{k} {detail[k]}" for k in ("row", "field") if detail.get(k) is not None)
+        err_console.print(f"  - {where}: {detail.get('reason', '')}", highlight=False, markup=False)
+    if len(exc.details) > MAX_DETAILS:
+        err_console.print(f"  ... and {len(exc.details) - MAX_DETAILS} more", highlight=False)
+    raise typer.Exit(code=2) from None
+
+
+class ErrorTranslatingGroup(TyperGroup):
+    """The root group of the CLI: a ``BizpilotError`` from any command or sub-command below it is reported by
+    ``report_error`` (exit 2), so no command has to remember a decorator."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BizpilotError as exc:
+            report_error(exc)
 
 
 def handle_errors(fn: F) -> F:
-    """Expected failures become one readable message on stderr (with row/field details) and exit code 2."""
+    """``report_error`` for one function, for commands that carry it themselves (the root group already does
+    this for every registered command)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except BizpilotError as exc:
-            err_console.print(f"[bold red]error[/]: {exc.message}", highlight=False, markup=True)
-            for detail in exc.details[:20]:
-                where = ", ".join(f"{k} {detail[k]}" for k in ("row", "field") if detail.get(k) is not None)
-                err_console.print(f"  - {where}: {detail.get('reason', '')}", highlight=False, markup=False)
-            if len(exc.details) > 20:
-                err_console.print(f"  ... and {len(exc.details) - 20} more", highlight=False)
-            raise typer.Exit(code=2) from None
+            report_error(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+Command = tuple[str, Callable[..., Any]]
+SubApp = tuple[str, typer.Typer]
+
+
+def register(app: typer.Typer, *, commands: Sequence[Command] = (), subapps: Sequence[SubApp] = ()) -> typer.Typer:
+    """Add plain command functions and sub-apps to ``app`` by name, in list order (the order of ``--help``)."""
+    for name, fn in commands:
+        app.command(name)(fn)
+    for name, sub in subapps:
+        app.add_typer(sub, name=name)
+    return app
 
 
 def print_json(obj: Any) -> None:

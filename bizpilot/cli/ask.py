@@ -10,11 +10,9 @@ import typer
 from rich.table import Table
 
 from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
-from bizpilot.cli.main import app
 
 kb_app = typer.Typer(help="The assistant's knowledge base: import documents, sync articles, search.",
                      no_args_is_help=True)
-app.add_typer(kb_app, name="kb")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
 EmbedOpt = Annotated[str | None, typer.Option("--embedder", help="e5 (zh+en) | minilm (en, faster) | none "
                                               "(keyword search only); default: BIZPILOT_KB_EMBEDDER (e5)")]
@@ -30,7 +28,6 @@ def _embedder(name: str | None) -> str | None:
     return None if name == "none" else name
 
 
-@app.command("ask")
 @handle_errors
 def ask(
     question: Annotated[str, typer.Argument(help="The customer's message, e.g. \"where is my order 1043?\"")],

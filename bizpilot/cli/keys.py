@@ -13,7 +13,6 @@ from rich.table import Table
 
 from bizpilot.cli._common import (
     err_console,
-    handle_errors,
     prepare_workspace,
     print_json,
 )
@@ -25,7 +24,6 @@ keys_app = typer.Typer(help="API keys for the REST API (only their hashes are st
 
 
 @keys_app.command("create")
-@handle_errors
 def create(
     name: str = typer.Option(..., "--name", help="Unique name: who or what uses the key"),
     role: str = typer.Option("read", "--role", help="read, write or admin (read < write < admin)"),
@@ -48,7 +46,6 @@ def create(
 
 
 @keys_app.command("list")
-@handle_errors
 def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON object {keys: [...]}")) -> None:
     """Name, role, prefix, when created and last used, and whether revoked (never the keys)."""
     from bizpilot.db import get_engine
@@ -73,7 +70,6 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
 
 
 @keys_app.command("revoke")
-@handle_errors
 def revoke(name_or_prefix: str = typer.Argument(..., help="The key's name or prefix (bp_xxxxxxxx)")) -> None:
     """Revoke a key: requests with it get 401 from now on. The record stays in `keys list`."""
     from bizpilot.db import get_engine
@@ -159,7 +155,6 @@ def announce_access(host: str, port: int, *, open_reads: bool) -> None:
                       highlight=False, markup=False)
 
 
-@handle_errors
 def login_link(host: str | None = typer.Option(None, "--host"), port: int | None = typer.Option(None, "--port"),
                ) -> None:
     """Print a new one-time dashboard login link on stdout (for a server that is already running)."""

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from bizpilot.cli._common import err_console, handle_errors, print_json
+from bizpilot.cli._common import err_console, print_json
 from bizpilot.errors import BizpilotError, ValidationFailed
 
 llm_app = typer.Typer(help="Language models: the configured backend, whether it loads, a quick chat.",
@@ -21,7 +21,6 @@ llm_app = typer.Typer(help="Language models: the configured backend, whether it 
 
 
 @llm_app.command("models")
-@handle_errors
 def models(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
     check: bool = typer.Option(True, "--check/--no-check", help="Also run a one-token call through the backend"),
@@ -76,7 +75,6 @@ def _print_models(info: dict[str, Any]) -> None:
 
 
 @llm_app.command("chat")
-@handle_errors
 def chat(
     prompt: str = typer.Argument(..., help="The user message; '-' reads it from stdin"),
     system: str | None = typer.Option(None, "--system", help="System message; 'default' uses the shipped "

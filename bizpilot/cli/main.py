@@ -1,204 +1,77 @@
-"""`bizpilot` command line: workspace, imports, demo, serving and stats."""
+"""`bizpilot` command line: the one place where commands are registered.
+
+Command modules define plain functions and typer sub-apps and never import this module; ``COMMANDS`` and
+``SUBAPPS`` list them in ``--help`` order and ``build_app`` registers them on a root group that translates every
+``BizpilotError`` into a message on stderr and exit code 2 (``ErrorTranslatingGroup``). The root callback warns
+on stderr about ``BIZPILOT_*`` variables that name no setting (stdout carries ``--json`` output).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
 
 import typer
-from rich.table import Table
 
-from bizpilot import __version__
-from bizpilot.cli._common import (
-    err_console,
-    handle_errors,
-    prepare_workspace,
-    print_json,
-    progress_bar,
-)
+from bizpilot.cli import models, workspace
+from bizpilot.cli._common import Command, ErrorTranslatingGroup, SubApp, err_console, register
+from bizpilot.cli.ask import ask, kb_app
 from bizpilot.cli.eval import eval_app
 from bizpilot.cli.generate import generate_app
-from bizpilot.cli.keys import (
-    announce_access,
-    check_open_reads,
-    keys_app,
-    login_link,
-    set_password_interactively,
-)
+from bizpilot.cli.glossary import glossary_app
+from bizpilot.cli.keys import keys_app, login_link
 from bizpilot.cli.llm import llm_app
+from bizpilot.cli.recommend import recommend
+from bizpilot.cli.signals import signals_app
 from bizpilot.cli.train import train_app
-from bizpilot.services.imports import IMPORT_ENTITIES
 
-app = typer.Typer(help="bizpilot: AI platform for B2B e-commerce operations.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
-app.add_typer(keys_app, name="keys")
-app.add_typer(llm_app, name="llm")
-app.add_typer(eval_app, name="eval")
-app.add_typer(train_app, name="train")
-app.add_typer(generate_app, name="generate")
-app.command("login-link")(login_link)
-from bizpilot.cli.signals import signals_app  # noqa: E402
+HELP = "bizpilot: AI platform for B2B e-commerce operations."
 
-app.add_typer(signals_app, name="signals")
-from bizpilot.cli.glossary import glossary_app  # noqa: E402
+COMMANDS: list[Command] = [
+    ("version", workspace.version),
+    ("init", workspace.init),
+    ("import", workspace.import_),
+    ("stats", workspace.stats),
+    ("demo", workspace.demo),
+    ("serve", workspace.serve),
+    ("ask", ask),
+    ("recommend", recommend),
+    ("login-link", login_link),
+    ("models", models.models),
+    ("doctor", models.doctor),
+]
 
-app.add_typer(glossary_app, name="glossary")
-from bizpilot.cli import ask as _ask  # noqa: E402,F401  (bizpilot ask, bizpilot kb ...)
-from bizpilot.cli import recommend as _recommend  # noqa: E402,F401  (bizpilot recommend)
-
-OPEN_READS_HELP = ("Let GET requests from this machine through without a key (loopback hosts only; writes still "
-                   "need a key or session). Also BIZPILOT_AUTH_OPEN_READS=1")
-
-
-
-@app.command()
-def version() -> None:
-    """Print the version."""
-    typer.echo(__version__)
-
-
-@app.command()
-@handle_errors
-def init(password: bool = typer.Option(False, "--password", help="Set the dashboard password: prompted twice "
-                                       "(hidden), or read from BIZPILOT_PASSWORD")) -> None:
-    """Create the workspace (BIZPILOT_HOME) and bring its database schema up to date."""
-    from bizpilot.config import get_settings
-
-    prepare_workspace()
-    settings = get_settings()
-    err_console.print(f"workspace ready: {settings.resolved_home} (database: {_safe_url(settings.sqlalchemy_url)})")
-    if password:
-        set_password_interactively()
+SUBAPPS: list[SubApp] = [
+    ("keys", keys_app),
+    ("llm", llm_app),
+    ("eval", eval_app),
+    ("train", train_app),
+    ("generate", generate_app),
+    ("signals", signals_app),
+    ("kb", kb_app),
+    ("glossary", glossary_app),
+]
 
 
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+def warn_unknown_env() -> None:
+    """Runs before every command: one warning line on stderr naming ``BIZPILOT_*`` variables that no setting
+    reads (a typo such as ``BIZPILOT_DATABSE_URL`` would otherwise be ignored silently)."""
+    from bizpilot.config import unknown_env_vars
 
-    return make_url(url).render_as_string(hide_password=True)
-
-
-@app.command("import")
-@handle_errors
-def import_(
-    entity: str = typer.Argument(..., help=f"One of: {', '.join(IMPORT_ENTITIES)}"),
-    file: Path = typer.Argument(..., help="CSV/TSV/Excel/Parquet/JSON Lines file (MovieLens: the ml-100k folder)"),
-    mapping: Path | None = typer.Option(None, "--mapping", help="JSON/YAML file: {source column: field}"),
-    strict: bool = typer.Option(False, "--strict", help="Write nothing if any row is bad"),
-    rejects: Path | None = typer.Option(None, "--rejects", help="Where to write the rejects report (CSV)"),
-    as_json: bool = typer.Option(False, "--json", help="Print the import report as one JSON object"),
-) -> None:
-    """Import a file: columns are mapped, values validated, duplicates merged by natural key; bad rows go to a
-    rejects report; the good rows are written in one transaction."""
-    from bizpilot.db import get_engine
-    from bizpilot.services.imports import run_import
-
-    prepare_workspace()
-    with progress_bar(not as_json) as progress:
-        report = run_import(engine=get_engine(), entity=entity, path=file, strict=strict, mapping_file=mapping,
-                            rejects_path=rejects, progress=progress)
-    if as_json:
-        print_json(report.to_dict())
-        return
-    table = Table(title=f"import {entity}: {report.rows_read} rows read in {report.seconds:.1f} s")
-    for col in ("table", "inserted", "updated", "unchanged"):
-        table.add_column(col, justify="right" if col != "table" else "left")
-    for name, counts in report.tables.items():
-        table.add_row(name, *(str(counts[k]) for k in ("inserted", "updated", "unchanged")))
-    err_console.print(table)
-    if report.mapping:
-        err_console.print("columns: " + ", ".join(f"{src} -> {dst}" for dst, src in report.mapping.items()),
-                          highlight=False)
-    if report.unused_columns:
-        err_console.print(f"[yellow]ignored columns[/]: {', '.join(report.unused_columns)}", highlight=False)
-    if report.duplicates_in_file:
-        err_console.print(f"duplicate rows merged: {report.duplicates_in_file}")
-    if report.rejected:
-        err_console.print(f"[bold yellow]rejected rows: {report.rejected}[/] -> {report.rejects_path}",
-                          highlight=False)
-    if report.outliers_flagged:
-        err_console.print(f"outliers flagged (imported): {report.outliers_flagged} -> {report.outliers_path}",
-                          highlight=False)
-    for note in report.notes:
-        err_console.print(note, highlight=False)
+    unknown = unknown_env_vars()
+    if unknown:
+        err_console.print(f"[yellow]warning[/]: unknown variable(s) ignored: {', '.join(unknown)} (no such "
+                          "BIZPILOT_* setting; `bizpilot doctor` lists the checks)", highlight=False)
 
 
-@app.command()
-@handle_errors
-def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object {table: rows}")) -> None:
-    """Row count of every table."""
-    from bizpilot.db import get_engine
-    from bizpilot.services.stats import table_counts
-
-    prepare_workspace()
-    counts = table_counts(engine=get_engine())
-    if as_json:
-        print_json(counts)
-        return
-    table = Table(title="workspace tables")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    for name, n in counts.items():
-        table.add_row(name, f"{n:,}")
-    err_console.print(table)
+def build_app(*, commands: Sequence[Command] = COMMANDS, subapps: Sequence[SubApp] = SUBAPPS) -> typer.Typer:
+    """The root app with ``commands`` and ``subapps`` registered in order and the start-up check as callback."""
+    root = typer.Typer(cls=ErrorTranslatingGroup, help=HELP, no_args_is_help=True, add_completion=False,
+                       pretty_exceptions_enable=False)
+    root.callback()(warn_unknown_env)
+    return register(root, commands=commands, subapps=subapps)
 
 
-@app.command()
-@handle_errors
-def demo(
-    seed: int = typer.Option(42, "--seed", help="Random seed: the same seed builds the same business"),
-    build_only: bool = typer.Option(False, "--build-only", help="Build the demo workspace without serving it"),
-    no_train: bool = typer.Option(False, "--no-train", help="Skip training the workspace models after building "
-                                  "(pages then train what they need on first use)"),
-    host: str | None = typer.Option(None, "--host"),
-    port: int | None = typer.Option(None, "--port"),
-    open_reads: bool = typer.Option(False, "--open-reads", help=OPEN_READS_HELP),
-) -> None:
-    """Build the bilingual demo workspace (deterministic for a seed), train its models and serve it."""
-    import time
-
-    from bizpilot.db import get_engine
-    from bizpilot.ingest.demo import build_demo
-
-    if not build_only:
-        check_open_reads(host, open_reads)  # fail before building, not after
-    prepare_workspace()
-    started = time.perf_counter()
-    with err_console.status("building demo workspace...") as status:
-        tables = build_demo(seed=seed, engine=get_engine(), progress=lambda msg: status.update(msg))
-    inserted = sum(c.get("inserted", 0) for t in tables.values() for c in t.values())
-    err_console.print(f"demo workspace (seed {seed}) ready in {time.perf_counter() - started:.1f} s: "
-                      f"{inserted:,} rows inserted")
-    if not no_train:
-        from bizpilot.cli.train_all import run_all_training
-
-        run_all_training()
-    if not build_only:
-        _serve(host, port, open_reads)
-
-
-@app.command()
-@handle_errors
-def serve(host: str | None = typer.Option(None, "--host"), port: int | None = typer.Option(None, "--port"),
-          open_reads: bool = typer.Option(False, "--open-reads", help=OPEN_READS_HELP)) -> None:
-    """Serve the web dashboard and REST API for the current workspace (prints a one-time login link)."""
-    prepare_workspace()
-    _serve(host, port, open_reads)
-
-
-def _serve(host: str | None, port: int | None, open_reads: bool = False) -> None:
-    import uvicorn
-
-    from bizpilot.app import create_app
-    from bizpilot.config import get_settings
-
-    settings = get_settings()
-    host, port = host or settings.host, port or settings.port
-    open_reads = open_reads or settings.auth_open_reads
-    announce_access(host, port, open_reads=open_reads)  # refuses open reads on a non-loopback host (exit 2)
-    web_app = create_app()
-    web_app.state.auth_open_reads = open_reads
-    err_console.print(f"serving on http://{host}:{port}  (Ctrl+C to stop)")
-    uvicorn.run(web_app, host=host, port=port, log_level=settings.log_level.lower())
-
+app = build_app()
 
 if __name__ == "__main__":
     app()

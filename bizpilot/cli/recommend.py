@@ -8,13 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
-from bizpilot.cli.main import app
+from bizpilot.cli._common import err_console, prepare_workspace, print_json
 from bizpilot.errors import ValidationFailed
 
 
-@app.command("recommend")
-@handle_errors
 def recommend(
     account: Annotated[str | None, typer.Option("--account", help="Account id or external id")] = None,
     product: Annotated[str | None, typer.Option("--product", help="Product id or SKU: list similar products")] = None,

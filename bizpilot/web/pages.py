@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 import bizpilot
 from bizpilot.web.i18n import (
@@ -144,11 +144,30 @@ def render(request: Request, template: str, *, status_code: int = 200, title: st
     return response
 
 
+def safe_next(value: str | None) -> str:
+    """``value`` if it is a path on this site (not ``//host``, no scheme, no control characters), else ``/``."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value) or len(value) > 2000:
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path.startswith(("/login", "/logout")):
+        return "/"
+    return value
+
+
+def login_redirect(request: Request) -> Response:
+    """Where an anonymous browser goes: the login page, remembering the page it asked for. (Here rather than in
+    ``routes/login.py`` because ``render_error`` needs it and the login routes import this module.)"""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = safe_next(target) if request.method in ("GET", "HEAD") else "/"
+    location = "/login" + ("" if target == "/" else f"?next={quote(target, safe='/')}")
+    return RedirectResponse(location, status_code=303)
+
+
 def render_error(request: Request, status: int, error: dict[str, Any]) -> Response:
     """The HTML face of the error model (used by the app's error handlers for non-API paths)."""
     if status == 401:  # a page that needs a signed-in user: sign in, then come back
-        from bizpilot.web.routes.login import login_redirect
-
         return login_redirect(request)
     lang = request_lang(request)
     code = str(error.get("code", "error"))

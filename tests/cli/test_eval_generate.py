@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bizpilot.cli.eval import evaluate_generation, read_advertisegen
 from bizpilot.cli.main import app
+from bizpilot.services.evaluation.generate import evaluate_generation, read_advertisegen
 from bizpilot.ml.text.copywriter import NearestCopywriter
 from tests.conftest import shared_data
 
@@ -141,7 +141,7 @@ def test_real_data_two_fold_beats_nearest_copy(tmp_path: Path) -> None:
                                  "--train", str(train_path), "--json"])
     assert result.exit_code == 0, result.output
     ours = json.loads(result.stdout)
-    baseline = evaluate_generation(read_advertisegen(data_path), read_advertisegen(train_path),
+    baseline = evaluate_generation(rows=read_advertisegen(data_path), train=read_advertisegen(train_path),
                                    model=NearestCopywriter().fit((r["attributes"], r["summary"]) for r in
                                                                  read_advertisegen(train_path)))
     assert ours["n"] == baseline["n"] == 120

@@ -64,7 +64,8 @@ def test_eval_churn_rejects_files_that_are_not_online_retail(tmp_path: Path) -> 
 def test_train_commands_record_runs(engine) -> None:  # noqa: ANN001 - the workspace engine
     build_demo(engine=engine)
     out = _json(runner.invoke(app, ["train", "segments", "--json"]))
-    assert out["task"] == "segments" and Path(out["path"]).exists() and out["metrics"]["segments"]
+    assert out["name"] == "segments" and out["status"] == "finished" and out["run_id"] is not None
+    assert Path(out["artifact"]).exists() and out["metrics"]["segments"] and out["n_rows"] == 300
 
 
 @pytest.mark.slow

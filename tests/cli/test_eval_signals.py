@@ -81,7 +81,7 @@ def test_eval_sentiment_unknown_label(tmp_path: Path) -> None:
 def test_train_intent_and_signals_message(workspace: Path, tmp_path: Path) -> None:
     train = _csv(tmp_path / "train.csv", "text,category", INTENT_ROWS)
     out = _json(runner.invoke(app, ["train", "intent", str(train), "--json"]))
-    assert sorted(out["intents"]) == ["delivery", "refund"] and Path(out["path"]).is_file()
+    assert sorted(out["metrics"]["intents"]) == ["delivery", "refund"] and Path(out["artifact"]).is_file()
     msg = _json(runner.invoke(app, ["signals", "message", "I want my money back", "--json"]))
     assert msg["intent"] == "refund"
     done = _json(runner.invoke(app, ["signals", "analyse", "--json"]))

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from bizpilot.cli.main import app
+from bizpilot.config import reset_settings
 from bizpilot.db import get_engine
 from bizpilot.services.auth import authenticate_key, check_password, consume_login_token
 
@@ -75,10 +76,12 @@ def test_revoke_by_name_and_prefix(workspace: Path) -> None:
 
 def test_init_password_from_environment_and_prompt(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BIZPILOT_PASSWORD", "from the env 1")
+    reset_settings()  # settings are read once per process; this test changes the environment in between
     result = runner.invoke(app, ["init", "--password"])
     assert result.exit_code == 0, result.output
     assert "from the env 1" not in result.output and check_password(engine=get_engine(), password="from the env 1")
     monkeypatch.delenv("BIZPILOT_PASSWORD")
+    reset_settings()
     result = runner.invoke(app, ["init", "--password"], input="typed secret\ntyped secret\n")
     assert result.exit_code == 0, result.output
     assert "typed secret" not in result.output and result.stdout.strip() == ""  # hidden; prompts on stderr

@@ -230,7 +230,7 @@ REAL_DATA_SHA256 = "d06f96b54780f86c6c618204e5b9407e40daafdcb2a4bb2366407e95af8b
 
 @pytest.mark.slow
 def test_real_data_generation_has_no_contradictions(tmp_path: Path) -> None:
-    from bizpilot.cli.eval import read_advertisegen
+    from bizpilot.services.evaluation.generate import read_advertisegen
 
     rows = read_advertisegen(shared_data("advertisegen", "dev.json"))
     train, test = rows[:400], rows[400:430]

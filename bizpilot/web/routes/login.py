@@ -11,7 +11,6 @@ import threading
 import time
 from collections import deque
 from typing import Annotated
-from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import Engine
@@ -35,7 +34,7 @@ from bizpilot.services.auth import (
     session_principal,
 )
 from bizpilot.web.i18n import request_lang, t
-from bizpilot.web.pages import render
+from bizpilot.web.pages import render, safe_next
 
 router = APIRouter()
 
@@ -43,26 +42,6 @@ router = APIRouter()
 MAX_FAILURES = 10
 FAILURE_WINDOW_S = 600.0
 _lock = threading.Lock()
-
-
-def safe_next(value: str | None) -> str:
-    """``value`` if it is a path on this site (not ``//host``, no scheme, no control characters), else ``/``."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return "/"
-    if any(ord(c) < 32 or ord(c) == 127 for c in value) or len(value) > 2000:
-        return "/"
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or parts.path.startswith(("/login", "/logout")):
-        return "/"
-    return value
-
-
-def login_redirect(request: Request) -> Response:
-    """Where an anonymous browser goes: the login page, remembering the page it asked for."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    target = safe_next(target) if request.method in ("GET", "HEAD") else "/"
-    location = "/login" + ("" if target == "/" else f"?next={quote(target, safe='/')}")
-    return RedirectResponse(location, status_code=303)
 
 
 def _failures(request: Request) -> deque[float]:

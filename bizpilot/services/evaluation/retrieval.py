@@ -1,0 +1,158 @@
+"""Knowledge-base retrieval measured on public ranking tasks: recall@1/5/10 and MRR (`bizpilot eval retrieval`).
+
+``atec``: for each pair labelled 1, question 1 searches all distinct question-2 texts of the file. ``amazon-qa``:
+each question searches the answers of its own product (``asin``). The pieces are the assistant's: BM25 (jieba
+``cut_for_search`` + character bigrams and unigrams for Chinese, a stemming English analyzer), an embedder
+(``auto``: e5 for Chinese data, MiniLM for English) and reciprocal rank fusion; mode ``auto`` picks per format what
+measured best (vector alone on Amazon QA, hybrid on ATEC, where the e5 ranking also gets the index's hubness
+correction, see ``retrieval/vector.py``). Embeddings are cached on disk (``~/.cache/bizpilot`` or
+``BIZPILOT_CACHE_DIR``), so a second run only pays for retrieval.
+
+Two steps, so a caller can show what will be indexed and size a progress bar before the long part:
+``prepare_retrieval`` reads (and samples) the file and builds the retriever, ``evaluate_retrieval`` indexes,
+ranks and scores.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bizpilot.errors import ValidationFailed
+
+MODES = ("auto", "hybrid", "bm25", "vector")
+EMBEDDERS = ("auto", "minilm", "e5")
+# Chosen by measurement (README): on Amazon QA keyword ranks only hurt the MiniLM ranking; on ATEC they help.
+AUTO_MODE = {"amazon-qa": "vector", "atec": "hybrid"}
+HUBNESS_K = 20  # neighbours behind each text's hub score (10-50 measured alike on ATEC samples)
+EMBED_BATCH = 2048
+
+
+def build_retriever(*, fmt: str, mode: str, embedder: str) -> tuple[Any, str | None]:
+    """The assistant's retriever set up for a task format and mode, and the embedder's name (None without
+    vectors)."""
+    from bizpilot.retrieval import (
+        BM25Index,
+        ChineseAnalyzer,
+        HybridRetriever,
+        MixedAnalyzer,
+        VectorIndex,
+        get_embedder,
+    )
+
+    if embedder == "auto":
+        embedder = "e5" if fmt == "atec" else "minilm"
+    analyzer = MixedAnalyzer(chinese=ChineseAnalyzer(bigrams=True, unigrams=fmt == "atec"))
+    bm25 = BM25Index(analyzer=analyzer) if mode in ("hybrid", "bm25") else None
+    vector = None
+    if mode in ("hybrid", "vector"):
+        # ATEC is one narrow domain (花呗/借呗) whose generic questions crowd every top 5: hubness correction helped
+        # recall@5 on two disjoint 2,000-query samples (README); Amazon QA ranks within one product, left as is.
+        vector = VectorIndex(embedder=get_embedder(embedder), symmetric=fmt == "atec",
+                             hubness_k=HUBNESS_K if fmt == "atec" else 0)
+    return HybridRetriever(bm25=bm25, vector=vector, depth=100), (vector.embedder.name if vector else None)
+
+
+@dataclass
+class RetrievalPlan:
+    """A read (and possibly sampled) ranking task with the retriever that will be measured on it."""
+
+    fmt: str
+    mode: str
+    task: Any  # bizpilot.retrieval.benchmark.RankingTask
+    n_total: int  # queries in the file before sampling
+    retriever: Any  # bizpilot.retrieval.HybridRetriever
+    embedder: str | None
+    started: float  # perf_counter() when reading began: `seconds` counts the whole run
+
+
+def prepare_retrieval(*, data: Path, fmt: str, mode: str = "auto", embedder: str = "auto", limit: int | None = None,
+                      seed: int = 42) -> RetrievalPlan:
+    """Check the options, read the task and keep a seeded sample of ``limit`` queries (the pool stays whole)."""
+    import numpy as np
+
+    from bizpilot.retrieval.benchmark import FORMATS, read_task
+
+    fmt, mode = fmt.lower(), mode.lower()
+    if fmt not in FORMATS:
+        raise ValidationFailed(f"unknown --format {fmt!r}; one of: {', '.join(FORMATS)}")
+    if mode not in MODES:
+        raise ValidationFailed(f"unknown --mode {mode!r}; one of: {', '.join(MODES)}")
+    if embedder not in EMBEDDERS:
+        raise ValidationFailed(f"unknown --embedder {embedder!r}; one of: {', '.join(EMBEDDERS)}")
+    if mode == "auto":
+        mode = AUTO_MODE[fmt]
+    started = time.perf_counter()
+    task = read_task(data, fmt)
+    n_all = len(task.queries)
+    if limit is not None and limit < n_all:
+        keep = np.sort(np.random.default_rng(seed).choice(n_all, size=limit, replace=False))
+        task.queries = [task.queries[i] for i in keep]
+        task.gold = [task.gold[i] for i in keep]
+        task.candidates = [task.candidates[i] for i in keep] if task.candidates is not None else None
+        task.also_relevant = [task.also_relevant[i] for i in keep] if task.also_relevant else []
+    retriever, emb_name = build_retriever(fmt=fmt, mode=mode, embedder=embedder)
+    return RetrievalPlan(fmt=fmt, mode=mode, task=task, n_total=n_all, retriever=retriever, embedder=emb_name,
+                         started=started)
+
+
+def _embed(embedder: Any, texts: list[str], *, is_query: bool, label: str,
+           on_note: Callable[[str], None] | None) -> Any:
+    """Embed in batches, noting each batch (a first run on a large file takes minutes; later runs hit the
+    cache)."""
+    import numpy as np
+
+    parts = []
+    for start in range(0, len(texts), EMBED_BATCH):
+        parts.append(embedder.run(texts[start:start + EMBED_BATCH], is_query=is_query))
+        if len(texts) > EMBED_BATCH and on_note:
+            on_note(f"  embedded {min(start + EMBED_BATCH, len(texts))}/{len(texts)} {label}")
+    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
+def evaluate_retrieval(*, plan: RetrievalPlan, on_progress: Callable[[int], None] | None = None,
+                       on_note: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Index the pool, embed the queries (before timing the searches), rank every query's gold text and score.
+    ``on_progress`` gets the number of queries ranked so far; ``on_note`` a line per embedding batch."""
+    from bizpilot.ml.evaluation import retrieval_rank_metrics
+    from bizpilot.retrieval.benchmark import pool_chunks, rank_gold
+
+    task, retriever = plan.task, plan.retriever
+    t0 = time.perf_counter()
+    chunks = pool_chunks(task)
+    vectors = None
+    if retriever.vector is not None:
+        vectors = _embed(retriever.vector.embedder, [c.index_text() for c in chunks],
+                         is_query=retriever.vector.symmetric, label="pool", on_note=on_note)
+    retriever.fit(chunks, vectors=vectors)
+    index_s = time.perf_counter() - t0
+    if retriever.vector is not None:  # embed all queries in batches (and cache them) before timing the searches
+        t1 = time.perf_counter()
+        qv = _embed(retriever.vector.embedder, task.queries, is_query=True, label="queries", on_note=on_note)
+        embed_q_s = time.perf_counter() - t1
+        query_vectors = dict(zip(task.queries, qv, strict=True))
+        vector = retriever.vector
+        vector.embed_query = lambda q: query_vectors[q] if q in query_vectors else vector.embedder.run(
+            [q], is_query=True)[0]
+    else:
+        embed_q_s = 0.0
+    t2 = time.perf_counter()
+    ranks = rank_gold(task, retriever, depth=100,
+                      progress=(lambda done, total: on_progress(done)) if on_progress else None)
+    search_s = time.perf_counter() - t2
+    metrics = retrieval_rank_metrics(ranks, ks=(1, 5, 10))
+    return {
+        "task": "retrieval", "format": plan.fmt, "mode": plan.mode, "embedder": plan.embedder,
+        **{k: round(v, 4) for k, v in metrics.items()},
+        "n": len(task.queries), "n_total": plan.n_total, "index_size": len(task.pool),
+        "index_seconds": round(index_s, 2), "query_embed_seconds": round(embed_q_s, 2),
+        "search_ms_per_query": round(1000 * search_s / max(1, len(task.queries)), 3),
+        "seconds": round(time.perf_counter() - plan.started, 2),
+    }
+
+
+__all__ = ["AUTO_MODE", "EMBEDDERS", "MODES", "RetrievalPlan", "build_retriever", "evaluate_retrieval",
+           "prepare_retrieval"]

@@ -1,0 +1,91 @@
+"""Message classification measured on labelled files: intent (`bizpilot eval intent`) and sentiment polarity
+(`bizpilot eval sentiment`, zh and en). Read the files with ``files.read_labelled``; sentiment labels in any of
+the usual spellings (0/1, stars, negative/positive) are normalised by ``sentiment_labels``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bizpilot.errors import RowError, ValidationFailed
+from bizpilot.services.evaluation.files import MAX_REPORTED_ERRORS
+
+Labelled = tuple[list[str], list[str]]  # (texts, labels)
+
+
+def sentiment_labels(*, path: Path, labels: list[str], lines: list[int]) -> list[str]:
+    """``labels`` as negative/neutral/positive; every value that is no sentiment label is an error naming its
+    line in ``path``."""
+    from bizpilot.ml.text.sentiment import normalise_label
+
+    out, errors = [], []
+    for value, line in zip(labels, lines, strict=True):
+        try:
+            out.append(normalise_label(value))
+        except ValueError as exc:
+            errors.append(RowError(row=line, field="label", reason=str(exc), value=value))
+    if errors:
+        raise ValidationFailed(f"{path}: {len(errors)} unknown label(s); first: line {errors[0].row}: "
+                               f"{errors[0].reason}", details=[e.to_dict() for e in errors[:MAX_REPORTED_ERRORS]])
+    return out
+
+
+def evaluate_intent(*, train: Labelled, test: Labelled, embedder: str = "auto",
+                    on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Fit an ``IntentClassifier`` on ``train``, score it on ``test``: accuracy, macro F1, fit and prediction
+    time. ``on_progress`` gets the number of training texts embedded so far."""
+    from bizpilot.ml.evaluation import label_metrics
+    from bizpilot.ml.text.intent import IntentClassifier
+
+    started = time.perf_counter()
+    model = IntentClassifier(embedder=embedder).fit(train[0], train[1], on_progress=on_progress)
+    fit_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    predicted = model.predict(test[0])
+    predict_seconds = time.perf_counter() - started
+    metrics = label_metrics(test[1], predicted)
+    unseen = sorted(set(test[1]) - set(model.classes_))
+    return {"task": "intent", "model": "IntentClassifier", "embedder": model.embedder_, "n_train": len(train[0]),
+            "n": metrics["n"], "n_intents": len(model.classes_), "accuracy": metrics["accuracy"],
+            "macro_f1": metrics["macro_f1"], "fit_seconds": round(fit_seconds, 3),
+            "predict_ms_per_item": round(1000 * predict_seconds / max(len(test[0]), 1), 3),
+            "test_labels_not_in_train": unseen}
+
+
+def evaluate_sentiment(*, test: Labelled, train: Labelled | None = None, embedder: str = "auto",
+                       blend_default: float | None = None,
+                       on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Score the shipped default (no ``train``) or a ``SentimentClassifier`` fitted on ``train``. On a binary
+    test set the default's neutral band is ignored (the sign of the score decides). ``on_progress`` gets the
+    number of training texts embedded so far."""
+    from bizpilot.ml.evaluation import label_metrics
+    from bizpilot.ml.text.sentiment import SentimentClassifier, default_sentiment_model
+
+    started = time.perf_counter()
+    if train is None:
+        model: Any = default_sentiment_model()
+        name = f"default ({type(model).__name__})"
+    else:
+        model = SentimentClassifier(embedder=embedder, blend_default=blend_default).fit(
+            train[0], train[1], on_progress=on_progress)
+        name = "SentimentClassifier"
+    fit_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    if set(test[1]) <= {"negative", "positive"}:
+        scores = model.score(test[0])
+        predicted = ["positive" if s >= 0 else "negative" for s in scores]
+    else:
+        predicted = [label for label, _ in model.analyse(test[0])] if train is None else model.predict(test[0])
+    predict_seconds = time.perf_counter() - started
+    metrics = label_metrics(test[1], predicted)
+    return {"task": "sentiment", "model": name, "n_train": len(train[0]) if train else 0, "n": metrics["n"],
+            "blend_default": float(getattr(model, "blend_default_", 0.0)),
+            "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
+            "fit_seconds": round(fit_seconds, 3),
+            "predict_ms_per_item": round(1000 * predict_seconds / max(len(test[0]), 1), 3),
+            "per_label_f1": metrics["per_label_f1"]}
+
+
+__all__ = ["evaluate_intent", "evaluate_sentiment", "sentiment_labels"]
