@@ -20,7 +20,8 @@ from bizpilot.services.assistant import (
     sync_articles,
     update_handoff,
 )
-from bizpilot.services.assistant.knowledge import ensure_articles, get_retriever, kb_stats
+from bizpilot.services.assistant.index import refresh_index
+from bizpilot.services.assistant.knowledge import get_retriever, kb_stats
 
 router = APIRouter(prefix="/assistant", tags=["assistant"])
 
@@ -48,7 +49,7 @@ async def ask_route(body: AskRequest, session: SessionDep) -> dict[str, Any]:
     """One turn: ``answer`` with ``sources`` (the chunks or order records each ``[n]`` cites) and ``retrieved``
     (every chunk the retriever returned, with BM25 and cosine scores), or a hand-off with its ``ticket_id``."""
     result = await run_in_threadpool(ask, session=session, question=body.question, account=body.account_id,
-                                     conversation_id=body.conversation_id, language=body.language)
+                                     conversation_id=body.conversation_id, language=body.language, sync_index=False)
     return result.to_dict()
 
 
@@ -81,11 +82,11 @@ def handoff_update(ticket_id: int, body: HandoffUpdate, session: SessionDep) -> 
 async def suggest(body: SuggestRequest, session: SessionDep) -> dict[str, Any]:
     """A grounded reply draft for an agent (LLM when present, checked; extractive otherwise)."""
     return await run_in_threadpool(suggest_reply, session=session, ticket_id=body.ticket_id,
-                                   conversation_id=body.conversation_id, use_llm=body.use_llm)
+                                   conversation_id=body.conversation_id, use_llm=body.use_llm, sync_index=False)
 
 
 def _search(session: Session, q: str, k: int) -> dict[str, Any]:
-    ensure_articles(session=session)
+    refresh_index(session=session, wait=False)
     hits = get_retriever(session=session).run(q, k=k)
     return {"query": q, "hits": [h.to_dict() for h in hits], "stats": kb_stats(session=session)}
 

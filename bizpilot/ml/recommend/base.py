@@ -109,20 +109,29 @@ class Recommender(Estimator):
         return self.user_items_.T.tocsr()
 
     def _item_vectors_normalised(self) -> Any:
+        """Unit-length item vectors, computed once per fitted (or loaded) model: explanations and similar items
+        read them on every request."""
+        cached = getattr(self, "_normalised_items", None)
+        if cached is not None:
+            return cached
         vec = self._item_vectors()
         if sparse.issparse(vec):
             norms = np.sqrt(np.asarray(vec.multiply(vec).sum(axis=1)).ravel())
             norms[norms == 0] = 1.0
-            return sparse.diags(1.0 / norms) @ vec
-        norms = np.linalg.norm(vec, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return vec / norms
+            out = (sparse.diags(1.0 / norms) @ vec).tocsr()
+        else:
+            norms = np.linalg.norm(vec, axis=1, keepdims=True)
+            norms[norms == 0] = 1.0
+            out = vec / norms
+        self._normalised_items = out
+        return out
 
     # -- id mapping ------------------------------------------------------------------------------------------------
 
     def _reset_lookup(self) -> None:
         self._user_lookup: dict[Any, int] | None = None
         self._item_lookup: dict[Any, int] | None = None
+        self._normalised_items: Any = None
 
     def _lookup(self, kind: str, ids: Iterable[Any]) -> np.ndarray:
         """Internal indices of raw ids; -1 for unknown ones."""

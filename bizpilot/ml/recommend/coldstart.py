@@ -117,7 +117,9 @@ class HybridRecommender(Recommender):
             self.text_fallback_reason_ = getattr(supplied, "fallback_reason", None)
 
     def _blend(self, rows: sparse.csr_matrix) -> np.ndarray:
-        binary = rows.copy()
+        # In the weights' own dtype: a float64 row times float32 EASE weights would copy the whole item x item
+        # matrix to float64 on every call (0.3 s for 4,000 products instead of 20 ms).
+        binary = rows.astype(self.cf_weights_.dtype, copy=True)
         binary.data[:] = 1.0
         cf = binary @ self.cf_weights_
         cf = cf.toarray() if sparse.issparse(cf) else np.asarray(cf, dtype=np.float64)
@@ -137,16 +139,17 @@ class HybridRecommender(Recommender):
     def _score_history(self, rows: sparse.csr_matrix) -> np.ndarray:
         return self._blend(rows)
 
-    def _item_vectors(self) -> np.ndarray:
+    def _item_vectors(self) -> np.ndarray | sparse.csr_matrix:
         """Text embedding next to the (normalised) column of buyers: items without history are compared by text
-        alone, items with history by co-purchase and text."""
+        alone, items with history by co-purchase and text. Sparse, since the buyers' part is mostly zeros (dense,
+        a 4,000-product catalogue with 4,000 buyers would be a 150 MB matrix)."""
         if self.item_ids_.size > self.max_items:
             return self.content_.astype(np.float64)
         buyers = self.user_items_.T.tocsr().astype(np.float64)
         buyers.data[:] = 1.0
         norms = np.sqrt(np.asarray(buyers.sum(axis=1)).ravel())
-        cf = (sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ buyers).toarray()
-        return np.hstack([cf, self.content_.astype(np.float64)])
+        cf = sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ buyers
+        return sparse.hstack([cf, sparse.csr_matrix(self.content_.astype(np.float64))]).tocsr()
 
 
 __all__ = ["NO_TEXT", "HybridRecommender", "embed_texts", "product_text"]

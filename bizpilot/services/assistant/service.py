@@ -25,7 +25,8 @@ from bizpilot.services.assistant.compose import (
     handoff_reason,
     render,
 )
-from bizpilot.services.assistant.knowledge import CONFIGURED, ensure_articles, get_retriever
+from bizpilot.services.assistant.index import refresh_index
+from bizpilot.services.assistant.knowledge import CONFIGURED, get_retriever
 from bizpilot.services.assistant.orders import account_name, find_orders, order_refs
 from bizpilot.services.references import resolve_account
 
@@ -84,7 +85,8 @@ def _summary(session: Session, conv: Conversation, *, reason: str, question: str
 
 
 def ask(*, session: Session, question: str, account: int | str | None = None, conversation_id: int | None = None,
-        language: str | None = None, k: int = 5, embedder: str | None = CONFIGURED) -> AskResult:
+        language: str | None = None, k: int = 5, embedder: str | None = CONFIGURED,
+        sync_index: bool = True) -> AskResult:
     """One turn of the conversation (a new one unless ``conversation_id``); see the module docstring. The turn,
     and the ticket of a hand-off, are flushed into the caller's unit of work, which commits."""
     question = (question or "").strip()
@@ -117,7 +119,7 @@ def ask(*, session: Session, question: str, account: int | str | None = None, co
     session.add(user_msg)
     session.flush()
 
-    ensure_articles(session=session, embedder=embedder)
+    refresh_index(session=session, embedder=embedder, wait=sync_index)
     retriever = get_retriever(session=session, embedder=embedder)
     hits = retriever.run(question, k=k)
     retrieved = [h.to_dict() for h in hits]

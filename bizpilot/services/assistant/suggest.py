@@ -19,7 +19,8 @@ from bizpilot.errors import BizpilotError, NotFoundError, ValidationFailed
 from bizpilot.retrieval.analyzers import detect_language
 from bizpilot.retrieval.types import Hit
 from bizpilot.services.assistant.compose import coverage, extract, render, sentences
-from bizpilot.services.assistant.knowledge import CONFIGURED, ensure_articles, get_retriever
+from bizpilot.services.assistant.index import refresh_index
+from bizpilot.services.assistant.knowledge import CONFIGURED, get_retriever
 
 logger = logging.getLogger("bizpilot.assistant")
 PROMPT_VERSION = "assistant-suggest-v1"
@@ -92,11 +93,12 @@ def _question(session: Session, ticket_id: int | None, conversation_id: int | No
 
 def suggest_reply(*, session: Session, ticket_id: int | None = None, conversation_id: int | None = None,
                   use_llm: bool = True, backend: Any = None, k: int = 4,
-                  embedder: str | None = CONFIGURED) -> dict[str, Any]:
-    """A reply draft for an agent (not sent, not stored): text, its sources and how it was made. Reads only
-    (stale article chunks are synced into the caller's unit of work, as ``ask`` does)."""
+                  embedder: str | None = CONFIGURED, sync_index: bool = True) -> dict[str, Any]:
+    """A reply draft for an agent (not sent, not stored): text, its sources and how it was made. Reads only;
+    stale article chunks are synced into the caller's unit of work (``sync_index``, the CLI) or queued for
+    background indexing (requests), as ``ask`` does."""
     question, conv_id = _question(session, ticket_id, conversation_id)
-    ensure_articles(session=session, embedder=embedder)
+    refresh_index(session=session, embedder=embedder, wait=sync_index)
     hits = get_retriever(session=session, embedder=embedder).run(question, k=k)
     lang = detect_language(question)
     hello, bye = OPENERS[lang]

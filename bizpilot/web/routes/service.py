@@ -62,7 +62,7 @@ def service_page(request: Request, session: SessionDep, c: int | None = None, st
     conv = get_conversation(session=session, conversation_id=c) if c is not None else None
     suggestion = None
     if suggest is not None:
-        suggestion = suggest_reply(session=session, ticket_id=suggest, use_llm=False)
+        suggestion = suggest_reply(session=session, ticket_id=suggest, use_llm=False, sync_index=False)
         if conv is None:
             conv = get_conversation(session=session, conversation_id=suggestion["conversation_id"])
     return _page(request, session, conversation=conv, suggestion=suggestion, status=status)
@@ -76,7 +76,7 @@ async def service_ask(request: Request, session: SessionDep, question: Annotated
     try:
         result = await run_in_threadpool(
             ask, session=session, question=question, account=account.strip() or None,
-            conversation_id=int(conversation_id) if conversation_id.strip().isdigit() else None)
+            conversation_id=int(conversation_id) if conversation_id.strip().isdigit() else None, sync_index=False)
     except (NotFoundError, ValidationFailed) as exc:
         session.rollback()  # a turn that failed half-way is not stored with the error page
         return await run_in_threadpool(_page, request, session, error=exc.message, form=form, status_code=422)
