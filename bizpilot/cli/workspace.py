@@ -107,7 +107,7 @@ def demo(
     seed: int = typer.Option(42, "--seed", help="Random seed: the same seed builds the same business"),
     build_only: bool = typer.Option(False, "--build-only", help="Build the demo workspace without serving it"),
     no_train: bool = typer.Option(False, "--no-train", help="Skip training the workspace models after building "
-                                  "(pages then train what they need on first use)"),
+                                  "(pages then train what they need in the background)"),
     host: str | None = typer.Option(None, "--host"),
     port: int | None = typer.Option(None, "--port"),
     open_reads: bool = typer.Option(False, "--open-reads", help=OPEN_READS_HELP),
@@ -130,7 +130,7 @@ def demo(
     if not no_train:
         from bizpilot.cli.train import run_all_training
 
-        run_all_training()
+        run_all_training(trigger="demo")
     if not build_only:
         _serve(host, port, open_reads)
 
@@ -152,7 +152,7 @@ def _serve(host: str | None, port: int | None, open_reads: bool = False) -> None
     host, port = host or settings.host, port or settings.port
     open_reads = open_reads or settings.auth_open_reads
     announce_access(host, port, open_reads=open_reads)  # refuses open reads on a non-loopback host (exit 2)
-    web_app = create_app()
+    web_app = create_app(schedule_retraining=True)
     web_app.state.auth_open_reads = open_reads
     err_console.print(f"serving on http://{host}:{port}  (Ctrl+C to stop)")
     uvicorn.run(web_app, host=host, port=port, log_level=settings.log_level.lower())

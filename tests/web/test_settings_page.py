@@ -9,7 +9,7 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 
-from bizpilot.api.deps import _head_revision
+from bizpilot.db.migrate import head_revision
 from bizpilot.api.security import SESSION_COOKIE
 from bizpilot.app import create_app
 from bizpilot.services.auth import (
@@ -37,7 +37,7 @@ def test_workspace_facts_and_language(workspace: Path, engine: Engine, browser_c
     assert f'<code id="fact-home">{workspace.resolve()}</code>' in page
     assert f'id="fact-dialect">{engine.dialect.name}' in page
     assert f'<code id="fact-url">{engine.url.render_as_string(hide_password=True)}</code>' in page
-    assert f'<code id="fact-revision">{_head_revision(engine)}</code>' in page and 'id="fact-version">0.1.0' in page
+    assert f'<code id="fact-revision">{head_revision(engine)}</code>' in page and 'id="fact-version">0.1.0' in page
     resp = browser_client.get("/settings?lang=zh")
     assert resp.cookies.get(LANG_COOKIE) == "zh" and '<option value="zh" selected>' in resp.text
     assert "工作区目录" in resp.text and "API 密钥" in resp.text and "控制台密码" in resp.text
