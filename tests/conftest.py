@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from bizpilot.config import reset_settings
 from bizpilot.db import get_engine, reset_engine, upgrade
 
+JOBS_TIMEOUT_S = 900  # background trainings a test left behind, at most (a hung one fails the test, never hangs)
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
@@ -51,3 +52,20 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 @pytest.fixture
 def engine(workspace: Path) -> Engine:
     return get_engine()
+
+
+@pytest.fixture(autouse=True)
+def background_training(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test with a workspace waits for the models it queued for background training and forgets them before the
+    workspace goes, so no training thread outlives its workspace (or writes into the next test's)."""
+    if "workspace" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("workspace")  # set up first, so torn down after this fixture
+    yield
+    from bizpilot.services.models import jobs
+
+    try:
+        jobs.wait(timeout=JOBS_TIMEOUT_S)
+    finally:
+        jobs.forget_jobs()

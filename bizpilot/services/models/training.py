@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import Boolean, DateTime, Float, Integer, Numeric, String, cast, func, inspect, select
 from sqlalchemy.orm import Session
 
 from bizpilot.db.base import utcnow
@@ -52,20 +52,38 @@ class TrainOutcome:
         return asdict(self)
 
 
+def _column_marks(column: Any) -> list[Any]:
+    """Aggregates of one column that move when a row is added, removed or edited: the sum of a number, the total
+    length of a text, the range of a timestamp (JSON columns are left out)."""
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return [func.sum(cast(column, Integer))]
+    if isinstance(kind, Integer | Numeric | Float):
+        return [func.sum(column)]
+    if isinstance(kind, String):
+        return [func.sum(func.length(column))]
+    if isinstance(kind, DateTime):
+        return [func.min(column), func.max(column)]
+    return []
+
+
+def _mark(value: Any) -> str:
+    return f"{value:.9g}" if isinstance(value, float) else str(value)
+
+
 def data_fingerprint(session: Session, spec: ModelSpec) -> str | None:
-    """A short hash of the size and newest row of every input table: equal fingerprints mean a retrain would see
-    the same data (counts and high-water marks, not a full content hash, so it stays cheap on large tables)."""
+    """A short hash of per-column aggregates of every input table (row count, sums of numbers, total length of
+    texts, timestamp ranges): equal fingerprints mean a retrain would see the same data, and an edited row (an
+    import that corrects a quantity) counts as a change. One scan per table, no full content hash, so it stays
+    cheap on large tables."""
     if not spec.inputs:
         return None
     parts = []
     for table in spec.inputs:
-        columns = inspect(table).columns
-        marks = [func.count(), func.max(columns["id"])]
-        for stamp in ("updated_at", "created_at"):
-            if stamp in columns:
-                marks.append(func.max(columns[stamp]))
-                break
-        parts.append(f"{table.__tablename__}:" + ",".join(str(v) for v in session.execute(select(*marks)).one()))
+        marks = [func.count()]
+        for column in inspect(table).columns:
+            marks.extend(_column_marks(column))
+        parts.append(f"{table.__tablename__}:" + ",".join(_mark(v) for v in session.execute(select(*marks)).one()))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -98,16 +116,24 @@ def train_model(spec: ModelSpec, *, session: Session, trigger: str, run_id: int 
     if run is None:
         raise NotFoundError(f"model run {run_id} not found")
     as_of = as_of or workspace_as_of(session)
-    run.as_of = as_of
-    run.data_fingerprint = data_fingerprint(session, spec)
+    fingerprint = data_fingerprint(session, spec)
+    # The run row is written after training, not before: a pending change would be flushed by the trainer's first
+    # query and hold the row (PostgreSQL) or the whole database (SQLite) locked while it trains, so the progress
+    # writer, which updates this row from its own session, would wait on this transaction forever (PostgreSQL)
+    # or time out (SQLite), and on SQLite every other write in the workspace would wait too. The row is read again
+    # after training so the final fields replace what the progress writer put there (its note in ``message``).
     try:
         trained = train_with(spec, session=session, as_of=as_of, progress=progress, params=params)
     except InsufficientData as exc:
+        session.refresh(run)
+        run.as_of, run.data_fingerprint = as_of, fingerprint
         run.status, run.message = "skipped", exc.message
         run.finished_at, run.duration_s = utcnow(), round(time.perf_counter() - started, 3)
         run.progress = None
         session.flush()
         return TrainOutcome(spec.name, "skipped", run.id, run.duration_s, message=exc.message)
+    session.refresh(run)
+    run.as_of, run.data_fingerprint = as_of, fingerprint
     artifact = None
     if trained.model is not None:
         artifact = str(get_store().save(spec, trained.model))
