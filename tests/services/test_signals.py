@@ -1,4 +1,5 @@
-"""Signals service: one message, stored interactions filled in batches, dissatisfaction alerts, workspace model."""
+"""Signals service: one message, stored interactions filled in batches, dissatisfaction alerts, the analysis job
+and the workspace's own intent model (through the model store)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ from sqlalchemy.orm import Session
 
 from bizpilot.domain import Interaction
 from bizpilot.errors import ValidationFailed
+from bizpilot.services.models.access import model_state
+from bizpilot.services.models.jobs import run_training
+from bizpilot.services.models.store import get_store
 from bizpilot.services.signals import (
     analyse_interactions,
     analyse_message,
     dissatisfaction_alerts,
     intent_model,
-    reset_intent_model,
-    train_intent,
     unanalysed_count,
-    workspace_intent_path,
 )
+from bizpilot.services.signals.analysis import SIGNALS
+from bizpilot.services.signals.specs import INTENT
 from tests.services import sample_data as sd
 
 
@@ -57,8 +60,8 @@ def test_analyse_message_contract() -> None:
 
 def test_analyse_interactions_fills_columns_and_alerts(engine: Engine, ids: dict[str, int]) -> None:
     with Session(engine) as session:
-        assert unanalysed_count(session) == 7
-        report = analyse_interactions(session, batch_size=3)
+        assert unanalysed_count(session=session) == 7
+        report = analyse_interactions(session=session, batch_size=3)
         assert report.analysed == 6 and report.skipped_empty == 1
         rows = {r.external_id: r for r in session.execute(select(Interaction)).scalars()}
         assert rows["ix-c1"].intent in ("returns_refunds", "complaint") and rows["ix-c1"].sentiment == "negative"
@@ -67,29 +70,58 @@ def test_analyse_interactions_fills_columns_and_alerts(engine: Engine, ids: dict
         assert all(rows[k].analysed_at is not None for k in ("ix-1", "ix-2", "ix-3"))
         assert rows["ix-empty"].analysed_at is None
         # a second run only looks at what is new; --all redoes everything with text
-        assert analyse_interactions(session).analysed == 0
-        assert analyse_interactions(session, reanalyse=True).analysed == 6
+        assert analyse_interactions(session=session).analysed == 0
+        assert analyse_interactions(session=session, reanalyse=True).analysed == 6
+        assert unanalysed_count(session=session) == 1  # the empty note
 
-        alerts = dissatisfaction_alerts(session, days=30)
+        alerts = dissatisfaction_alerts(session=session, days=30)
         assert [a.account_id for a in alerts] == [ids["ACME"]]
         acme = alerts[0]
         assert acme.account_name == "Acme Trading Co" and acme.complaints >= 2 and acme.severity == "high"
         assert acme.last_text and "投诉" in acme.last_text
         # the look-back window counts from the newest interaction; a window that ends before them is empty
-        assert dissatisfaction_alerts(session, days=1, now=datetime(2024, 2, 1)) == []
+        assert dissatisfaction_alerts(session=session, days=1, now=datetime(2024, 2, 1)) == []
         with pytest.raises(ValidationFailed):
-            dissatisfaction_alerts(session, days=0)
+            dissatisfaction_alerts(session=session, days=0)
+        session.rollback()
+    with Session(engine) as session:  # the service flushes; the caller commits (here it did not)
+        assert unanalysed_count(session=session) == 7
 
 
-def test_train_intent_with_defaults_extends_the_default_set(workspace) -> None:  # type: ignore[no-untyped-def]
+def test_the_signals_job_analyses_recent_messages(engine: Engine, ids: dict[str, int]) -> None:
+    outcome = run_training(SIGNALS, engine=engine, trigger="test")
+    assert outcome.status == "finished" and outcome.n_rows == 6
+    assert outcome.metrics is not None and outcome.metrics["analysed"] == 6 and outcome.metrics["since_days"] == 90
+    assert outcome.metrics["skipped_empty"] == 1 and outcome.metrics["negative"] >= 2
+    with Session(engine) as session:
+        assert unanalysed_count(session=session) == 1
+        assert [a.account_id for a in dissatisfaction_alerts(session=session)] == [ids["ACME"]]
+    again = run_training(SIGNALS, engine=engine, trigger="test")
+    assert again.status == "finished" and again.n_rows == 0  # only what is new
+
+
+def test_train_intent_with_defaults_extends_the_default_set(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert model_state(session, INTENT).state == "default"
     texts = ["I need a sample of the blue mug", "can you send a free sample", "sample request for tea",
              "please mail us product samples"]
-    result = train_intent(texts=texts, labels=["samples"] * 4, with_defaults=True, embedder="none")
-    assert "samples" in result["intents"] and "order_status" in result["intents"]
-    assert workspace_intent_path().is_file()
+    outcome = run_training(INTENT, engine=engine, trigger="test",
+                           params={"texts": texts, "labels": ["samples"] * 4, "with_defaults": True,
+                                   "embedder": "none"})
+    assert outcome.status == "finished", outcome
+    assert outcome.metrics is not None
+    assert "samples" in outcome.metrics["intents"] and "order_status" in outcome.metrics["intents"]
+    assert get_store().exists(INTENT) and outcome.artifact == str(get_store().path(INTENT))
+    with Session(engine) as session:
+        assert model_state(session, INTENT).state == "ready"
     assert analyse_message("could we get a sample of your green tea?").intent == "samples"
     assert analyse_message("where is my order 55?").intent == "order_status"
-    assert reset_intent_model() is True
+    assert get_store().remove(INTENT) is True
     assert intent_model().embedder_ == "e5"  # back to the shipped default
-    with pytest.raises(ValidationFailed):
-        train_intent(texts=["a"], labels=[], embedder="none")
+    with Session(engine) as session:
+        assert model_state(session, INTENT).state == "default"
+    failed = run_training(INTENT, engine=engine, trigger="test", params={"texts": ["a"], "labels": [],
+                                                                         "embedder": "none"})
+    assert failed.status == "failed" and failed.message == "training needs as many labels as texts (1 texts, 0 labels)"
+    skipped = run_training(INTENT, engine=engine, trigger="test")
+    assert skipped.status == "skipped" and "no labelled messages" in (skipped.message or "")

@@ -85,7 +85,8 @@ def workspace_transactions(session: Session) -> pd.DataFrame:
         return pd.DataFrame(columns=["account", "order", "product", "ordered_at", "quantity", "amount", "is_return",
                                      "country", "product_name", "category"])
     quantity = df["quantity"].astype(float)
-    amount = quantity * df["unit_price"].astype(float) - df["discount"].fillna(0).astype(float)
+    # ``discount`` is a share of the line (0..1), as everywhere else (``domain/order.py``, the overview's revenue).
+    amount = quantity * df["unit_price"].astype(float) * (1.0 - df["discount"].fillna(0).astype(float))
     is_return = (df["kind"] == "cancellation") | df["line_type"].isin(["cancellation", "return"]) | (quantity < 0)
     keep = df["kind"] != "adjustment"
     tx = pd.DataFrame({

@@ -42,7 +42,7 @@ def _buying(session: Session, account_id: int) -> dict[str, Any]:
         return {"top_categories": [], "purchase_cycle_days": None, "last_order": None}
     lines = pd.DataFrame(rows, columns=["ordered_at", "category", "quantity", "unit_price", "discount"])
     lines["amount"] = (lines["quantity"].astype(float) * lines["unit_price"].astype(float)
-                       - lines["discount"].fillna(0).astype(float))
+                       * (1.0 - lines["discount"].fillna(0).astype(float)))  # discount: a share of the line
     cats = (lines.assign(category=lines["category"].fillna("(uncategorised)")).groupby("category")["amount"].sum()
             .sort_values(ascending=False).head(3))
     days = pd.to_datetime(lines["ordered_at"]).dt.normalize().drop_duplicates().sort_values()

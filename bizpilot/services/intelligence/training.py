@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bizpilot.domain import Account, Interaction, Opportunity
+from bizpilot.domain.product import NON_MERCHANDISE
 from bizpilot.errors import InsufficientData
 from bizpilot.services.intelligence.data import account_transactions, workspace_transactions
 from bizpilot.services.models.spec import Output, Progress, Trained
@@ -193,7 +194,8 @@ def forecast_drift(*, session: Session, as_of: datetime) -> pd.DataFrame:
     from bizpilot.ml.forecast import weekly_matrix
 
     tx = workspace_transactions(session)
-    tx = tx[tx["ordered_at"] < pd.Timestamp(as_of)] if not tx.empty else tx
+    # Postage, fees and discount lines are revenue, not demand (``domain.product.NON_MERCHANDISE``).
+    tx = tx[(tx["ordered_at"] < pd.Timestamp(as_of)) & (tx["category"] != NON_MERCHANDISE)] if not tx.empty else tx
     weeks = weekly_matrix(tx)
     y = weeks.to_numpy(dtype=float)
     return pd.DataFrame({"weekly_quantity": y[:, -FORECAST_HISTORY_WEEKS:].mean(axis=1) if y.size else []})
@@ -205,7 +207,8 @@ def train_forecast(*, session: Session, as_of: datetime, progress: Progress, **_
     from bizpilot.ml.forecast import DemandForecaster, weekly_matrix
 
     tx = workspace_transactions(session)
-    tx = tx[tx["ordered_at"] < pd.Timestamp(as_of)] if not tx.empty else tx
+    # Postage, fees and discount lines are revenue, not demand (``domain.product.NON_MERCHANDISE``).
+    tx = tx[(tx["ordered_at"] < pd.Timestamp(as_of)) & (tx["category"] != NON_MERCHANDISE)] if not tx.empty else tx
     weeks = weekly_matrix(tx)
     if weeks.empty or weeks.shape[1] < 12:
         raise InsufficientData("need at least 12 complete weeks of sales to forecast")
