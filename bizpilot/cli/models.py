@@ -23,7 +23,8 @@ def models(
     that made a key metric worse, input drift since training, a fallback in use)."""
     from bizpilot.db import get_engine
     from bizpilot.db.engine import session_scope
-    from bizpilot.services.models.overview import check_drift as check, overview
+    from bizpilot.services.models.overview import check_drift as check
+    from bizpilot.services.models.overview import overview
     from bizpilot.services.models.registry import MODELS
 
     prepare_workspace()

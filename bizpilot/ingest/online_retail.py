@@ -19,10 +19,10 @@ from sqlalchemy import Engine
 
 from bizpilot.db.engine import get_engine
 from bizpilot.domain import Account, Order, Product
+from bizpilot.domain.product import NON_MERCHANDISE
 from bizpilot.errors import RowError, ValidationFailed
 from bizpilot.ingest.pipeline import default_report_path, rejected, write_order_lines
 from bizpilot.ingest.quality import outlier_mask
-from bizpilot.domain.product import NON_MERCHANDISE
 from bizpilot.ingest.readers import SOURCE_ROW, read_table
 from bizpilot.ingest.report import ImportReport, write_issue_file
 from bizpilot.ingest.writer import Progress, TableWrite, key_to_id, upsert

@@ -52,6 +52,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("service", "/service"),
     NavItem("insights", "/insights"),
     NavItem("imports", "/imports"),
+    NavItem("models", "/models"),
     NavItem("settings", "/settings"),
 )
 
