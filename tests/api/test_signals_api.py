@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bizpilot.domain import Interaction
+from bizpilot.services.signals import unanalysed_count
 from tests.services import sample_data as sd
 
 
@@ -27,10 +28,15 @@ def test_analyse_run_and_alerts(engine: Engine, write_client: TestClient, api_cl
     assert data["intent"] == "invoice_payment" and data["language"] == "zh" and not data["out_of_scope"]
     assert len(data["top_intents"]) == 3 and data["sentiment"] in ("negative", "neutral", "positive")
     assert write_client.post("/api/v1/signals/analyse", json={"text": ""}).status_code == 422
+    with Session(engine) as session:
+        assert unanalysed_count(session=session) == 4  # analysing one text stores nothing
 
     assert api_client.get("/api/v1/signals/alerts").json() == []  # nothing analysed yet
+    assert api_client.post("/api/v1/signals/run").status_code == 403
     run = write_client.post("/api/v1/signals/run")
     assert run.status_code == 200 and run.json()["analysed"] == 4
+    with Session(engine) as session:
+        assert unanalysed_count(session=session) == 0  # the request's transaction was committed
     alerts = api_client.get("/api/v1/signals/alerts", params={"days": 30})
     assert alerts.status_code == 200
     by_account = {a["account_id"]: a for a in alerts.json()}

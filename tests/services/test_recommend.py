@@ -6,7 +6,7 @@ nothing is trained on the request."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bizpilot.domain import Account, Product
@@ -133,9 +133,12 @@ def test_an_untrained_model_is_trained_in_the_background_not_on_the_request(engi
         with pytest.raises(ModelNotReady) as info:
             service.recommend_for_account(session=session, account="B01", n=3)
         assert info.value.model == "recommend"  # answered at once: training happens in the background
+        # every model the answer needs was queued at once (one wait, not one per model)
+        assert [r.task for r in session.scalars(select(ModelRun).order_by(ModelRun.id))] == ["recommend", "reorder"]
         with pytest.raises(ModelNotReady) as info:
             service.reorder_due(session=session)
         assert info.value.model == "reorder"
+        assert session.scalar(select(func.count()).select_from(ModelRun)) == 2  # nothing queued twice
     jobs.wait(timeout=600)
     with Session(engine) as session:
         assert [(r.task, r.trigger, r.status) for r in session.scalars(select(ModelRun).order_by(ModelRun.id))] == [

@@ -23,7 +23,8 @@ def test_overview_shows_alerts(engine: Engine, browser_client: TestClient) -> No
     page = browser_client.get("/").text
     assert 'id="dissatisfaction-alerts"' in page and 'id="unanalysed"' in page  # nothing analysed yet
     with Session(engine) as session:
-        analyse_interactions(session)
+        assert analyse_interactions(session=session).analysed == 4
+        session.commit()  # services flush; the caller commits
     page = browser_client.get("/").text
     table = page.split('id="alerts"')[1].split("</table>")[0]
     assert f'href="/accounts/{ids["BOREALIS"]}"' in table and "Borealis Foods GmbH" in table

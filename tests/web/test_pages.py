@@ -11,12 +11,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from bizpilot.app import create_app
+from bizpilot.services.models import jobs
+from bizpilot.services.models.jobs import run_training
+from bizpilot.services.models.registry import MODELS
 from bizpilot.web import pages
 from bizpilot.web.i18n import EN, LANG_COOKIE, ZH, missing_keys, t
 from bizpilot.web.routes import accounts as accounts_routes
 from tests.services import sample_data as sd
-from tests.web.conftest import sign_in
+from tests.services.recommend_data import seed_recommend_workspace
+from tests.web.conftest import csrf_token, sign_in
 
+PENDING = re.compile(r'<p class="notice pending" data-model="(\w+)" data-state="(\w+)">')
 EXTERNAL_ASSET = re.compile(r"""<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?//""", re.IGNORECASE)
 
 
@@ -73,7 +78,8 @@ def test_navigation_links_all_areas_and_placeholders_work(client: TestClient) ->
     for item in pages.NAV:
         assert f'href="{item.path}"' in page
         assert t(f"nav.{item.key}") in page
-    built = {"/", "/accounts", "/imports", "/settings", "/content", "/forecasts", "/recommendations", "/service"}
+    built = {"/", "/accounts", "/imports", "/settings", "/content", "/forecasts", "/recommendations", "/service",
+             "/models"}
     for item in pages.NAV:
         body = get_page(client, item.path)
         if item.path in built:
@@ -179,3 +185,53 @@ def test_empty_workspace_pages_render(engine: Engine) -> None:
     page = get_page(client, "/")
     assert "No data yet" in page and count_value(page, "accounts") == "0"
     assert "No accounts yet" in get_page(client, "/accounts")
+
+
+def model_rows(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<tr id="model-(\w+)" data-state="(\w+)">', page))
+
+
+def test_models_page_in_both_languages(client: TestClient, engine: Engine) -> None:
+    assert run_training(MODELS["segments"], engine=engine, trigger="test").status == "finished"
+    assert run_training(MODELS["forecast"], engine=engine, trigger="test").status == "skipped"
+    page = get_page(client, "/models?lang=en")
+    assert "<h1>Models</h1>" in page and 'href="/models" class="active"' in page
+    rows = model_rows(page)
+    assert list(rows) == list(MODELS)
+    assert rows["segments"] == "ready" and rows["forecast"] == "skipped" and rows["churn"] == "missing"
+    assert rows["intent"] == "default" and rows["sentiment"] == "default"
+    segments = page.split('id="model-segments"')[1].split("</tr>")[0]
+    assert ">ready<" in segments and ">test<" in segments  # state and who started the run
+    forecast = page.split('id="model-forecast"')[1].split("</tr>")[0]
+    assert "not trained (not enough data)" in forecast and "need at least 12 complete weeks" in forecast
+    assert 'id="runs-segments"' in page and 'id="runs-churn"' not in page
+    assert '<meta http-equiv="refresh"' not in page  # nothing is training
+    zh = get_page(client, "/models?lang=zh")
+    assert "<h1>模型</h1>" in zh and "就绪" in zh and "尚未训练" in zh and "未训练（数据不足）" in zh
+    assert model_rows(zh) == rows
+
+
+def test_models_page_retrains_in_the_background(client: TestClient, engine: Engine) -> None:
+    token = csrf_token(client, "/models")
+    resp = client.post("/models/segments/train", data={"csrf_token": token}, follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == "/models#model-segments"
+    jobs.wait(timeout=300)
+    assert model_rows(get_page(client, "/models"))["segments"] == "ready"
+    assert client.post("/models/nope/train", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_fresh_workspace_forecasts_page_shows_training_then_forecasts(engine: Engine) -> None:
+    seed_recommend_workspace(engine, train=False)  # 22 weeks of orders, nothing trained
+    client = sign_in(TestClient(create_app()), engine)
+    page = get_page(client, "/forecasts")  # answered at once: pages never train
+    assert {m for m, _ in PENDING.findall(page)} == {"forecast", "segments", "churn"}
+    assert '<meta http-equiv="refresh" content="10">' in page and 'id="forecast-summary"' not in page
+    assert 'href="/models#model-forecast"' in page
+    jobs.wait(timeout=600)
+    page = get_page(client, "/forecasts")
+    assert PENDING.findall(page) == [] and '<meta http-equiv="refresh"' not in page
+    summary = page.split('id="forecast-summary"')[1].split("</table>")[0]
+    assert summary.count("<tr><td>") == 12 and "DRL-" in summary and "FEE-HANDLING" not in summary
+    assert chart_data(page)["type"] == "line"
+    zh = get_page(client, "/forecasts?lang=zh")
+    assert "需求预测" in zh and PENDING.findall(zh) == []

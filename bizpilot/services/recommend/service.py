@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from bizpilot.domain import Account, Product
 from bizpilot.domain.model_run import ModelOutput
 from bizpilot.domain.product import is_merchandise
+from bizpilot.errors import ModelNotReady
 from bizpilot.ml.recommend.explain import explain, reorder_reason
 from bizpilot.services.models.access import load_model, outputs, require_ready
+from bizpilot.services.models.spec import ModelSpec
 from bizpilot.services.recommend.specs import RECOMMEND, REORDER
 from bizpilot.services.recommend.training import purchases
 from bizpilot.services.references import resolve_account, resolve_product
@@ -36,9 +38,23 @@ def _excluded_products(session: Session) -> list[int]:
     return list(session.scalars(select(Product.id).where(or_(Product.active.is_(False), ~is_merchandise()))))
 
 
+def _require_all(session: Session, *specs: ModelSpec) -> None:
+    """Every model a reader needs is ready; otherwise all missing ones are queued at once (one wait, not one per
+    model) and the first one's ``ModelNotReady`` is raised."""
+    not_ready: list[ModelNotReady] = []
+    for spec in specs:
+        try:
+            require_ready(session, spec)
+        except ModelNotReady as exc:
+            not_ready.append(exc)
+    if not_ready:
+        raise not_ready[0]
+
+
 def recommend_for_account(*, session: Session, account: str | int, n: int = 10, lang: str = "en",
                           category: str | None = None, include_bought: bool = False) -> dict[str, Any]:
     """Next-best products for one account, each with a reason, plus its reorder cycles that are coming due."""
+    _require_all(session, RECOMMEND, REORDER)
     model = load_model(session, RECOMMEND)
     acct = resolve_account(session, account)
     peers = (list(session.scalars(select(Account.id).where(Account.industry == acct.industry, Account.id != acct.id)))

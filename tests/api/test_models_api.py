@@ -1,0 +1,91 @@
+"""/api/v1/models: every model with its state and runs (read role), training in the background (write role: 202,
+then the state says queued, training, ready); routes that need a model that is not trained answer 503 with its
+state instead of training on the request."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from bizpilot.services.models import jobs
+from bizpilot.services.models.registry import MODELS
+from tests.services import sample_data as sd
+
+WORKSPACE_MODELS = ["segments", "churn", "winprob", "forecast", "recommend", "reorder", "signals", "knowledge"]
+
+
+def test_list_and_describe_models(engine: Engine, api_client: TestClient) -> None:
+    sd.load_sample(engine)
+    resp = api_client.get("/api/v1/models")
+    assert resp.status_code == 200, resp.text[:300]
+    models = {m["name"]: m for m in resp.json()}
+    assert list(models) == list(MODELS)
+    assert {n: m["state"] for n, m in models.items()} == {**dict.fromkeys(WORKSPACE_MODELS, "missing"),
+                                                          "intent": "default", "sentiment": "default"}
+    assert models["intent"]["in_train_all"] is False and models["intent"]["default_note"]
+    assert models["churn"]["key_metrics"] == {"auc": "higher", "brier": "lower"}
+    assert all(m["current"] is None and m["runs"] == [] and m["flags"] == [] for m in models.values())
+    one = api_client.get("/api/v1/models/forecast")
+    assert one.status_code == 200 and one.json()["title"] == "Demand forecast" and one.json()["summary"]
+    missing = api_client.get("/api/v1/models/nope")
+    assert missing.status_code == 404 and "no model 'nope'" in missing.json()["error"]["message"]
+
+
+def test_train_a_model_in_the_background(engine: Engine, api_client: TestClient, write_client: TestClient) -> None:
+    sd.load_sample(engine)
+    assert api_client.post("/api/v1/models/segments/train").status_code == 403  # read key cannot POST
+    assert api_client.post("/api/v1/models/train").status_code == 403
+    resp = write_client.post("/api/v1/models/segments/train")
+    assert resp.status_code == 202 and resp.json() == {"queued": ["segments"], "already_queued": []}
+    jobs.wait(timeout=300)
+    model = api_client.get("/api/v1/models/segments").json()
+    assert model["state"] == "ready" and model["last_error"] is None
+    current = model["current"]
+    assert current["status"] == "finished" and current["trigger"] == "api" and current["n_rows"] == 2
+    assert current["metrics"]["n_accounts"] == 2 and current["data_fingerprint"]
+    assert [r["id"] for r in model["runs"]] == [current["id"]]
+    assert write_client.post("/api/v1/models/nope/train").status_code == 404
+    from_file = write_client.post("/api/v1/models/intent/train")
+    assert from_file.status_code == 422 and "bizpilot train intent FILE" in from_file.json()["error"]["message"]
+
+    # a model without the data it needs is "skipped" with the reason, visible to every client
+    assert write_client.post("/api/v1/models/forecast/train").status_code == 202
+    jobs.wait(timeout=300)
+    forecast = api_client.get("/api/v1/models/forecast").json()
+    assert forecast["state"] == "skipped" and "12 complete weeks" in forecast["message"]
+    waiting = api_client.get("/api/v1/intelligence/forecasts")
+    assert waiting.status_code == 503
+    assert waiting.json()["error"]["state"] == "skipped" and "12 complete weeks" in waiting.json()["error"]["message"]
+
+
+def test_train_all_queues_every_workspace_model(engine: Engine, write_client: TestClient,
+                                                api_client: TestClient) -> None:
+    sd.load_sample(engine)
+    resp = write_client.post("/api/v1/models/train")
+    assert resp.status_code == 202
+    body = resp.json()
+    assert sorted(body["queued"] + body["already_queued"]) == sorted(WORKSPACE_MODELS)
+    outcomes = {o.name: o.status for o in jobs.wait(timeout=600)}
+    assert outcomes == {**dict.fromkeys(WORKSPACE_MODELS, "finished"), "forecast": "skipped"}
+    states = {m["name"]: m["state"] for m in api_client.get("/api/v1/models").json()}
+    assert states == {**dict.fromkeys(WORKSPACE_MODELS, "ready"), "forecast": "skipped", "intent": "default",
+                      "sentiment": "default"}
+
+
+def test_routes_answer_503_with_the_state_before_training(engine: Engine, api_client: TestClient) -> None:
+    ids = sd.load_sample(engine)
+    segments = api_client.get("/api/v1/intelligence/segments")
+    assert segments.status_code == 503 and segments.headers["retry-after"] == "10"
+    error = segments.json()["error"]
+    assert error["code"] == "model_not_ready" and error["model"] == "segments"
+    assert error["details"] == [{"field": "model", "reason": error["state"], "value": "segments"}]
+    profile = api_client.get(f"/api/v1/intelligence/accounts/{ids['ACME']}/profile")
+    assert profile.status_code == 200  # the profile answers with what needs no model, the rest pending
+    assert [p["model"] for p in profile.json()["pending"]] == ["segments", "churn", "winprob", "reorder"]
+    recs = api_client.get("/api/v1/recommend/accounts/ACME")
+    assert recs.status_code == 503 and recs.json()["error"]["model"] == "recommend"
+    jobs.wait(timeout=600)
+    assert api_client.get("/api/v1/intelligence/segments").status_code == 200
+    profile = api_client.get(f"/api/v1/intelligence/accounts/{ids['ACME']}/profile").json()
+    assert profile["pending"] == [] and profile["rfm"]["monetary"] == sd.ACCOUNT_REVENUE["ACME"][0]
+    assert api_client.get("/api/v1/recommend/accounts/ACME").status_code == 200
