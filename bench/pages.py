@@ -59,12 +59,14 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from bizpilot.app import create_app
-    from bizpilot.db import get_engine
+    from bizpilot.db import get_engine, session_scope
     from bizpilot.services.auth import create_login_token
 
     engine = get_engine()
     client = TestClient(create_app())
-    client.get(f"/login/token/{create_login_token(engine=engine)}", follow_redirects=False)
+    with session_scope(engine) as session:
+        token = create_login_token(session=session)
+    client.get(f"/login/token/{token}", follow_redirects=False)
     client.get("/")  # builds the page registry (BUILT_PATHS)
     times: dict[str, list[float]] = {}
     errors: dict[str, int] = {}

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bizpilot.client import Client
+from bizpilot.db.engine import session_scope
 from bizpilot.domain.account import AccountPublic
 from bizpilot.domain.ops import ImportRunStatus
 from bizpilot.errors import BizpilotError, NotFoundError, ValidationFailed
@@ -26,7 +27,8 @@ def server(engine: Engine, tmp_path: Path) -> Iterator[str]:
 
 
 def _key(engine: Engine, role: str) -> str:
-    return create_api_key(engine=engine, name=f"client-{role}", role=role)[0]
+    with session_scope(engine) as session:
+        return create_api_key(session=session, name=f"client-{role}", role=role)[0]
 
 
 def test_typed_lists_details_and_paging(server: str, engine: Engine) -> None:

@@ -22,9 +22,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from bizpilot.api.deps import ensure_database
+from bizpilot.api.deps import SessionDep, ensure_database
 from bizpilot.api.schemas import ErrorResponse
 from bizpilot.config import get_settings
+from bizpilot.db.engine import session_scope
 from bizpilot.domain.security import ROLES, ApiKeyInfo
 from bizpilot.errors import Forbidden, Unauthorized
 from bizpilot.services.auth import (
@@ -86,20 +87,27 @@ def open_reads_enabled(request: Request) -> bool:
 
 
 def _resolve(request: Request, bearer: HTTPAuthorizationCredentials | None, api_key: str | None) -> Principal:
-    """Explicit credentials first (a wrong key is a 401, never a fallback), then the session cookie, then open reads."""
+    """Explicit credentials first (a wrong key is a 401, never a fallback), then the session cookie, then open reads.
+
+    The lookup runs in its own short transaction, committed here: the touch of ``last_used_at``/``last_seen_at``
+    is stored even on read-only requests and holds no lock while the route runs.
+    """
     engine = ensure_database()  # a missing database is a 503 with a hint, not a confusing 401
     if request.headers.get("authorization") is not None and bearer is None:
         raise Unauthorized("the Authorization header must be 'Bearer <API key>'",
                            details=[{"field": "Authorization", "reason": "not a Bearer credential"}])
     if bearer is not None or api_key:
         field = "Authorization" if bearer is not None else "X-API-Key"
-        principal = authenticate_key(engine=engine, key=bearer.credentials if bearer is not None else api_key or "")
+        with session_scope(engine) as session:
+            principal = authenticate_key(session=session,
+                                         key=bearer.credentials if bearer is not None else api_key or "")
         if principal is None:
             raise Unauthorized("invalid or revoked API key", details=[{"field": field, "reason": "invalid or revoked"}])
         return principal
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        principal = session_principal(engine=engine, token=token)
+        with session_scope(engine) as session:
+            principal = session_principal(session=session, token=token)
         if principal is not None:
             return principal
     if open_reads_enabled(request):
@@ -205,21 +213,25 @@ keys_router = APIRouter(prefix="/keys", tags=["keys"], dependencies=[Depends(req
 
 
 @keys_router.get("", response_model=KeyList, operation_id="list_keys", summary="API keys (never the keys)")
-def list_keys() -> KeyList:
-    return KeyList(items=list_api_keys(engine=ensure_database()))
+def list_keys(session: SessionDep) -> KeyList:
+    return KeyList(items=list_api_keys(session=session))
 
 
 @keys_router.post("", response_model=KeyCreated, status_code=201, operation_id="create_key",
                   summary="Create an API key (returned once)", responses={409: {"model": ErrorResponse}})
 def create_key(body: KeyCreate) -> KeyCreated:
-    key, info = create_api_key(engine=ensure_database(), name=body.name, role=body.role)
+    # Committed before the 201 goes out (SessionDep commits after the response), so the key works at once.
+    with session_scope(ensure_database()) as session:
+        key, info = create_api_key(session=session, name=body.name, role=body.role)
     return KeyCreated(key=key, info=info)
 
 
 @keys_router.delete("/{name_or_prefix}", response_model=ApiKeyInfo, operation_id="revoke_key",
                     summary="Revoke an API key by name or prefix", responses={404: {"model": ErrorResponse}})
 def revoke_key(name_or_prefix: str) -> ApiKeyInfo:
-    return revoke_api_key(engine=ensure_database(), name_or_prefix=name_or_prefix)
+    # Committed before the answer goes out: a key reported revoked must not work in the next request.
+    with session_scope(ensure_database()) as session:
+        return revoke_api_key(session=session, name_or_prefix=name_or_prefix)
 
 
 __all__ = [

@@ -30,11 +30,12 @@ def create(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object {key, name, role, prefix, ...}"),
 ) -> None:
     """Create an API key and print it once on stdout; it cannot be shown again."""
-    from bizpilot.db import get_engine
+    from bizpilot.db import get_engine, session_scope
     from bizpilot.services.auth import create_api_key
 
     prepare_workspace()
-    key, info = create_api_key(engine=get_engine(), name=name, role=role)
+    with session_scope(get_engine()) as session:
+        key, info = create_api_key(session=session, name=name, role=role)
     if as_json:
         print_json({"key": key, **info.model_dump(mode="json")})
     else:
@@ -48,11 +49,12 @@ def create(
 @keys_app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON object {keys: [...]}")) -> None:
     """Name, role, prefix, when created and last used, and whether revoked (never the keys)."""
-    from bizpilot.db import get_engine
+    from bizpilot.db import get_engine, session_scope
     from bizpilot.services.auth import list_api_keys
 
     prepare_workspace()
-    keys = list_api_keys(engine=get_engine())
+    with session_scope(get_engine()) as session:
+        keys = list_api_keys(session=session)
     if as_json:
         print_json({"keys": [k.model_dump(mode="json") for k in keys]})
         return
@@ -72,11 +74,12 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
 @keys_app.command("revoke")
 def revoke(name_or_prefix: str = typer.Argument(..., help="The key's name or prefix (bp_xxxxxxxx)")) -> None:
     """Revoke a key: requests with it get 401 from now on. The record stays in `keys list`."""
-    from bizpilot.db import get_engine
+    from bizpilot.db import get_engine, session_scope
     from bizpilot.services.auth import revoke_api_key
 
     prepare_workspace()
-    info = revoke_api_key(engine=get_engine(), name_or_prefix=name_or_prefix)
+    with session_scope(get_engine()) as session:
+        info = revoke_api_key(session=session, name_or_prefix=name_or_prefix)
     err_console.print(f"revoked API key '{info.name}' ({info.prefix}) at {_when(info.revoked_at)} UTC",
                       highlight=False, markup=False)
 
@@ -89,10 +92,9 @@ def _when(value: object) -> str:
 
 def set_password_interactively() -> None:
     """`bizpilot init --password`: BIZPILOT_PASSWORD for scripts, else a hidden prompt asked twice."""
-    from bizpilot.db import get_engine
-    from bizpilot.services.auth import set_password
-
     from bizpilot.config import get_settings
+    from bizpilot.db import get_engine, session_scope
+    from bizpilot.services.auth import set_password
 
     secret = get_settings().password
     password = secret.get_secret_value() if secret else None
@@ -101,7 +103,8 @@ def set_password_interactively() -> None:
     else:
         password = typer.prompt("Dashboard password", hide_input=True, confirmation_prompt=True, err=True)
         source = "prompt"
-    set_password(engine=get_engine(), password=password)
+    with session_scope(get_engine()) as session:
+        set_password(session=session, password=password)
     err_console.print(f"dashboard password set (from {source}); existing dashboard sessions were signed out",
                       highlight=False, markup=False)
 
@@ -116,11 +119,13 @@ def link_host(host: str) -> str:
 
 
 def new_login_link(host: str, port: int) -> str:
-    """A fresh one-time login URL (single use, valid for ``login_link_minutes``)."""
-    from bizpilot.db import get_engine
+    """A fresh one-time login URL (single use, valid for ``login_link_minutes``), committed before it is shown."""
+    from bizpilot.db import get_engine, session_scope
     from bizpilot.services.auth import create_login_token
 
-    return f"http://{link_host(host)}:{port}/login/token/{create_login_token(engine=get_engine())}"
+    with session_scope(get_engine()) as session:
+        token = create_login_token(session=session)
+    return f"http://{link_host(host)}:{port}/login/token/{token}"
 
 
 def check_open_reads(host: str | None, open_reads: bool) -> None:

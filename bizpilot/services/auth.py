@@ -3,6 +3,10 @@
 Keys, link tokens and session ids are long random strings, so a plain SHA-256 is enough to store them (there is
 nothing to brute-force) and lookups stay one indexed query. The password is chosen by a person, so it gets a
 salted scrypt. Secrets are compared in constant time and never logged.
+
+Like every service, these take the caller's ``session`` and never commit: the edge (a request, a page, a CLI
+command) owns the unit of work, so a key, a password or a sign-in is stored together with whatever else the
+caller does, or not at all.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ import string
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, exists, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bizpilot.config import get_settings
 from bizpilot.db.base import utcnow
-from bizpilot.db.engine import session_scope
 from bizpilot.domain.security import (
     ROLES,
     ApiKey,
@@ -110,72 +114,91 @@ def _new_key() -> tuple[str, str]:
 
 # --- API keys ------------------------------------------------------------------------------------------------
 
-def create_api_key(*, engine: Engine, name: str, role: str = "read") -> tuple[str, ApiKeyInfo]:
-    """A new key and what may be shown about it. The key itself is returned only here and stored only hashed."""
+def _name_taken(name: str) -> ConflictError:
+    return ConflictError(f"an API key named '{name}' already exists; choose another name",
+                         details=[{"field": "name", "reason": "already used"}])
+
+
+def _begin_outer(session: Session) -> None:
+    """Make sure the caller's transaction has really begun before a SAVEPOINT on SQLite.
+
+    pysqlite sends BEGIN only before the first write, so a SAVEPOINT issued first would be the outermost
+    transaction and its RELEASE would commit on the spot, outside the caller's unit of work. PostgreSQL (and
+    SQLite after any write in this transaction) needs nothing.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+        conn.exec_driver_sql("BEGIN")
+
+
+def create_api_key(*, session: Session, name: str, role: str = "read") -> tuple[str, ApiKeyInfo]:
+    """A new key and what may be shown about it. The key itself is returned only here and stored only hashed.
+
+    The insert is flushed (the id is in the returned info) inside a SAVEPOINT: a concurrent create with the same
+    name is a ConflictError and leaves the caller's transaction usable.
+    """
     name, role = _check_name(name), check_role(role)
+    if session.scalar(select(exists().where(ApiKey.name == name))):
+        raise _name_taken(name)
+    while True:  # a clash of two random 8-character ids is unlikely, but cheap to rule out
+        prefix, key = _new_key()
+        if not session.scalar(select(exists().where(ApiKey.prefix == prefix))):
+            break
+    row = ApiKey(name=name, role=role, prefix=prefix, key_hash=hash_secret(key), created_at=utcnow())
+    _begin_outer(session)
     try:
-        with session_scope(engine) as session:
-            if session.scalar(select(exists().where(ApiKey.name == name))):
-                raise ConflictError(f"an API key named '{name}' already exists; choose another name",
-                                    details=[{"field": "name", "reason": "already used"}])
-            while True:  # a clash of two random 8-character ids is unlikely, but cheap to rule out
-                prefix, key = _new_key()
-                if not session.scalar(select(exists().where(ApiKey.prefix == prefix))):
-                    break
-            row = ApiKey(name=name, role=role, prefix=prefix, key_hash=hash_secret(key), created_at=utcnow())
+        with session.begin_nested():
             session.add(row)
             session.flush()
-            info = ApiKeyInfo.model_validate(row)
-    except IntegrityError:  # a concurrent create with the same name
-        raise ConflictError(f"an API key named '{name}' already exists; choose another name",
-                            details=[{"field": "name", "reason": "already used"}]) from None
-    return key, info
+    except IntegrityError:  # a concurrent create with the same name got there first
+        raise _name_taken(name) from None
+    return key, ApiKeyInfo.model_validate(row)
 
 
-def authenticate_key(*, engine: Engine, key: str) -> Principal | None:
-    """The principal of a valid, unrevoked key; None otherwise (the caller answers 401 either way)."""
+def authenticate_key(*, session: Session, key: str) -> Principal | None:
+    """The principal of a valid, unrevoked key; None otherwise (the caller answers 401 either way).
+
+    ``last_used_at`` is written at most every TOUCH_EVERY, so most requests only read; the caller's commit
+    stores the touch.
+    """
     prefix = key_prefix(key)
     if prefix is None:
         return None
-    with engine.connect() as conn:
-        row = conn.execute(select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.key_hash, ApiKey.revoked_at,
-                                  ApiKey.last_used_at).where(ApiKey.prefix == prefix)).first()
+    row = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     if row is None or not hmac.compare_digest(row.key_hash, hash_secret(key.strip())):
         return None
     if row.revoked_at is not None or row.role not in ROLES:
         return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
-        with engine.begin() as conn:
-            conn.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+        row.last_used_at = now
+        session.flush()
     return Principal(kind="key", name=row.name, role=row.role, key_id=row.id)
 
 
-def list_api_keys(*, engine: Engine, include_revoked: bool = True) -> list[ApiKeyInfo]:
-    with session_scope(engine) as session:
-        query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
-        if not include_revoked:
-            query = query.where(ApiKey.revoked_at.is_(None))
-        return [ApiKeyInfo.model_validate(row) for row in session.scalars(query)]
+def list_api_keys(*, session: Session, include_revoked: bool = True) -> list[ApiKeyInfo]:
+    query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
+    if not include_revoked:
+        query = query.where(ApiKey.revoked_at.is_(None))
+    return [ApiKeyInfo.model_validate(row) for row in session.scalars(query)]
 
 
-def revoke_api_key(*, engine: Engine, name_or_prefix: str) -> ApiKeyInfo:
+def revoke_api_key(*, session: Session, name_or_prefix: str) -> ApiKeyInfo:
     """Revoke by name, by prefix (``bp_k3x9q2ab`` or ``k3x9q2ab``) or by the whole key; revoking twice is a no-op.
 
-    Revoked keys stay listed (who had access, and when it ended) and stop working on the next request.
+    Revoked keys stay listed (who had access, and when it ended) and stop working once the caller commits.
     """
     ident = (name_or_prefix or "").strip()
     prefixes = {ident, f"{KEY_SCHEME}_{ident}", key_prefix(ident) or ident}
-    with session_scope(engine) as session:
-        rows = list(session.scalars(select(ApiKey).where(or_(ApiKey.name == ident, ApiKey.prefix.in_(prefixes)))))
-        if not rows:
-            raise NotFoundError(f"no API key with the name or prefix '{ident}'; `bizpilot keys list` shows them",
-                                details=[{"field": "name_or_prefix", "reason": "no such key"}])
-        row = next((r for r in rows if r.name == ident), rows[0])
-        if row.revoked_at is None:
-            row.revoked_at = utcnow()
-            session.flush()
-        return ApiKeyInfo.model_validate(row)
+    rows = list(session.scalars(select(ApiKey).where(or_(ApiKey.name == ident, ApiKey.prefix.in_(prefixes)))))
+    if not rows:
+        raise NotFoundError(f"no API key with the name or prefix '{ident}'; `bizpilot keys list` shows them",
+                            details=[{"field": "name_or_prefix", "reason": "no such key"}])
+    row = next((r for r in rows if r.name == ident), rows[0])
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+    return ApiKeyInfo.model_validate(row)
 
 
 # --- dashboard password -------------------------------------------------------------------------------------
@@ -184,7 +207,7 @@ def _scrypt(password: str, salt: bytes, *, n: int, r: int, p: int, dklen: int = 
     return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_SCRYPT_MAXMEM, dklen=dklen)
 
 
-def set_password(*, engine: Engine, password: str) -> None:
+def set_password(*, session: Session, password: str) -> None:
     """Store a salted scrypt hash of the workspace password and sign out every browser (a change of owner)."""
     if not isinstance(password, str) or not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise ValidationFailed(f"the password must have {MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} characters",
@@ -192,24 +215,22 @@ def set_password(*, engine: Engine, password: str) -> None:
     salt = secrets.token_bytes(16)
     value = {"algorithm": "scrypt", **_SCRYPT, "salt": base64.b64encode(salt).decode("ascii"),
              "hash": base64.b64encode(_scrypt(password, salt, **_SCRYPT)).decode("ascii")}
-    with session_scope(engine) as session:
-        row = session.get(WorkspaceSetting, PASSWORD_SETTING)
-        if row is None:
-            session.add(WorkspaceSetting(key=PASSWORD_SETTING, value=value, updated_at=utcnow()))
-        else:
-            row.value = value
-        session.execute(delete(WebSession))
+    row = session.get(WorkspaceSetting, PASSWORD_SETTING)
+    if row is None:
+        session.add(WorkspaceSetting(key=PASSWORD_SETTING, value=value, updated_at=utcnow()))
+    else:
+        row.value = value
+    session.execute(delete(WebSession))
+    session.flush()
 
 
-def has_password(*, engine: Engine) -> bool:
-    with engine.connect() as conn:
-        return bool(conn.scalar(select(exists().where(WorkspaceSetting.key == PASSWORD_SETTING))))
+def has_password(*, session: Session) -> bool:
+    return bool(session.scalar(select(exists().where(WorkspaceSetting.key == PASSWORD_SETTING))))
 
 
-def check_password(*, engine: Engine, password: str) -> bool:
+def check_password(*, session: Session, password: str) -> bool:
     """True when ``password`` is the workspace password; False when it is wrong or none is set."""
-    with engine.connect() as conn:
-        stored = conn.scalar(select(WorkspaceSetting.value).where(WorkspaceSetting.key == PASSWORD_SETTING))
+    stored = session.scalar(select(WorkspaceSetting.value).where(WorkspaceSetting.key == PASSWORD_SETTING))
     if not stored or stored.get("algorithm") != "scrypt" or not isinstance(password, str):
         return False
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -225,69 +246,75 @@ def check_password(*, engine: Engine, password: str) -> bool:
 
 # --- one-time login links -----------------------------------------------------------------------------------
 
-def create_login_token(*, engine: Engine, minutes: int | None = None) -> str:
-    """A random single-use token for ``/login/token/<token>``, valid ``minutes`` (default from settings)."""
+def create_login_token(*, session: Session, minutes: int | None = None) -> str:
+    """A random single-use token for ``/login/token/<token>``, valid ``minutes`` (default from settings).
+
+    The link works once the caller has committed (``bizpilot serve`` prints it after its transaction).
+    """
     minutes = minutes or get_settings().login_link_minutes
     token = secrets.token_urlsafe(_SECRET_BYTES)
     now = utcnow()
-    with session_scope(engine) as session:
-        session.execute(delete(LoginToken).where(LoginToken.expires_at < now))
-        session.add(LoginToken(token_hash=hash_secret(token), created_at=now,
-                               expires_at=now + timedelta(minutes=minutes)))
+    session.execute(delete(LoginToken).where(LoginToken.expires_at < now))
+    session.add(LoginToken(token_hash=hash_secret(token), created_at=now, expires_at=now + timedelta(minutes=minutes)))
+    session.flush()
     return token
 
 
-def consume_login_token(*, engine: Engine, token: str) -> bool:
-    """Use a login token: True once for a valid, unexpired token, False ever after (one atomic UPDATE)."""
+def consume_login_token(*, session: Session, token: str) -> bool:
+    """Use a login token: True once for a valid, unexpired token, False ever after.
+
+    One atomic ``UPDATE ... WHERE used_at IS NULL``: of two concurrent uses, the second waits for the first's
+    row lock and then matches no row, so a link can never open two sessions.
+    """
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         return False
     now = utcnow()
-    with engine.begin() as conn:
-        result = conn.execute(update(LoginToken)
-                              .where(LoginToken.token_hash == hash_secret(token), LoginToken.used_at.is_(None),
-                                     LoginToken.expires_at > now)
-                              .values(used_at=now))
-        return result.rowcount == 1
+    result = session.execute(update(LoginToken)
+                             .where(LoginToken.token_hash == hash_secret(token), LoginToken.used_at.is_(None),
+                                    LoginToken.expires_at > now)
+                             .values(used_at=now))
+    return result.rowcount == 1
 
 
 # --- browser sessions ---------------------------------------------------------------------------------------
 
-def create_session(*, engine: Engine, days: int | None = None) -> SessionTicket:
+def create_session(*, session: Session, days: int | None = None) -> SessionTicket:
     """A new dashboard session (after a password or one-time link login); expired sessions are swept here."""
     days = days or get_settings().session_days
     # The CSRF token is hex: it is echoed into every page, where it must never spell anything (e.g. "cdn").
     token, csrf = secrets.token_urlsafe(_SECRET_BYTES), secrets.token_hex(_SECRET_BYTES)
     now = utcnow()
     expires = now + timedelta(days=days)
-    with session_scope(engine) as session:
-        session.execute(delete(WebSession).where(WebSession.expires_at < now))
-        session.add(WebSession(token_hash=hash_secret(token), csrf_token=csrf, created_at=now, expires_at=expires,
-                               last_seen_at=now))
+    session.execute(delete(WebSession).where(WebSession.expires_at < now))
+    session.add(WebSession(token_hash=hash_secret(token), csrf_token=csrf, created_at=now, expires_at=expires,
+                           last_seen_at=now))
+    session.flush()
     return SessionTicket(token=token, csrf_token=csrf, expires_at=expires, max_age=days * 24 * 3600)
 
 
-def session_principal(*, engine: Engine, token: str) -> Principal | None:
-    """The workspace owner's principal (role admin) for a live session cookie; None when unknown or expired."""
+def session_principal(*, session: Session, token: str) -> Principal | None:
+    """The workspace owner's principal (role admin) for a live session cookie; None when unknown or expired.
+
+    ``last_seen_at`` is written at most every TOUCH_EVERY; the caller's commit stores it.
+    """
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         return None
     now = utcnow()
-    with engine.connect() as conn:
-        row = conn.execute(select(WebSession.id, WebSession.csrf_token, WebSession.expires_at,
-                                  WebSession.last_seen_at).where(WebSession.token_hash == hash_secret(token))).first()
+    row = session.scalar(select(WebSession).where(WebSession.token_hash == hash_secret(token)))
     if row is None or row.expires_at <= now:
         return None
     if row.last_seen_at is None or now - row.last_seen_at >= TOUCH_EVERY:
-        with engine.begin() as conn:
-            conn.execute(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))
+        row.last_seen_at = now
+        session.flush()
     return Principal(kind="session", name="dashboard", role="admin", session_id=row.id, csrf_token=row.csrf_token)
 
 
-def end_session(*, engine: Engine, token: str) -> bool:
+def end_session(*, session: Session, token: str) -> bool:
     """Sign a browser out; True if there was a session to end."""
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         return False
-    with engine.begin() as conn:
-        return conn.execute(delete(WebSession).where(WebSession.token_hash == hash_secret(token))).rowcount == 1
+    result = session.execute(delete(WebSession).where(WebSession.token_hash == hash_secret(token)))
+    return result.rowcount == 1
 
 
 __all__ = [

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from bizpilot.app import create_app
+from bizpilot.db.engine import session_scope
 from bizpilot.services.auth import create_api_key
 
 _names = itertools.count(1)
@@ -22,7 +23,9 @@ def auth_headers(key: str) -> dict[str, str]:
 
 
 def new_key(engine: Engine, role: str = "read", name: str | None = None) -> str:
-    key, _ = create_api_key(engine=engine, name=name or f"test-{role}-{next(_names)}", role=role)
+    """A key committed in its own transaction, as `bizpilot keys create` makes one."""
+    with session_scope(engine) as session:
+        key, _ = create_api_key(session=session, name=name or f"test-{role}-{next(_names)}", role=role)
     return key
 
 

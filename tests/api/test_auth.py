@@ -21,6 +21,7 @@ from bizpilot.api.security import (
 from bizpilot.app import create_app
 from bizpilot.config import reset_settings
 from bizpilot.db.base import utcnow
+from bizpilot.db.engine import session_scope
 from bizpilot.domain.security import LoginToken
 from bizpilot.services.auth import (
     Principal,
@@ -63,15 +64,18 @@ def test_wrong_malformed_and_revoked_keys_are_401(engine: Engine, make_key: Call
                     {"Authorization": "Bearer not-a-key"}, {"Authorization": f"Basic {key}"},
                     {"Authorization": f"Bearer {tampered}", "X-API-Key": key}):
         assert_error(client.get("/api/v1/accounts", headers=headers), 401, "unauthorized")
-    revoke_api_key(engine=engine, name_or_prefix="scripts")
+    with session_scope(engine) as session:
+        revoke_api_key(session=session, name_or_prefix="scripts")
     err = assert_error(client.get("/api/v1/accounts", headers=auth_headers(key)), 401, "unauthorized")
     assert "revoked" in err["message"] and key not in err["message"]
 
 
 def test_key_use_is_recorded(engine: Engine, api_client: TestClient) -> None:
-    assert list_api_keys(engine=engine)[0].last_used_at is None
-    assert api_client.get("/api/v1/accounts").status_code == 200
-    assert list_api_keys(engine=engine)[0].last_used_at is not None
+    with session_scope(engine) as session:
+        assert list_api_keys(session=session)[0].last_used_at is None
+    assert api_client.get("/api/v1/accounts").status_code == 200  # a read request: the touch is still committed
+    with session_scope(engine) as session:
+        assert list_api_keys(session=session)[0].last_used_at is not None
 
 
 def test_read_key_cannot_write_and_admin_manages_keys(engine: Engine, api_client: TestClient,
@@ -94,7 +98,8 @@ def test_read_key_cannot_write_and_admin_manages_keys(engine: Engine, api_client
                        "validation_error")
     assert err["details"][0]["field"] == "role"
     assert admin_client.delete("/api/v1/keys/new-robot").json()["revoked_at"]
-    assert authenticate_key(engine=engine, key=created["key"]) is None
+    with session_scope(engine) as session:
+        assert authenticate_key(session=session, key=created["key"]) is None
 
 
 def test_new_routes_are_protected_by_default(engine: Engine, make_key: Callable[..., str]) -> None:
@@ -166,13 +171,15 @@ def test_pages_redirect_to_login_and_static_stays_public(engine: Engine) -> None
     assert page.status_code == 200 and "bizpilot init --password" in page.text  # no password yet
     assert 'type="password"' not in page.text and 'href="/accounts"' not in page.text  # no nav before sign-in
     assert "登录" in client.get("/login?lang=zh").text
-    set_password(engine=engine, password="open sesame!")
+    with session_scope(engine) as session:
+        set_password(session=session, password="open sesame!")
     page = client.get("/login?next=/accounts%3Fq%3Dtea%26page%3D2").text
     assert 'type="password"' in page and 'name="next" value="/accounts?q=tea&amp;page=2"' in page
 
 
 def test_password_login_and_wrong_password(engine: Engine) -> None:
-    set_password(engine=engine, password="open sesame!")
+    with session_scope(engine) as session:
+        set_password(session=session, password="open sesame!")
     client = TestClient(create_app())
     assert 'type="password"' in client.get("/login").text
     resp = client.post("/login", data={"password": "open sesame?", "next": "/accounts"}, follow_redirects=False)
@@ -190,7 +197,9 @@ def test_password_login_and_wrong_password(engine: Engine) -> None:
 
 def test_session_cookie_is_secure_over_https(engine: Engine) -> None:
     client = TestClient(create_app(), base_url="https://testserver")
-    resp = client.get(f"/login/token/{create_login_token(engine=engine)}", follow_redirects=False)
+    with session_scope(engine) as session:
+        token = create_login_token(session=session)
+    resp = client.get(f"/login/token/{token}", follow_redirects=False)
     assert resp.status_code == 303 and "Secure" in resp.headers["set-cookie"]
 
 
@@ -199,14 +208,16 @@ def test_session_cookie_is_secure_over_https(engine: Engine) -> None:
     ("/\\evil.example", "/"), ("accounts", "/"), ("/login", "/"), ("/ok\r\nSet-Cookie: x=1", "/"),
 ])
 def test_next_must_be_a_local_path(engine: Engine, target: str, expected: str) -> None:
-    set_password(engine=engine, password="open sesame!")
+    with session_scope(engine) as session:
+        set_password(session=session, password="open sesame!")
     client = TestClient(create_app())
     resp = client.post("/login", data={"password": "open sesame!", "next": target}, follow_redirects=False)
     assert resp.status_code == 303 and resp.headers["location"] == expected
 
 
 def test_failed_logins_are_throttled(engine: Engine) -> None:
-    set_password(engine=engine, password="open sesame!")
+    with session_scope(engine) as session:
+        set_password(session=session, password="open sesame!")
     client = TestClient(create_app())
     for _ in range(10):
         assert client.post("/login", data={"password": "guess"}).status_code == 401
@@ -215,7 +226,8 @@ def test_failed_logins_are_throttled(engine: Engine) -> None:
 
 
 def test_login_link_works_once_and_expires(engine: Engine) -> None:
-    token = create_login_token(engine=engine)
+    with session_scope(engine) as session:
+        token = create_login_token(session=session)
     client = TestClient(create_app())
     resp = client.get(f"/login/token/{token}", follow_redirects=False)
     assert resp.status_code == 303 and resp.headers["location"] == "/" and client.cookies.get(SESSION_COOKIE)
@@ -223,7 +235,8 @@ def test_login_link_works_once_and_expires(engine: Engine) -> None:
     other = TestClient(create_app())
     resp = other.get(f"/login/token/{token}", follow_redirects=False)
     assert resp.status_code == 401 and "invalid, expired or already used" in resp.text
-    late = create_login_token(engine=engine)
+    with session_scope(engine) as session:
+        late = create_login_token(session=session)
     with engine.begin() as conn:
         conn.execute(update(LoginToken).values(expires_at=utcnow() - timedelta(seconds=1)))
     assert other.get(f"/login/token/{late}", follow_redirects=False).status_code == 401

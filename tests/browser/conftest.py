@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from bizpilot.api.deps import forget_database_checks
 from bizpilot.config import reset_settings
-from bizpilot.db import get_engine, reset_engine, upgrade
+from bizpilot.db import get_engine, reset_engine, session_scope, upgrade
 from bizpilot.ingest.demo import build_demo
 from bizpilot.services.auth import set_password
 from bizpilot.services.training import train_all
@@ -84,7 +84,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         build_demo(seed=42, engine=engine)
         results = train_all(engine=engine)  # as `bizpilot demo` does: every page shows trained models
         assert all(r.ok for r in results), [r for r in results if not r.ok]
-        set_password(engine=engine, password=PASSWORD)
+        with session_scope(engine) as session:
+            set_password(session=session, password=PASSWORD)
         with live_server() as url:
             yield Site(url=url, engine=engine)
     finally:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from bizpilot.cli.main import app
 from bizpilot.config import reset_settings
-from bizpilot.db import get_engine
+from bizpilot.db import get_engine, session_scope
 from bizpilot.services.auth import authenticate_key, check_password, consume_login_token
 
 runner = CliRunner()
@@ -32,7 +32,8 @@ def test_create_prints_the_key_once_and_stores_only_its_hash(workspace: Path) ->
     assert result.stdout == key + "\n" and key.startswith("bp_")  # stdout holds the key and nothing else
     assert "shown only once" in result.stderr and key not in result.stderr
     engine = get_engine()
-    principal = authenticate_key(engine=engine, key=key)
+    with session_scope(engine) as session:
+        principal = authenticate_key(session=session, key=key)
     assert principal is not None and (principal.name, principal.role) == ("ci", "write")
     dump = db_dump(engine)
     assert key not in dump and key.split("_", 2)[2] not in dump
@@ -68,8 +69,9 @@ def test_revoke_by_name_and_prefix(workspace: Path) -> None:
     assert runner.invoke(app, ["keys", "revoke", "one"]).exit_code == 0
     result = runner.invoke(app, ["keys", "revoke", second[:11]])
     assert result.exit_code == 0 and "revoked API key 'two'" in result.stderr
-    engine = get_engine()
-    assert authenticate_key(engine=engine, key=first) is None and authenticate_key(engine=engine, key=second) is None
+    with session_scope(get_engine()) as session:
+        assert authenticate_key(session=session, key=first) is None
+        assert authenticate_key(session=session, key=second) is None
     keys = json.loads(runner.invoke(app, ["keys", "list", "--json"]).stdout)["keys"]
     assert all(k["revoked_at"] for k in keys)
 
@@ -79,13 +81,16 @@ def test_init_password_from_environment_and_prompt(workspace: Path, monkeypatch:
     reset_settings()  # settings are read once per process; this test changes the environment in between
     result = runner.invoke(app, ["init", "--password"])
     assert result.exit_code == 0, result.output
-    assert "from the env 1" not in result.output and check_password(engine=get_engine(), password="from the env 1")
+    assert "from the env 1" not in result.output
+    with session_scope(get_engine()) as session:
+        assert check_password(session=session, password="from the env 1")
     monkeypatch.delenv("BIZPILOT_PASSWORD")
     reset_settings()
     result = runner.invoke(app, ["init", "--password"], input="typed secret\ntyped secret\n")
     assert result.exit_code == 0, result.output
     assert "typed secret" not in result.output and result.stdout.strip() == ""  # hidden; prompts on stderr
-    assert check_password(engine=get_engine(), password="typed secret")
+    with session_scope(get_engine()) as session:
+        assert check_password(session=session, password="typed secret")
     result = runner.invoke(app, ["init", "--password"], input="short\nshort\n")
     assert result.exit_code == 2 and "at least 8" in result.stderr
 
@@ -96,8 +101,10 @@ def test_login_link_command(workspace: Path) -> None:
     url = result.stdout.strip()
     assert url.startswith("http://127.0.0.1:9001/login/token/") and "single use" in result.stderr
     token = url.rsplit("/", 1)[1]
-    assert consume_login_token(engine=get_engine(), token=token)
-    assert not consume_login_token(engine=get_engine(), token=token)
+    with session_scope(get_engine()) as session:
+        assert consume_login_token(session=session, token=token)
+    with session_scope(get_engine()) as session:
+        assert not consume_login_token(session=session, token=token)
 
 
 @pytest.fixture
@@ -136,7 +143,8 @@ def test_serve_prints_a_login_link_and_passes_open_reads(workspace: Path, served
     assert served[0]["app"].state.auth_open_reads is True
     line = next(ln for ln in result.stderr.splitlines() if "login link" in ln)
     token = line.split("http://localhost:8123/login/token/")[1].strip()
-    assert consume_login_token(engine=get_engine(), token=token)
+    with session_scope(get_engine()) as session:
+        assert consume_login_token(session=session, token=token)
     result = runner.invoke(app, ["serve", "--host", "0.0.0.0"])  # no open reads: any host is fine
     assert result.exit_code == 0 and served[1]["app"].state.auth_open_reads is False
     assert "http://127.0.0.1:8000/login/token/" in result.stderr

@@ -11,12 +11,15 @@ from sqlalchemy import Engine
 
 from bizpilot.api.security import SESSION_COOKIE
 from bizpilot.app import create_app
+from bizpilot.db.engine import session_scope
 from bizpilot.services.auth import create_login_token
 
 
 def sign_in(client: TestClient, engine: Engine) -> TestClient:
     """Open a fresh one-time login link with ``client``; its cookie jar then holds the session."""
-    resp = client.get(f"/login/token/{create_login_token(engine=engine)}", follow_redirects=False)
+    with session_scope(engine) as session:
+        token = create_login_token(session=session)
+    resp = client.get(f"/login/token/{token}", follow_redirects=False)
     assert resp.status_code == 303, resp.text[:300]
     assert client.cookies.get(SESSION_COOKIE)
     return client

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from bizpilot.app import create_app
 from bizpilot.db.base import utcnow
+from bizpilot.db.engine import session_scope
 from bizpilot.domain import ImportRun
 from bizpilot.services.auth import create_api_key
 from bizpilot.services.imports import import_status
@@ -161,7 +162,8 @@ def test_read_only_principals_see_the_list_but_cannot_upload(engine: Engine) -> 
     assert resp.status_code == 403 and resp.headers["content-type"].startswith("text/html")
     assert "Not allowed" in resp.text and "needs role write" in resp.text
 
-    read_key, _ = create_api_key(engine=engine, name="reader", role="read")
+    with session_scope(engine) as session:
+        read_key, _ = create_api_key(session=session, name="reader", role="read")
     resp = upload(TestClient(create_app()), entity="products", name="p.csv", content=PRODUCTS_CSV, token=None,
                   headers={"X-API-Key": read_key})
     assert resp.status_code == 403 and "has role read" in resp.text
@@ -169,7 +171,8 @@ def test_read_only_principals_see_the_list_but_cannot_upload(engine: Engine) -> 
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
     assert run_count(engine) == 0
 
-    write_key, _ = create_api_key(engine=engine, name="writer", role="write")  # keys need no CSRF token
+    with session_scope(engine) as session:
+        write_key, _ = create_api_key(session=session, name="writer", role="write")  # keys need no CSRF token
     run_id = started_run(upload(TestClient(create_app()), entity="products", name="p.csv", content=PRODUCTS_CSV,
                                 token=None, headers={"X-API-Key": write_key}))
     assert finished(engine, run_id)["status"] == "finished"

@@ -9,9 +9,10 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 
-from bizpilot.db.migrate import head_revision
 from bizpilot.api.security import SESSION_COOKIE
 from bizpilot.app import create_app
+from bizpilot.db.engine import session_scope
+from bizpilot.db.migrate import head_revision
 from bizpilot.services.auth import (
     check_password,
     create_api_key,
@@ -69,7 +70,8 @@ def test_key_is_shown_once_works_and_can_be_revoked(engine: Engine, browser_clie
 
     duplicate = create_key(browser_client, "nightly-sync")
     assert duplicate.status_code == 409 and "already exists" in duplicate.text and not KEY.search(duplicate.text)
-    info = next(k for k in list_api_keys(engine=engine) if k.name == "nightly-sync")
+    with session_scope(engine) as session:
+        info = next(k for k in list_api_keys(session=session) if k.name == "nightly-sync")
     assert browser_client.post(f"/settings/keys/{info.id}/revoke", follow_redirects=False).status_code == 403
     resp = browser_client.post(f"/settings/keys/{info.id}/revoke", data={"csrf_token": csrf_token(browser_client)},
                                follow_redirects=False)
@@ -88,16 +90,17 @@ def test_key_forms_need_csrf_valid_input_and_admin(engine: Engine, browser_clien
     bad_role = create_key(browser_client, "x", role="root")
     assert bad_role.status_code == 422 and "Choose the role" in bad_role.text
     assert create_key(browser_client, "   ").status_code == 422
-    assert list_api_keys(engine=engine) == []
-
-    writer, _ = create_api_key(engine=engine, name="writer", role="write")
+    with session_scope(engine) as session:
+        assert list_api_keys(session=session) == []
+        writer, _ = create_api_key(session=session, name="writer", role="write")
     client = TestClient(create_app(), headers={"X-API-Key": writer})
     page = client.get("/settings").text
     assert "Managing API keys needs role admin." in page and 'id="key-form"' not in page
     assert 'id="fact-home"' not in page and 'id="password-form"' not in page and 'id="fact-revision"' in page
     resp = client.post("/settings/keys", data={"name": "sneaky", "role": "admin"})
     assert resp.status_code == 403 and "needs role admin" in resp.text
-    assert [k.name for k in list_api_keys(engine=engine)] == ["writer"]
+    with session_scope(engine) as session:
+        assert [k.name for k in list_api_keys(session=session)] == ["writer"]
 
 
 def test_password_first_set_then_changed(engine: Engine, browser_client: TestClient) -> None:
@@ -107,7 +110,8 @@ def test_password_first_set_then_changed(engine: Engine, browser_client: TestCli
     resp = browser_client.post("/settings/password", data={"new": "first-pass-1", "repeat": "first-pass-1",
                                                             "csrf_token": token}, follow_redirects=False)
     assert resp.status_code == 303 and "notice=password_set" in resp.headers["location"]
-    assert check_password(engine=engine, password="first-pass-1")
+    with session_scope(engine) as session:
+        assert check_password(session=session, password="first-pass-1")
     page = browser_client.get("/settings")  # this browser got a fresh session, so it stays signed in
     assert page.status_code == 200 and "Password set." not in page.text and 'name="current"' in page.text
 
@@ -122,22 +126,26 @@ def test_password_first_set_then_changed(engine: Engine, browser_client: TestCli
     assert wrong.status_code == 422 and "The current password is wrong." in wrong.text
     assert "at least 8 characters" in change("first-pass-1", "short", "short").text
     assert "do not match" in change("first-pass-1", "second-pass", "second-pasS").text
-    assert check_password(engine=engine, password="first-pass-1")
+    with session_scope(engine) as session:
+        assert check_password(session=session, password="first-pass-1")
     assert browser_client.post("/settings/password", data={"current": "first-pass-1", "new": "second-pass",
                                                             "repeat": "second-pass"}).status_code == 403  # no CSRF
     resp = change("first-pass-1", "second-pass", "second-pass")
     assert resp.status_code == 303 and resp.cookies.get(SESSION_COOKIE)
     assert "Other browsers have been signed out." in browser_client.get(resp.headers["location"]).text
-    assert check_password(engine=engine, password="second-pass")
+    with session_scope(engine) as session:
+        assert check_password(session=session, password="second-pass")
     kicked = other.get("/settings", follow_redirects=False)
     assert kicked.status_code == 303 and kicked.headers["location"].startswith("/login")
 
 
 def test_password_form_for_a_key_admin_does_not_touch_cookies(engine: Engine) -> None:
-    set_password(engine=engine, password="owner-pass")
-    admin_key, _ = create_api_key(engine=engine, name="ops", role="admin")
+    with session_scope(engine) as session:
+        set_password(session=session, password="owner-pass")
+        admin_key, _ = create_api_key(session=session, name="ops", role="admin")
     client = TestClient(create_app(), headers={"X-API-Key": admin_key})
     resp = client.post("/settings/password", data={"current": "owner-pass", "new": "rotated-pass",
                                                    "repeat": "rotated-pass"}, follow_redirects=False)
     assert resp.status_code == 303 and SESSION_COOKIE not in resp.cookies
-    assert check_password(engine=engine, password="rotated-pass")
+    with session_scope(engine) as session:
+        assert check_password(session=session, password="rotated-pass")

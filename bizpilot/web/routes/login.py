@@ -1,7 +1,9 @@
 """Signing in to the dashboard: the password form, the one-time login link, and signing out.
 
 These routes are public (they are how one gets a session); every other page sits behind ``access_guard`` and
-sends an anonymous browser here with ``?next=`` so it comes back to where it was going.
+sends an anonymous browser here with ``?next=`` so it comes back to where it was going. Each handler is one
+transaction that is committed before the redirect goes out, so the browser's next request already finds its
+session (or finds it gone).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections import deque
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from bizpilot.api.deps import ensure_database
@@ -24,6 +26,7 @@ from bizpilot.api.security import (
     clear_session_cookie,
     set_session_cookie,
 )
+from bizpilot.db.engine import session_scope
 from bizpilot.errors import Forbidden
 from bizpilot.services.auth import (
     check_password,
@@ -55,19 +58,19 @@ def _failures(request: Request) -> deque[float]:
         return entries
 
 
-def _page(request: Request, engine: Engine, *, next_path: str = "/", error: str | None = None,
+def _page(request: Request, session: Session, *, next_path: str = "/", error: str | None = None,
           status_code: int = 200) -> Response:
     lang = request_lang(request)
     response = render(request, "login.html", status_code=status_code, title=t("login.title", lang),
-                      has_password=has_password(engine=engine), next=next_path, error=error,
+                      has_password=has_password(session=session), next=next_path, error=error,
                       signed_out=request.query_params.get("signed_out") == "1")
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _signed_in(request: Request, engine: Engine, target: str) -> Response:
+def _signed_in(request: Request, session: Session, target: str) -> Response:
     """A fresh session id on every sign-in (no fixation), then on to the page the user wanted."""
-    ticket = create_session(engine=engine)
+    ticket = create_session(session=session)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, ticket)
     response.headers["Cache-Control"] = "no-store"
@@ -76,54 +79,57 @@ def _signed_in(request: Request, engine: Engine, target: str) -> Response:
 
 @router.get("/login", name="login")
 def login_page(request: Request, next: str | None = None) -> Response:
-    engine = ensure_database()
     token = request.cookies.get(SESSION_COOKIE)
-    if token and session_principal(engine=engine, token=token) is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
-    return _page(request, engine, next_path=safe_next(next))
+    with session_scope(ensure_database()) as session:
+        if token and session_principal(session=session, token=token) is not None:
+            return RedirectResponse(safe_next(next), status_code=303)
+        return _page(request, session, next_path=safe_next(next))
 
 
 @router.post("/login", name="login_submit")
 def login_submit(request: Request, password: Annotated[str, Form(max_length=1024)] = "",
                  next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
-    engine = ensure_database()
     lang = request_lang(request)
     target = safe_next(next)
     failures = _failures(request)
-    if len(failures) >= MAX_FAILURES:
-        return _page(request, engine, next_path=target, error=t("login.too_many", lang), status_code=429)
-    if not check_password(engine=engine, password=password):
+    with session_scope(ensure_database()) as session:
+        if len(failures) >= MAX_FAILURES:
+            return _page(request, session, next_path=target, error=t("login.too_many", lang), status_code=429)
+        if not check_password(session=session, password=password):
+            with _lock:
+                failures.append(time.monotonic())
+            message = t("login.wrong_password" if has_password(session=session) else "login.no_password", lang)
+            return _page(request, session, next_path=target, error=message, status_code=401)
         with _lock:
-            failures.append(time.monotonic())
-        message = t("login.wrong_password" if has_password(engine=engine) else "login.no_password", lang)
-        return _page(request, engine, next_path=target, error=message, status_code=401)
-    with _lock:
-        failures.clear()
-    return _signed_in(request, engine, target)
+            failures.clear()
+        return _signed_in(request, session, target)
 
 
 @router.get("/login/token/{token}", name="login_token")
 def login_with_token(request: Request, token: str, next: str | None = None) -> Response:
-    """The one-time link printed by ``bizpilot serve``: works once, for a few minutes."""
-    engine = ensure_database()
-    if not consume_login_token(engine=engine, token=token):
-        return _page(request, engine, error=t("login.link_invalid", request_lang(request)), status_code=401)
-    return _signed_in(request, engine, safe_next(next))
+    """The one-time link printed by ``bizpilot serve``: works once, for a few minutes.
+
+    Using the link and creating the session are one transaction: a failure leaves the link unused.
+    """
+    with session_scope(ensure_database()) as session:
+        if not consume_login_token(session=session, token=token):
+            return _page(request, session, error=t("login.link_invalid", request_lang(request)), status_code=401)
+        return _signed_in(request, session, safe_next(next))
 
 
 @router.post("/logout", name="logout")
 def logout(request: Request, csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
     """End the session (the form carries the CSRF token, so another site cannot sign the user out)."""
-    engine = ensure_database()
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        principal = session_principal(engine=engine, token=token)
-        if principal is not None:
-            sent = (csrf_token or request.headers.get(CSRF_HEADER) or "").encode("utf-8")
-            if not hmac.compare_digest(sent, (principal.csrf_token or "").encode("utf-8")) or not sent:
-                raise Forbidden("signing out needs the page's CSRF token; reload the page and try again",
-                                details=[{"field": CSRF_FIELD, "reason": "missing or invalid CSRF token"}])
-            end_session(engine=engine, token=token)
+        with session_scope(ensure_database()) as session:
+            principal = session_principal(session=session, token=token)
+            if principal is not None:
+                sent = (csrf_token or request.headers.get(CSRF_HEADER) or "").encode("utf-8")
+                if not hmac.compare_digest(sent, (principal.csrf_token or "").encode("utf-8")) or not sent:
+                    raise Forbidden("signing out needs the page's CSRF token; reload the page and try again",
+                                    details=[{"field": CSRF_FIELD, "reason": "missing or invalid CSRF token"}])
+                end_session(session=session, token=token)
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     clear_session_cookie(response, request)
     return response

@@ -2,6 +2,8 @@
 
 Every form here posts with the session's CSRF token (checked by the page guard before these handlers run).
 A new API key is shown once, on the response to the form that created it; it is never stored or shown again.
+The forms' handlers commit their transaction before answering, so the key, the revocation or the new password
+(and this browser's fresh session) are in force for the very next request.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
-from bizpilot.api.deps import ensure_database
+from bizpilot.api.deps import SessionDep, ensure_database
 from bizpilot.api.security import (
     SESSION_COOKIE,
     authenticate,
@@ -21,6 +24,7 @@ from bizpilot.api.security import (
     set_session_cookie,
 )
 from bizpilot.config import get_settings
+from bizpilot.db.engine import session_scope
 from bizpilot.db.migrate import current_revision
 from bizpilot.domain.security import ROLES
 from bizpilot.errors import ConflictError, NotFoundError, ValidationFailed
@@ -62,15 +66,16 @@ def workspace_facts(engine: Engine, *, admin: bool) -> dict[str, Any]:
             "revision": revision, "version": VERSION}
 
 
-def _page(request: Request, principal: Principal, *, status_code: int = 200, key_error: str | None = None,
-          password_error: str | None = None, key_name: str = "", key_role: str = "read") -> Response:
+def _page(request: Request, principal: Principal, session: Session, *, status_code: int = 200,
+          key_error: str | None = None, password_error: str | None = None, key_name: str = "",
+          key_role: str = "read") -> Response:
     lang = request_lang(request)
     engine = ensure_database()
     admin = principal.allows("admin")
     notice = request.query_params.get("notice")
     response = render(request, "settings/index.html", status_code=status_code, title=t("settings.title", lang),
                       facts=workspace_facts(engine, admin=admin), admin=admin, roles=ROLES,
-                      keys=list_api_keys(engine=engine) if admin else [], has_password=has_password(engine=engine),
+                      keys=list_api_keys(session=session) if admin else [], has_password=has_password(session=session),
                       min_password=MIN_PASSWORD_LENGTH, notice=notice if notice in NOTICES else None,
                       key_error=key_error, password_error=password_error, key_name=key_name, key_role=key_role)
     response.headers["Cache-Control"] = "no-store"
@@ -78,8 +83,8 @@ def _page(request: Request, principal: Principal, *, status_code: int = 200, key
 
 
 @router.get("/settings", name="settings")
-def settings_page(request: Request, principal: PrincipalDep) -> Response:
-    return _page(request, principal)
+def settings_page(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    return _page(request, principal, session)
 
 
 @router.post("/settings/keys", name="settings_create_key")
@@ -87,16 +92,17 @@ def create_key(request: Request, principal: AdminDep, name: Annotated[str, Form(
                role: Annotated[str, Form(max_length=16)] = "read") -> Response:
     """Create a key and show it on this response only (no-store, so neither the cache nor history keeps it)."""
     lang = request_lang(request)
-    engine = ensure_database()
-    try:
-        key, info = create_api_key(engine=engine, name=name, role=role)
-    except ConflictError:
-        return _page(request, principal, status_code=409, key_error=t("settings.err_key_exists", lang, name=name),
-                     key_name=name, key_role=role)
-    except ValidationFailed as exc:
-        field = exc.details[0].get("field") if exc.details else None
-        message = t("settings.err_key_role" if field == "role" else "settings.err_key_name", lang)
-        return _page(request, principal, status_code=422, key_error=message, key_name=name, key_role=role)
+    with session_scope(ensure_database()) as session:
+        try:
+            key, info = create_api_key(session=session, name=name, role=role)
+        except ConflictError:
+            return _page(request, principal, session, status_code=409, key_name=name, key_role=role,
+                         key_error=t("settings.err_key_exists", lang, name=name))
+        except ValidationFailed as exc:
+            field = exc.details[0].get("field") if exc.details else None
+            message = t("settings.err_key_role" if field == "role" else "settings.err_key_name", lang)
+            return _page(request, principal, session, status_code=422, key_error=message, key_name=name,
+                         key_role=role)
     response = render(request, "settings/key_created.html", title=t("settings.key_created", lang), key=key,
                       info=info)
     response.headers["Cache-Control"] = "no-store"
@@ -105,11 +111,11 @@ def create_key(request: Request, principal: AdminDep, name: Annotated[str, Form(
 
 @router.post("/settings/keys/{key_id}/revoke", name="settings_revoke_key")
 def revoke_key(key_id: int, principal: AdminDep) -> Response:
-    engine = ensure_database()
-    info = next((k for k in list_api_keys(engine=engine) if k.id == key_id), None)
-    if info is None:
-        raise NotFoundError(f"API key {key_id} not found", details=[{"field": "key_id", "reason": "no such key"}])
-    revoke_api_key(engine=engine, name_or_prefix=info.name)  # names are unique, and a name match wins
+    with session_scope(ensure_database()) as session:
+        info = next((k for k in list_api_keys(session=session) if k.id == key_id), None)
+        if info is None:
+            raise NotFoundError(f"API key {key_id} not found", details=[{"field": "key_id", "reason": "no such key"}])
+        revoke_api_key(session=session, name_or_prefix=info.name)  # names are unique, and a name match wins
     return RedirectResponse("/settings?notice=key_revoked#keys", status_code=303)
 
 
@@ -120,22 +126,22 @@ def change_password(request: Request, principal: AdminDep,
                     repeat: Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH)] = "") -> Response:
     """Change (or first set) the password; every browser is signed out, then this one gets a fresh session."""
     lang = request_lang(request)
-    engine = ensure_database()
-    had_password = has_password(engine=engine)
+    with session_scope(ensure_database()) as session:
+        had_password = has_password(session=session)
 
-    def failed(key: str) -> Response:
-        return _page(request, principal, status_code=422,
-                     password_error=t(key, lang, min=MIN_PASSWORD_LENGTH))
+        def failed(key: str) -> Response:
+            return _page(request, principal, session, status_code=422,
+                         password_error=t(key, lang, min=MIN_PASSWORD_LENGTH))
 
-    if had_password and not check_password(engine=engine, password=current):
-        return failed("settings.err_current")
-    if len(new) < MIN_PASSWORD_LENGTH:
-        return failed("settings.err_short")
-    if new != repeat:
-        return failed("settings.err_mismatch")
-    set_password(engine=engine, password=new)
-    response = RedirectResponse(
-        f"/settings?notice={'password_changed' if had_password else 'password_set'}#password", status_code=303)
-    if principal.kind == "session" and request.cookies.get(SESSION_COOKIE):
-        set_session_cookie(response, request, create_session(engine=engine))
+        if had_password and not check_password(session=session, password=current):
+            return failed("settings.err_current")
+        if len(new) < MIN_PASSWORD_LENGTH:
+            return failed("settings.err_short")
+        if new != repeat:
+            return failed("settings.err_mismatch")
+        set_password(session=session, password=new)  # signs every browser out, this one included...
+        response = RedirectResponse(
+            f"/settings?notice={'password_changed' if had_password else 'password_set'}#password", status_code=303)
+        if principal.kind == "session" and request.cookies.get(SESSION_COOKIE):
+            set_session_cookie(response, request, create_session(session=session))  # ...which signs in again
     return response
