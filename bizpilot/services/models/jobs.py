@@ -37,6 +37,7 @@ PROGRESS_EVERY_S = 1.0
 _executor: ThreadPoolExecutor | None = None
 _jobs: dict[tuple[str, str], Future[TrainOutcome]] = {}
 _lock = threading.Lock()
+_queue_lock = threading.Lock()
 
 
 def _engine_key(engine: Engine) -> str:
@@ -118,16 +119,19 @@ def request_training(spec: ModelSpec, *, engine: Engine, trigger: str = "page") 
     """Queue ``spec`` for training on the background worker unless it is already queued or training here;
     True when this call queued it."""
     key = (_engine_key(engine), spec.name)
-    with _lock:
-        job = _jobs.get(key)
-        if job is not None and not job.done():
-            return False
-    with session_scope(engine) as session:
-        run_id = start_run(session, spec, trigger=trigger, status="queued").id
-    future = _executor_instance().submit(run_training, spec, engine=engine, trigger=trigger, run_id=run_id)
-    with _lock:
-        _jobs[key] = future
-    return True
+    # One requester at a time from the check to the registration: pages are served on several threads, and two
+    # that both saw "not queued" would otherwise both queue it.
+    with _queue_lock:
+        with _lock:
+            job = _jobs.get(key)
+            if job is not None and not job.done():
+                return False
+        with session_scope(engine) as session:
+            run_id = start_run(session, spec, trigger=trigger, status="queued").id
+        future = _executor_instance().submit(run_training, spec, engine=engine, trigger=trigger, run_id=run_id)
+        with _lock:
+            _jobs[key] = future
+        return True
 
 
 def request_many(specs: Sequence[ModelSpec], *, engine: Engine, trigger: str) -> list[str]:

@@ -3,6 +3,7 @@ with that state instead of training on the request, and one background training 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from functools import partial
 
@@ -163,3 +164,27 @@ def test_progress_is_visible_while_a_model_trains(priced: Engine) -> None:
     jobs.wait(timeout=120)
     run = _runs(priced, "prices")[0]
     assert run.status == "finished" and run.progress == 1.0 and run.message is None  # the note is not left behind
+
+
+def test_concurrent_requests_queue_a_missing_model_once(priced: Engine, busy_worker: Gate) -> None:
+    """Pages are served on several threads: eight asking at the same moment still queue one training."""
+    start = threading.Barrier(8)
+    states: list[str] = []
+    lock = threading.Lock()
+
+    def page() -> None:
+        start.wait(timeout=30)
+        error = _not_ready(priced)
+        with lock:
+            states.append(error.state)
+
+    threads = [threading.Thread(target=page) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert states == ["queued"] * 8
+    assert [r.status for r in _runs(priced, "prices")] == ["queued"]
+    busy_worker.opened.set()
+    jobs.wait(timeout=120)
+    assert [r.status for r in _runs(priced, "prices")] == ["finished"]
