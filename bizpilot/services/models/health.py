@@ -60,8 +60,10 @@ def reference_bins(frame: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
         values = pd.to_numeric(frame[column], errors="coerce").dropna().to_numpy(dtype=float)
         if values.size < N_BINS:
             continue
-        edges = np.unique(np.quantile(values, np.linspace(0, 1, N_BINS + 1)[1:-1]))
-        ref[str(column)] = {"edges": edges.round(6).tolist(), "shares": _shares(values, edges).round(6).tolist()}
+        # The shares are counted with the edges as stored (rounded): a value tied with an edge must land in the
+        # same bin now as when ``psi`` bins the same value later, or an unchanged sample reads as drift.
+        edges = np.unique(np.quantile(values, np.linspace(0, 1, N_BINS + 1)[1:-1]).round(6))
+        ref[str(column)] = {"edges": edges.tolist(), "shares": _shares(values, edges).round(6).tolist()}
     return ref
 
 

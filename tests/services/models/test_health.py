@@ -48,6 +48,9 @@ def test_psi_is_zero_for_the_same_sample_and_large_for_a_shifted_one() -> None:
     assert report["max_psi"] > PSI_ALERT
     assert drift_report(reference, sample)["level"] == "stable"
     assert psi(reference, pd.DataFrame({"y": [1.0] * 20})) == {}  # a feature that is gone is not compared
+    # many tied values (order quantities, weekly means): quantile edges fall on the values themselves
+    tied = pd.DataFrame({"x": [10 / 13] * 5 + [20 / 13] * 5 + [30 / 13] * 3})
+    assert psi(reference_bins(tied), tied) == {"x": 0.0}
 
 
 def test_a_worse_retrain_is_flagged_on_the_run_and_the_overview(priced: Engine) -> None:
@@ -93,3 +96,21 @@ def test_check_drift_stores_the_report_on_the_run(priced: Engine) -> None:
 def test_check_drift_needs_a_trained_model(engine: Engine) -> None:
     with Session(engine) as session:
         assert check_drift(session, PRICES) is None
+
+
+def test_the_real_drift_checks_match_their_references(engine: Engine) -> None:
+    """Each workspace model with a drift check compares the same features it kept at training: on unchanged data
+    every one is stable."""
+    from bizpilot.services.models.registry import MODELS
+    from tests.services.recommend_data import seed_recommend_workspace
+
+    seed_recommend_workspace(engine, train=False)
+    with_drift = [s for s in MODELS.values() if s.drift is not None and s.name != "winprob"]
+    assert [s.name for s in with_drift] == ["segments", "churn", "forecast", "reorder"]
+    for spec in with_drift:
+        assert run_training(spec, engine=engine, trigger="test").status == "finished"
+        with Session(engine) as session:
+            report = check_drift(session, spec)
+            session.commit()
+        assert report is not None and report["level"] == "stable" and report["psi"], spec.name
+        assert all(v == pytest.approx(0.0, abs=1e-3) for v in report["psi"].values()), (spec.name, report)
