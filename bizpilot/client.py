@@ -25,13 +25,9 @@ from bizpilot.domain.account import AccountPublic
 from bizpilot.domain.contact import ContactPublic
 from bizpilot.domain.interaction import InteractionPublic
 from bizpilot.domain.knowledge import KnowledgeArticlePublic
+from bizpilot.domain.model_run import ModelRunPublic
 from bizpilot.domain.opportunity import OpportunityPublic
-from bizpilot.domain.ops import (
-    ImportRunPublic,
-    ImportRunStatus,
-    ModelRunPublic,
-    RejectedRow,
-)
+from bizpilot.domain.ops import ImportRunPublic, ImportRunStatus, RejectedRow
 from bizpilot.domain.order import OrderLinePublic, OrderPublic
 from bizpilot.domain.product import ProductPublic
 
