@@ -64,5 +64,7 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-# ``session: SessionDep`` in a route signature gives it a request-scoped session on a checked database.
-SessionDep = Annotated[Session, Depends(get_session)]
+# ``session: SessionDep`` in a route signature gives it a session on a checked database, committed when the route
+# function returns and before the response is sent (``scope="function"``): a client that follows a redirect or
+# reads what it just wrote never races the commit.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

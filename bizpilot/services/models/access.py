@@ -78,6 +78,9 @@ def model_state(session: Session, spec: ModelSpec) -> ModelState:
             state = ("training" if latest.status == "running" else "queued") if not usable else "ready"
             return ModelState(spec.name, spec.title, state, latest, finished if usable else None,
                               progress=latest.progress, message=latest.message)
+    if not usable and jobs.in_flight(session.get_bind(), spec.name):  # type: ignore[arg-type]
+        # Queued on this process's worker, which records the run when it starts.
+        return ModelState(spec.name, spec.title, "queued", latest, None, progress=0.0)
     last_error = latest.message if latest is not None and latest.status == "failed" else None
     if usable:
         return ModelState(spec.name, spec.title, "ready", latest, finished, last_error=last_error)

@@ -18,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from bizpilot.db.engine import session_scope
 from bizpilot.errors import BizpilotError
@@ -63,17 +64,38 @@ def _progress_writer(engine: Engine, run_id: int, also: Progress | None) -> Prog
     return report
 
 
+START_ATTEMPTS = 6
+
+
+def _record_start(spec: ModelSpec, *, engine: Engine, trigger: str, run_id: int | None) -> int:
+    """Record the run as running (a new row, or the queued one) and return its id. A job queued by a request that
+    has written in its own transaction starts while that transaction still holds SQLite's write lock, so a locked
+    database is waited for a few times (each attempt waits the busy timeout) before giving up."""
+    for attempt in range(START_ATTEMPTS):
+        try:
+            with session_scope(engine) as session:
+                if run_id is None:
+                    return start_run(session, spec, trigger=trigger).id
+                mark_running(session, run_id=run_id)
+                return run_id
+        except OperationalError:
+            if attempt == START_ATTEMPTS - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def run_training(spec: ModelSpec, *, engine: Engine, trigger: str, params: dict[str, Any] | None = None,
                  progress: Progress | None = None, run_id: int | None = None) -> TrainOutcome:
     """Train ``spec`` now and record the run; a failure is recorded and returned as a failed outcome (the reason
     in ``message``), never raised, so `train all` goes on with the next model."""
     started = time.perf_counter()
-    if run_id is None:
-        with session_scope(engine) as session:
-            run_id = start_run(session, spec, trigger=trigger).id
-    else:
-        with session_scope(engine) as session:
-            mark_running(session, run_id=run_id)
+    try:
+        run_id = _record_start(spec, engine=engine, trigger=trigger, run_id=run_id)
+    except OperationalError as exc:  # the database stayed locked or unreachable: nothing could be recorded
+        log.error("could not start training %s: %s", spec.name, exc)
+        return TrainOutcome(spec.name, "failed", run_id, round(time.perf_counter() - started, 3),
+                            message=f"could not record the run: {str(exc.orig).splitlines()[0]}")
     try:
         with session_scope(engine) as session:
             return train_model(spec, session=session, trigger=trigger, run_id=run_id, params=params,
@@ -126,9 +148,9 @@ def request_training(spec: ModelSpec, *, engine: Engine, trigger: str = "page") 
             job = _jobs.get(key)
             if job is not None and not job.done():
                 return False
-        with session_scope(engine) as session:
-            run_id = start_run(session, spec, trigger=trigger, status="queued").id
-        future = _executor_instance().submit(run_training, spec, engine=engine, trigger=trigger, run_id=run_id)
+        # The run row is written by the worker when it starts, not here: the requester may be inside a transaction
+        # that has written (SQLite's write lock), and a queued job shows as "queued" through ``in_flight`` meanwhile.
+        future = _executor_instance().submit(run_training, spec, engine=engine, trigger=trigger)
         with _lock:
             _jobs[key] = future
         return True
