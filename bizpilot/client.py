@@ -139,6 +139,9 @@ class Client:
             body = response.json()["error"]
         except (ValueError, KeyError, TypeError):
             body = {"code": "api_error", "message": response.text[:500] or response.reason_phrase, "details": []}
+        if body.get("code") == errors.ModelNotReady.code:  # a model still training: its name and state say so
+            raise errors.ModelNotReady(body.get("message", ""), model=str(body.get("model", "")),
+                                       state=str(body.get("state", "")), details=body.get("details") or [])
         cls = _error_class(body.get("code", ""), response.status_code)
         exc = cls(body.get("message", ""), details=body.get("details") or [])
         exc.code = body.get("code") or exc.code  # e.g. database_not_ready, which has no class of its own here

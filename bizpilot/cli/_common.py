@@ -24,7 +24,6 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-
 from typer.core import TyperGroup
 
 from bizpilot.errors import BizpilotError
@@ -114,3 +113,25 @@ def prepare_workspace() -> None:
 
     get_settings().ensure_dirs()
     upgrade(get_engine())
+
+
+T = TypeVar("T")
+
+
+def read_with_models(read: Callable[[], T]) -> T:
+    """Run ``read`` (which opens its own session); when a model it needs was missing, the read queued it for
+    training in this process: a person at the terminal waits for that here, with a status line, and reads again.
+    A model training in another process (the server) or one that failed is reported as the error it is."""
+    from bizpilot.db import get_engine
+    from bizpilot.errors import ModelNotReady
+    from bizpilot.services.models import jobs
+
+    for _ in range(10):  # each round trains what the previous read found missing
+        try:
+            return read()
+        except ModelNotReady as exc:
+            if not jobs.in_flight(get_engine(), exc.model):
+                raise
+            with err_console.status(f"training the {exc.model} model (first use)..."):
+                jobs.wait()
+    return read()

@@ -1,14 +1,16 @@
 """`bizpilot models`: every workspace model with its state, latest run and health flags; `bizpilot doctor`: checks
-of the set-up (settings, unknown BIZPILOT_* variables, database, models)."""
+of the set-up (settings, unknown BIZPILOT_* variables, database, models), run by the CLI as the edge that opens
+the session."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
+from bizpilot.config import get_settings, unknown_env_vars
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
 
@@ -31,8 +33,8 @@ def models(
     with session_scope(get_engine()) as session:
         if check_drift:
             for spec in MODELS.values():
-                check(session, spec)
-        rows = overview(session, list(MODELS.values()))
+                check(session=session, spec=spec)
+        rows = overview(session=session, specs=list(MODELS.values()))
     if as_json:
         print_json({"models": rows})
         return
@@ -52,8 +54,6 @@ def models(
 def doctor(as_json: JsonOpt = False) -> None:
     """Check the set-up: the workspace, the database schema, unknown BIZPILOT_* variables (typos are otherwise
     ignored), the LLM backend and every model's state. Exit code 1 when something needs attention."""
-    from bizpilot.services.doctor import run_checks
-
     checks = run_checks()
     if as_json:
         print_json({"checks": checks})
@@ -65,4 +65,59 @@ def doctor(as_json: JsonOpt = False) -> None:
         raise typer.Exit(1)
 
 
-__all__ = ["doctor", "models"]
+def _check(name: str, status: str, detail: str) -> dict[str, Any]:
+    return {"name": name, "status": status, "detail": detail}
+
+
+def run_checks() -> list[dict[str, Any]]:
+    """Settings, unknown ``BIZPILOT_*`` variables, database schema, LLM backend and model states."""
+    from sqlalchemy.engine import make_url
+
+    settings = get_settings()
+    checks = [_check("workspace", "ok", str(settings.resolved_home))]
+    unknown = unknown_env_vars()
+    checks.append(_check("environment", "warn" if unknown else "ok",
+                         f"unknown BIZPILOT_* variable(s), ignored: {', '.join(unknown)} (typos?)" if unknown
+                         else "every BIZPILOT_* variable names a setting"))
+    url = make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
+    from bizpilot.db import get_engine
+    from bizpilot.db.migrate import current_revision, head_revision
+
+    engine = get_engine()
+    try:
+        current, head = current_revision(engine), head_revision(engine)
+    except Exception as exc:  # noqa: BLE001 - the check reports any failure to open the database
+        checks.append(_check("database", "fail", f"cannot open {url}: {str(exc).splitlines()[0]}"))
+        return checks
+    if current != head:
+        checks.append(_check("database", "fail", f"{url} is at schema {current}, this version needs {head}: run "
+                             "`bizpilot init`"))
+        return checks
+    checks.append(_check("database", "ok", f"{url} at schema {head}"))
+    checks.append(_llm_check(settings))
+    from bizpilot.db.engine import session_scope
+    from bizpilot.services.models.access import model_state
+    from bizpilot.services.models.registry import MODELS
+
+    with session_scope(engine) as session:
+        for spec in MODELS.values():
+            state = model_state(session=session, spec=spec)
+            status = {"ready": "ok", "default": "ok", "training": "ok", "queued": "ok"}.get(state.state, "warn")
+            detail = state.state + (f": {state.message}" if state.message else "")
+            if state.last_error:
+                detail += f" (last retrain failed: {state.last_error})"
+            checks.append(_check(f"model {spec.name}", status, detail))
+    return checks
+
+
+def _llm_check(settings: Any) -> dict[str, Any]:
+    try:
+        from bizpilot.llm.registry import backend_class
+
+        backend_class(settings.llm_backend)
+        return _check("llm backend", "ok", settings.llm_backend)
+    except Exception as exc:  # noqa: BLE001 - an unusable backend is reported, not raised
+        return _check("llm backend", "warn", getattr(exc, "message", str(exc)))
+
+
+__all__ = ["doctor", "models", "run_checks"]

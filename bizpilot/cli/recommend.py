@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bizpilot.cli._common import err_console, prepare_workspace, print_json
+from bizpilot.cli._common import err_console, prepare_workspace, print_json, read_with_models
 from bizpilot.errors import ValidationFailed
 
 
@@ -22,14 +22,23 @@ def recommend(
 ) -> None:
     """Next-best products for an account (with reasons and reorder-due items), or products similar to one."""
     from bizpilot.db import get_engine
+    from bizpilot.db.engine import session_scope
     from bizpilot.services.recommend import recommend_for_account, similar_products
 
     if (account is None) == (product is None):
         raise ValidationFailed("give exactly one of --account or --product")
     prepare_workspace()
-    engine = get_engine()
+
+    def similar() -> dict:
+        with session_scope(get_engine()) as session:
+            return similar_products(session=session, product=product, n=n)
+
+    def next_best() -> dict:
+        with session_scope(get_engine()) as session:
+            return recommend_for_account(session=session, account=account, n=n, lang=lang, category=category)
+
     if product is not None:
-        result = similar_products(engine=engine, product=product, n=n)
+        result = read_with_models(similar)
         if as_json:
             print_json(result)
             return
@@ -40,7 +49,7 @@ def recommend(
             table.add_row(str(item["sku"]), str(item["name"]), str(item["category"] or ""), f"{item['score']:.3f}")
         err_console.print(table)
         return
-    result = recommend_for_account(engine=engine, account=account, n=n, lang=lang, category=category)
+    result = read_with_models(next_best)
     if as_json:
         print_json(result)
         return

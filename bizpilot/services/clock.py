@@ -25,7 +25,7 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
-def last_activity(session: Session) -> datetime | None:
+def last_activity(*, session: Session) -> datetime | None:
     """The newest order or interaction timestamp, or None in an empty workspace."""
     newest_order = session.scalar(select(func.max(Order.ordered_at)))
     newest_message = session.scalar(select(func.max(Interaction.occurred_at)))
@@ -33,22 +33,22 @@ def last_activity(session: Session) -> datetime | None:
     return max(stamps) if stamps else None
 
 
-def workspace_today(session: Session, *, now: date | None = None) -> date:
+def workspace_today(*, session: Session, now: date | None = None) -> date:
     """The workspace's today (see the module docstring)."""
     pinned = get_settings().as_of
     if pinned is not None:
         return pinned
     today = now or utc_today()
-    newest = last_activity(session)
+    newest = last_activity(session=session)
     if newest is None:
         return today
     newest_day = newest.date()
     return today if newest_day >= today - timedelta(days=STALE_AFTER_DAYS) else newest_day
 
 
-def as_of(session: Session, *, now: date | None = None) -> datetime:
+def as_of(*, session: Session, now: date | None = None) -> datetime:
     """Midnight after the workspace's today: models score the history strictly before it."""
-    return datetime.combine(workspace_today(session, now=now) + timedelta(days=1), time())
+    return datetime.combine(workspace_today(session=session, now=now) + timedelta(days=1), time())
 
 
 __all__ = ["STALE_AFTER_DAYS", "as_of", "last_activity", "utc_today", "workspace_today"]

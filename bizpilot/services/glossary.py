@@ -106,7 +106,7 @@ def _entry(row: GlossaryTerm) -> GlossaryEntry:
                          id=row.id, updated_at=row.updated_at)
 
 
-def lookup_for(session: Session) -> GlossaryLookup:
+def lookup_for(*, session: Session) -> GlossaryLookup:
     """The glossary in effect for the session's workspace, cached until its terms change. One tiny query
     (count, newest update, highest id) tells whether the cached snapshot is still current, including after
     edits from another process (CLI while the server runs)."""
@@ -143,7 +143,7 @@ def list_terms(*, session: Session, kind: str | None = None, source: str | None 
         raise ValidationFailed("source must be 'default' or 'workspace'",
                                details=[{"field": "source", "reason": "unknown source"}])
     needle = (q or "").strip().lower()
-    return [e for e in lookup_for(session).entries()
+    return [e for e in lookup_for(session=session).entries()
             if (kind is None or e.kind == kind) and (source is None or e.source == source)
             and (not needle or needle in e.key or needle in e.en.lower() or needle in e.zh)]
 
@@ -285,7 +285,7 @@ def translate(*, session: Session, kind: str, text: str, language: str = "zh") -
     if language not in ("zh", "en"):
         raise ValidationFailed("language must be 'zh' or 'en'",
                                details=[{"field": "language", "reason": "unknown language"}])
-    lookup = lookup_for(session)
+    lookup = lookup_for(session=session)
     return lookup.zh(kind, text) if language == "zh" else lookup.en(kind, text)
 
 

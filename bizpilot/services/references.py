@@ -41,12 +41,12 @@ def _resolve(session: Session, entity: type[Row], ref: int | str, key: str, noun
     return row
 
 
-def resolve_account(session: Session, ref: int | str) -> Account:
+def resolve_account(*, session: Session, ref: int | str) -> Account:
     """The account ``ref`` names (see the module docstring for the rule); ``NotFoundError`` otherwise."""
     return _resolve(session, Account, ref, "external_id", "account", "account")
 
 
-def resolve_product(session: Session, ref: int | str) -> Product:
+def resolve_product(*, session: Session, ref: int | str) -> Product:
     """The product ``ref`` names: SKU first, then id (see the module docstring); ``NotFoundError`` otherwise."""
     return _resolve(session, Product, ref, "sku", "product", "product")
 

@@ -49,7 +49,7 @@ def test_seeding_writes_the_catalogue_terms_once_and_keeps_the_teams_own(engine:
     assert counts == {"inserted": len(glossary_rows()) - 1, "updated": 0, "unchanged": 1}
     assert seed_glossary(engine) == {"inserted": 0, "updated": 0, "unchanged": len(glossary_rows())}
     with Session(engine) as s:
-        terms = lookup_for(s)
+        terms = lookup_for(session=s)
         notes = {e.note for e in list_terms(session=s, source="workspace") if e.key != "pumps"}
     assert notes == {"demo catalogue"}
     assert category_zh("Pumps", terms) == "水泵"  # the team's rendering survived the seeding

@@ -161,13 +161,13 @@ def test_import_reads_json_and_json_lines_and_refuses_other_files(engine: Engine
 
 def test_lookup_is_cached_and_sees_writes_from_elsewhere(engine: Engine) -> None:
     with Session(engine) as s:
-        first = lookup_for(s)
-        assert lookup_for(s) is first  # nothing changed: the same snapshot
+        first = lookup_for(session=s)
+        assert lookup_for(session=s) is first  # nothing changed: the same snapshot
         assert first.zh("industry", "logistics") == "物流"
     with engine.begin() as conn:  # another process writing: no in-process invalidation happens
         conn.execute(insert(GlossaryTerm).values(kind="industry", key="logistics", en="logistics", zh="物流仓储"))
     with Session(engine) as s:
-        fresh = lookup_for(s)
+        fresh = lookup_for(session=s)
         assert fresh is not first and fresh.zh("industry", "logistics") == "物流仓储"
         assert default_lookup().zh("industry", "logistics") == "物流"
 
@@ -179,7 +179,7 @@ def test_content_helpers_read_the_active_workspace_glossary(engine: Engine) -> N
         upsert_term(session=s, kind="category", key="Safety Gear", zh="劳保用品")
         upsert_term(session=s, kind="term", key="standard", zh="普通客户")
     with Session(engine) as s:
-        terms = lookup_for(s)
+        terms = lookup_for(session=s)
     assert contextvars.Context().run(active_glossary) is default_lookup()  # nothing active: the defaults
     with glossary_scope(terms):
         assert attr_label("pack_size", "zh") == "每盒数量" and attr_label("pack_size", "en") == "box quantity"

@@ -82,7 +82,7 @@ def test_non_merchandise_never_appears(session: Session) -> None:
 def test_reorder_due_list_finds_the_monthly_cycle(session: Session) -> None:
     out = service.reorder_due(session=session, account="B02")
     assert len(out["items"]) == 4
-    assert out["as_of"] == workspace_today(session).isoformat() == "2025-06-07"  # the day of the newest order
+    assert out["as_of"] == workspace_today(session=session).isoformat() == "2025-06-07"  # the day of the newest order
     first = out["items"][0]
     assert 28 <= first["cycle_days"] <= 32 and first["n_orders"] == 6
     assert "every ~" in first["reason"] and first["status"] == "upcoming"
@@ -134,23 +134,23 @@ def test_an_untrained_model_is_trained_in_the_background_not_on_the_request(engi
             service.recommend_for_account(session=session, account="B01", n=3)
         assert info.value.model == "recommend"  # answered at once: training happens in the background
         # every model the answer needs was queued at once (one wait, not one per model)
-        assert [r.task for r in session.scalars(select(ModelRun).order_by(ModelRun.id))] == ["recommend", "reorder"]
+        assert jobs.in_flight(engine, "recommend") and jobs.in_flight(engine, "reorder")
         with pytest.raises(ModelNotReady) as info:
             service.reorder_due(session=session)
-        assert info.value.model == "reorder"
-        assert session.scalar(select(func.count()).select_from(ModelRun)) == 2  # nothing queued twice
+        assert info.value.model == "reorder"  # and not queued twice: two runs in all below
     jobs.wait(timeout=600)
     with Session(engine) as session:
         assert [(r.task, r.trigger, r.status) for r in session.scalars(select(ModelRun).order_by(ModelRun.id))] == [
             ("recommend", "on demand", "finished"), ("reorder", "on demand", "finished")]
         assert len(service.reorder_due(session=session, limit=500)["items"]) == 80
-        assert load_model(session, RECOMMEND) is load_model(session, RECOMMEND)  # cached by the store
+        # cached by the store
+        assert load_model(session=session, spec=RECOMMEND) is load_model(session=session, spec=RECOMMEND)
 
 
 def test_a_retrain_is_picked_up_by_the_next_request(session: Session, seeded: Engine) -> None:
-    before = load_model(session, RECOMMEND)
+    before = load_model(session=session, spec=RECOMMEND)
     train_recommend_models(seeded)
-    after = load_model(session, RECOMMEND)
+    after = load_model(session=session, spec=RECOMMEND)
     assert after is not before
     runs = list(session.scalars(select(ModelRun.id).where(ModelRun.task == REORDER.name)))
     assert len(runs) == 2

@@ -102,7 +102,7 @@ def test_the_signals_job_analyses_recent_messages(engine: Engine, ids: dict[str,
 
 def test_train_intent_with_defaults_extends_the_default_set(engine: Engine) -> None:
     with Session(engine) as session:
-        assert model_state(session, INTENT).state == "default"
+        assert model_state(session=session, spec=INTENT).state == "default"
     texts = ["I need a sample of the blue mug", "can you send a free sample", "sample request for tea",
              "please mail us product samples"]
     outcome = run_training(INTENT, engine=engine, trigger="test",
@@ -113,13 +113,13 @@ def test_train_intent_with_defaults_extends_the_default_set(engine: Engine) -> N
     assert "samples" in outcome.metrics["intents"] and "order_status" in outcome.metrics["intents"]
     assert get_store().exists(INTENT) and outcome.artifact == str(get_store().path(INTENT))
     with Session(engine) as session:
-        assert model_state(session, INTENT).state == "ready"
+        assert model_state(session=session, spec=INTENT).state == "ready"
     assert analyse_message("could we get a sample of your green tea?").intent == "samples"
     assert analyse_message("where is my order 55?").intent == "order_status"
     assert get_store().remove(INTENT) is True
     assert intent_model().embedder_ == "e5"  # back to the shipped default
     with Session(engine) as session:
-        assert model_state(session, INTENT).state == "default"
+        assert model_state(session=session, spec=INTENT).state == "default"
     failed = run_training(INTENT, engine=engine, trigger="test", params={"texts": ["a"], "labels": [],
                                                                          "embedder": "none"})
     assert failed.status == "failed" and failed.message == "training needs as many labels as texts (1 texts, 0 labels)"

@@ -52,7 +52,7 @@ def test_train_all_on_a_seeded_workspace(engine: Engine) -> None:
     assert runs["forecast"].metrics["n_series"] == 13  # every product bought but the handling fee
     assert runs["signals"].n_rows == 0 and runs["knowledge"].n_rows == 0  # nothing to analyse or index yet
     with Session(engine) as session:
-        states = {name: model_state(session, MODELS[name]).state for name in ALL}
+        states = {name: model_state(session=session, spec=MODELS[name]).state for name in ALL}
     assert states == {**dict.fromkeys(ALL, "ready"), "winprob": "skipped"}
 
 
@@ -82,7 +82,7 @@ def test_train_all_exits_1_only_when_a_model_failed(engine: Engine, workspace: P
     assert steps["segments"]["status"] == "failed" and "IsADirectoryError" in steps["segments"]["message"]
     assert [steps[n]["status"] for n in ("churn", "forecast", "reorder")] == ["finished"] * 3  # the rest went on
     with Session(engine) as session:
-        state = model_state(session, MODELS["segments"])
+        state = model_state(session=session, spec=MODELS["segments"])
     assert state.state == "ready" and "IsADirectoryError" in state.last_error  # the earlier model still serves
 
 

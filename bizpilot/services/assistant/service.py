@@ -66,7 +66,7 @@ def _account_id(session: Session, account: int | str | None) -> int | None:
     """The asking account's id (the shared reference rule: external id first, then id), None when anonymous."""
     if account is None or account == "":
         return None
-    return resolve_account(session, account).id
+    return resolve_account(session=session, ref=account).id
 
 
 def _summary(session: Session, conv: Conversation, *, reason: str, question: str, sig: Any,

@@ -127,7 +127,7 @@ def find_product(*, session: Session, ref: int | str) -> Product:
     """A product by SKU or id (the shared rule of ``bizpilot.services.references``), reported against the
     ``product_id`` field that content requests name it by."""
     try:
-        return resolve_product(session, ref)
+        return resolve_product(session=session, ref=ref)
     except NotFoundError as exc:
         raise NotFoundError(exc.message, details=[{**d, "field": "product_id"} for d in exc.details]) from None
 
@@ -135,7 +135,7 @@ def find_product(*, session: Session, ref: int | str) -> Product:
 def find_account(*, session: Session, ref: int | str) -> Account:
     """An account by external id or id (the shared rule), reported against the ``account_id`` field."""
     try:
-        return resolve_account(session, ref)
+        return resolve_account(session=session, ref=ref)
     except NotFoundError as exc:
         raise NotFoundError(exc.message, details=[{**d, "field": "account_id"} for d in exc.details]) from None
 
@@ -221,7 +221,7 @@ def load_facts(*, session: Session, kind: str, product_id: int | str | None = No
     if kind not in KINDS:
         raise ValidationFailed(f"unknown content kind {kind!r}; choose one of {', '.join(KINDS)}",
                                details=[{"field": "kind", "reason": "unknown kind"}])
-    use_workspace_glossary(session)  # what this generation's Chinese renderings read (services/content/glossary.py)
+    use_workspace_glossary(session=session)  # what this generation's Chinese renderings read (content/glossary.py)
     product = find_product(session=session, ref=product_id) if product_id not in (None, "") else None
     account = find_account(session=session, ref=account_id) if account_id not in (None, "") else None
     if kind in PRODUCT_KINDS and product is None:

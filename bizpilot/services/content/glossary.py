@@ -23,10 +23,10 @@ from bizpilot.services.glossary import GlossaryLookup, default_lookup, lookup_fo
 _active: ContextVar[GlossaryLookup | None] = ContextVar("bizpilot_content_glossary", default=None)
 
 
-def use_workspace_glossary(session: Session) -> GlossaryLookup:
+def use_workspace_glossary(*, session: Session) -> GlossaryLookup:
     """Make the session's workspace glossary the one this context's helpers read (a cached snapshot, so
     calling it at the start of every generation costs one small query)."""
-    lookup = lookup_for(session)
+    lookup = lookup_for(session=session)
     _active.set(lookup)
     return lookup
 

@@ -70,7 +70,7 @@ def account_transactions(tx: pd.DataFrame) -> pd.DataFrame:
     return known
 
 
-def workspace_transactions(session: Session) -> pd.DataFrame:
+def workspace_transactions(*, session: Session) -> pd.DataFrame:
     """All order lines of the workspace as a transactions frame (``account``/``product`` are database ids as
     text; ``product_name``/``category`` added). Cancellation and return lines count as returns."""
     stmt = (select(Order.id, Order.account_id, Order.ordered_at, Order.kind, Order.country, OrderLine.product_id,

@@ -36,14 +36,14 @@ class ProductForecast:
 
 def product_forecasts(*, session: Session, top: int = 20, product_id: int | None = None) -> list[ProductForecast]:
     """Forecasts of the ``top`` products by quantity sold (or of one product) for the model's horizon."""
-    run = require_ready(session, FORECAST)
+    run = require_ready(session=session, spec=FORECAST)
     if product_id is not None:
-        rows = outputs(session, FORECAST, subject="product", subject_id=product_id)
+        rows = outputs(session=session, spec=FORECAST, subject="product", subject_id=product_id)
         if not rows:
             raise NotFoundError(f"product {product_id} has no sales to forecast",
                                 details=[{"field": "product_id", "reason": "no sales", "value": product_id}])
     else:
-        rows = outputs(session, FORECAST, subject="product", order="-score", limit=top)
+        rows = outputs(session=session, spec=FORECAST, subject="product", order="-score", limit=top)
     products = {pid: (sku, name) for pid, sku, name in session.execute(
         select(Product.id, Product.sku, Product.name).where(Product.id.in_([r.subject_id for r in rows]))).all()}
     method = str(run.metrics.get("method", ""))

@@ -60,7 +60,7 @@ def account_profile(*, session: Session, account_id: int) -> dict[str, Any]:
     if account is None:
         raise NotFoundError(f"account {account_id} not found",
                             details=[{"field": "account_id", "reason": "unknown account", "value": account_id}])
-    asof = workspace_as_of(session)
+    asof = workspace_as_of(session=session)
     profile: dict[str, Any] = {
         "account_id": account_id, "name": account.name, "asof": str(asof.date()), "pending": [],
         "firmographics": {"industry": account.industry, "size_band": account.size_band, "country": account.country,

@@ -25,7 +25,7 @@ def segment_definitions(lang: str = "en") -> list[dict[str, Any]]:
 
 def segment_summary(*, session: Session, lang: str = "en") -> list[dict[str, Any]]:
     """Each segment's definition with its number of accounts and their revenue (from the latest training)."""
-    run = require_ready(session, SEGMENTS_MODEL)
+    run = require_ready(session=session, spec=SEGMENTS_MODEL)
     counts = run.metrics.get("segments", {})
     revenue = run.metrics.get("revenue", {})
     return [{**d, "accounts": int(counts.get(d["key"], 0)), "revenue": float(revenue.get(d["key"], 0.0))}
@@ -34,7 +34,7 @@ def segment_summary(*, session: Session, lang: str = "en") -> list[dict[str, Any
 
 def account_segment(*, session: Session, account_id: int) -> dict[str, Any] | None:
     """The account's RFM values and segment with its definition and action (None: no purchases)."""
-    rows = outputs(session, SEGMENTS_MODEL, subject="account", subject_id=account_id)
+    rows = outputs(session=session, spec=SEGMENTS_MODEL, subject="account", subject_id=account_id)
     if not rows:
         return None
     r = rows[0].payload
@@ -47,7 +47,7 @@ def account_segment(*, session: Session, account_id: int) -> dict[str, Any] | No
 
 def account_repurchase(*, session: Session, account_id: int) -> dict[str, Any] | None:
     """The account's repurchase probability with its factors and method (None: no purchases)."""
-    rows = outputs(session, CHURN, subject="account", subject_id=account_id)
+    rows = outputs(session=session, spec=CHURN, subject="account", subject_id=account_id)
     if not rows:
         return None
     p = rows[0].payload
@@ -57,7 +57,7 @@ def account_repurchase(*, session: Session, account_id: int) -> dict[str, Any] |
 
 def churn_scores(*, session: Session) -> pd.DataFrame:
     """Every account's repurchase probability, factors and method (index: account id as text)."""
-    rows = outputs(session, CHURN, subject="account")
+    rows = outputs(session=session, spec=CHURN, subject="account")
     frame = pd.DataFrame([{"account": str(r.subject_id), **r.payload} for r in rows])
     return frame.set_index("account") if not frame.empty else frame
 
@@ -65,7 +65,7 @@ def churn_scores(*, session: Session) -> pd.DataFrame:
 def opportunity_scores(*, session: Session, account_id: int | None = None) -> list[dict[str, Any]]:
     """Win probability of open opportunities (of one account) with top positive/negative factors, joined with the
     opportunity's current fields."""
-    rows = outputs(session, WINPROB, subject="opportunity", order="-score")
+    rows = outputs(session=session, spec=WINPROB, subject="opportunity", order="-score")
     if account_id is not None:
         rows = [r for r in rows if r.item_id == account_id]
     if not rows:
@@ -84,13 +84,13 @@ def opportunity_scores(*, session: Session, account_id: int | None = None) -> li
 
 def at_risk_accounts(*, session: Session, limit: int = 20) -> list[dict[str, Any]]:
     """Valuable accounts least likely to buy again soon (highest (1 - repurchase probability) x spend)."""
-    rows = outputs(session, CHURN, subject="account", order="-score", limit=limit)
+    rows = outputs(session=session, spec=CHURN, subject="account", order="-score", limit=limit)
     if not rows:
         return []
     ids = [r.subject_id for r in rows]
     names = dict(session.execute(select(Account.id, Account.name).where(Account.id.in_(ids))).all())
     segs = {r.subject_id: r.payload["segment"]
-            for r in outputs(session, SEGMENTS_MODEL, subject="account", subject_ids=ids)}
+            for r in outputs(session=session, spec=SEGMENTS_MODEL, subject="account", subject_ids=ids)}
     out = []
     for r in rows:
         seg = segs.get(r.subject_id)
@@ -113,8 +113,8 @@ def behaviour_clusters(*, session: Session, n_clusters: int = 5) -> list[dict[st
     from bizpilot.services.clock import as_of
     from bizpilot.services.intelligence.training import history
 
-    when = as_of(session)
-    tx = history(session, when)
+    when = as_of(session=session)
+    tx = history(session=session, as_of=when)
     if tx.empty:
         return []
     x = account_features(tx, pd.Timestamp(when))[list(CLUSTER_FEATURES)]

@@ -31,13 +31,13 @@ CHURN_DRIFT_FEATURES = ("recency_days", "orders_365d", "spend_365d", "avg_order_
                         "tenure_days")
 
 
-def history(session: Session, as_of: datetime) -> pd.DataFrame:
+def history(*, session: Session, as_of: datetime) -> pd.DataFrame:
     """The workspace's order lines of known accounts before ``as_of`` (the transactions frame)."""
-    tx = account_transactions(workspace_transactions(session))
+    tx = account_transactions(workspace_transactions(session=session))
     return tx[tx["ordered_at"] < pd.Timestamp(as_of)] if not tx.empty else tx
 
 
-def opportunity_frame(session: Session, tx: pd.DataFrame | None = None) -> pd.DataFrame:
+def opportunity_frame(*, session: Session, tx: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per opportunity: its fields, its account's firmographics, and the account's buying and mood in
     the 90/365 days before the opportunity was created (known at that time)."""
     rows = session.execute(select(Opportunity.id, Opportunity.account_id, Opportunity.name, Opportunity.stage,
@@ -50,7 +50,7 @@ def opportunity_frame(session: Session, tx: pd.DataFrame | None = None) -> pd.Da
     opp = pd.DataFrame(rows, columns=cols)
     if opp.empty:
         return opp
-    tx = account_transactions(workspace_transactions(session) if tx is None else tx)
+    tx = account_transactions(workspace_transactions(session=session) if tx is None else tx)
     sales = tx[~tx["is_return"] & (tx["quantity"] > 0)]
     neg = pd.DataFrame(session.execute(select(Interaction.account_id, Interaction.occurred_at)
                                        .where(Interaction.sentiment == "negative")).all(),
@@ -82,7 +82,7 @@ def train_segments(*, session: Session, as_of: datetime, progress: Progress, **_
     """RFM quintile edges and named segments; outputs each account's RFM values and segment."""
     from bizpilot.ml.segment import RFMSegmenter, rfm_values
 
-    values = rfm_values(history(session, as_of), pd.Timestamp(as_of))
+    values = rfm_values(history(session=session, as_of=as_of), pd.Timestamp(as_of))
     if values.empty:
         raise InsufficientData("no orders of known accounts to segment: import orders first")
     model = RFMSegmenter().fit(values)
@@ -102,7 +102,7 @@ def segments_drift(*, session: Session, as_of: datetime) -> pd.DataFrame:
     """Recency, frequency and spend of every account as of now (compared with those at training for drift)."""
     from bizpilot.ml.segment import rfm_values
 
-    values = rfm_values(history(session, as_of), pd.Timestamp(as_of))
+    values = rfm_values(history(session=session, as_of=as_of), pd.Timestamp(as_of))
     return values[["recency_days", "frequency", "monetary"]] if not values.empty else values
 
 
@@ -114,7 +114,7 @@ def train_churn(*, session: Session, as_of: datetime, progress: Progress, **_: A
     from bizpilot.ml.scoring.features import buyers_between
     from bizpilot.ml.segment import rfm_values
 
-    tx = history(session, as_of)
+    tx = history(session=session, as_of=as_of)
     if tx.empty:
         raise InsufficientData("no orders of known accounts to learn from: import orders first")
     asof = pd.Timestamp(as_of)
@@ -148,7 +148,7 @@ def churn_drift(*, session: Session, as_of: datetime) -> pd.DataFrame:
     """The churn model's main features as of now (compared with those at training for drift)."""
     from bizpilot.ml.scoring.features import account_features
 
-    tx = history(session, as_of)
+    tx = history(session=session, as_of=as_of)
     if tx.empty:
         return pd.DataFrame(columns=list(CHURN_DRIFT_FEATURES))
     features = account_features(tx, pd.Timestamp(as_of))
@@ -159,7 +159,7 @@ def train_winprob(*, session: Session, as_of: datetime, progress: Progress, **_:
     """Win probability from closed deals; outputs every open opportunity's probability with its factors."""
     from bizpilot.ml.scoring.winprob import WinProbabilityModel
 
-    opp = opportunity_frame(session)
+    opp = opportunity_frame(session=session)
     closed = opp[opp["outcome"].isin(["won", "lost"])] if not opp.empty else opp
     if closed.empty:
         raise InsufficientData("no closed (won/lost) opportunities to learn from")
@@ -193,7 +193,7 @@ def forecast_drift(*, session: Session, as_of: datetime) -> pd.DataFrame:
     """Each product's mean weekly quantity over the recent weeks (compared with that at training for drift)."""
     from bizpilot.ml.forecast import weekly_matrix
 
-    tx = workspace_transactions(session)
+    tx = workspace_transactions(session=session)
     # Postage, fees and discount lines are revenue, not demand (``domain.product.NON_MERCHANDISE``).
     tx = tx[(tx["ordered_at"] < pd.Timestamp(as_of)) & (tx["category"] != NON_MERCHANDISE)] if not tx.empty else tx
     weeks = weekly_matrix(tx)
@@ -206,7 +206,7 @@ def train_forecast(*, session: Session, as_of: datetime, progress: Progress, **_
     interval (``score`` = quantity sold in the history, what "top products" ranks by)."""
     from bizpilot.ml.forecast import DemandForecaster, weekly_matrix
 
-    tx = workspace_transactions(session)
+    tx = workspace_transactions(session=session)
     # Postage, fees and discount lines are revenue, not demand (``domain.product.NON_MERCHANDISE``).
     tx = tx[(tx["ordered_at"] < pd.Timestamp(as_of)) & (tx["category"] != NON_MERCHANDISE)] if not tx.empty else tx
     weeks = weekly_matrix(tx)

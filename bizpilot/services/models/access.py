@@ -51,7 +51,7 @@ class ModelState:
                 "latest_run_id": self.latest.id if self.latest else None}
 
 
-def latest_run(session: Session, name: str, *, statuses: tuple[str, ...] | None = None) -> ModelRun | None:
+def latest_run(*, session: Session, name: str, statuses: tuple[str, ...] | None = None) -> ModelRun | None:
     stmt = select(ModelRun).where(ModelRun.task == name)
     if statuses is not None:
         stmt = stmt.where(ModelRun.status.in_(statuses))
@@ -66,10 +66,10 @@ def _usable(session: Session, spec: ModelSpec, run: ModelRun | None) -> bool:
     return True
 
 
-def model_state(session: Session, spec: ModelSpec) -> ModelState:
+def model_state(*, session: Session, spec: ModelSpec) -> ModelState:
     """The model's state as the Models page and ``ModelNotReady`` report it."""
-    latest = latest_run(session, spec.name)
-    finished = latest_run(session, spec.name, statuses=("finished",))
+    latest = latest_run(session=session, name=spec.name)
+    finished = latest_run(session=session, name=spec.name, statuses=("finished",))
     usable = _usable(session, spec, finished)
     if latest is not None and latest.status in ("queued", "running"):
         stale = (utcnow() - latest.started_at > STALE_RUN
@@ -101,20 +101,20 @@ def _not_ready(state: ModelState) -> ModelNotReady:
                          f"{reason}", model=state.name, state=state.state, reason=state.message)
 
 
-def require_ready(session: Session, spec: ModelSpec) -> ModelRun:
+def require_ready(*, session: Session, spec: ModelSpec) -> ModelRun:
     """The model's latest finished run; otherwise queue a missing model for training and raise ``ModelNotReady``."""
-    state = model_state(session, spec)
+    state = model_state(session=session, spec=spec)
     if state.state == "ready" and state.finished is not None:
         return state.finished
     if state.state == "missing" and spec.on_demand and get_settings().train_on_demand:
         jobs.request_training(spec, engine=session.get_bind(), trigger="on demand")  # type: ignore[arg-type]
-        state = model_state(session, spec)
+        state = model_state(session=session, spec=spec)
     raise _not_ready(state)
 
 
-def load_model(session: Session, spec: ModelSpec) -> Estimator:
+def load_model(*, session: Session, spec: ModelSpec) -> Estimator:
     """The fitted model of a ready spec (cached by the store)."""
-    require_ready(session, spec)
+    require_ready(session=session, spec=spec)
     try:
         return get_store().load(spec)
     except ModelFileError as exc:
@@ -124,10 +124,10 @@ def load_model(session: Session, spec: ModelSpec) -> Estimator:
                             model=spec.name, state="queued", reason=exc.message) from None
 
 
-def outputs(session: Session, spec: ModelSpec, **filters: Any) -> list[ModelOutput]:
+def outputs(*, session: Session, spec: ModelSpec, **filters: Any) -> list[ModelOutput]:
     """What the model's latest run computed (see ``outputs.read_outputs`` for the filters)."""
-    require_ready(session, spec)
-    return read_outputs(session, model=spec.name, **filters)
+    require_ready(session=session, spec=spec)
+    return read_outputs(session=session, model=spec.name, **filters)
 
 
 __all__ = ["ModelState", "latest_run", "load_model", "model_state", "outputs", "require_ready"]

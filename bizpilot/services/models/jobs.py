@@ -57,7 +57,7 @@ def _progress_writer(engine: Engine, run_id: int, also: Progress | None) -> Prog
         last[0] = now
         try:
             with session_scope(engine) as session:
-                set_progress(session, run_id=run_id, fraction=fraction, note=note)
+                set_progress(session=session, run_id=run_id, fraction=fraction, note=note)
         except Exception:  # noqa: BLE001 - progress is a courtesy; training goes on without it
             log.debug("could not record progress of run %s", run_id, exc_info=True)
 
@@ -75,8 +75,8 @@ def _record_start(spec: ModelSpec, *, engine: Engine, trigger: str, run_id: int 
         try:
             with session_scope(engine) as session:
                 if run_id is None:
-                    return start_run(session, spec, trigger=trigger).id
-                mark_running(session, run_id=run_id)
+                    return start_run(session=session, spec=spec, trigger=trigger).id
+                mark_running(session=session, run_id=run_id)
                 return run_id
         except OperationalError:
             if attempt == START_ATTEMPTS - 1:
@@ -107,7 +107,7 @@ def run_training(spec: ModelSpec, *, engine: Engine, trigger: str, params: dict[
         message = f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - started
     with session_scope(engine) as session:
-        fail_run(session, run_id=run_id, message=message, seconds=seconds)
+        fail_run(session=session, run_id=run_id, message=message, seconds=seconds)
     return TrainOutcome(spec.name, "failed", run_id, round(seconds, 3), message=message)
 
 

@@ -18,7 +18,7 @@ from bizpilot.services.models.spec import Output
 BATCH = 5000
 
 
-def replace_outputs(session: Session, *, model: str, run_id: int, outputs: Iterable[Output]) -> int:
+def replace_outputs(*, session: Session, model: str, run_id: int, outputs: Iterable[Output]) -> int:
     """Delete the model's earlier outputs and insert ``outputs`` for run ``run_id``; returns how many."""
     session.execute(delete(ModelOutput).where(ModelOutput.model == model))
     rows: list[dict[str, Any]] = []
@@ -36,7 +36,7 @@ def replace_outputs(session: Session, *, model: str, run_id: int, outputs: Itera
     return written
 
 
-def read_outputs(session: Session, *, model: str, subject: str, subject_id: int | None = None,
+def read_outputs(*, session: Session, model: str, subject: str, subject_id: int | None = None,
                  subject_ids: Sequence[int] | None = None, item_id: int | None = None,
                  order: Literal["score", "-score", "id"] = "id", limit: int | None = None,
                  where: Sequence[ColumnElement[bool]] = ()) -> list[ModelOutput]:
@@ -60,7 +60,7 @@ def read_outputs(session: Session, *, model: str, subject: str, subject_id: int 
     return list(session.scalars(stmt))
 
 
-def output_run(session: Session, *, model: str) -> ModelRun | None:
+def output_run(*, session: Session, model: str) -> ModelRun | None:
     """The run whose outputs are stored for ``model`` (None when it has none)."""
     run_id = session.scalar(select(ModelOutput.run_id).where(ModelOutput.model == model).limit(1))
     return session.get(ModelRun, run_id) if run_id is not None else None

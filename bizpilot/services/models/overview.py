@@ -45,9 +45,9 @@ def flags(run: ModelRun | None) -> list[str]:
     return out
 
 
-def describe(session: Session, spec: ModelSpec, *, runs: int = RUNS_SHOWN) -> dict[str, Any]:
+def describe(*, session: Session, spec: ModelSpec, runs: int = RUNS_SHOWN) -> dict[str, Any]:
     """One model: what it is, its state, its latest finished run, its recent runs and its flags."""
-    state = model_state(session, spec)
+    state = model_state(session=session, spec=spec)
     history = list(session.scalars(select(ModelRun).where(ModelRun.task == spec.name)
                                    .order_by(ModelRun.id.desc()).limit(runs)))
     return {"name": spec.name, "title": spec.title, "summary": spec.summary, "version": spec.version,
@@ -59,21 +59,21 @@ def describe(session: Session, spec: ModelSpec, *, runs: int = RUNS_SHOWN) -> di
             "flags": flags(state.finished), "runs": [run_summary(r) for r in history]}
 
 
-def overview(session: Session, specs: list[ModelSpec]) -> list[dict[str, Any]]:
-    return [describe(session, spec) for spec in specs]
+def overview(*, session: Session, specs: list[ModelSpec]) -> list[dict[str, Any]]:
+    return [describe(session=session, spec=spec) for spec in specs]
 
 
-def check_drift(session: Session, spec: ModelSpec, *, now: datetime | None = None) -> dict[str, Any] | None:
+def check_drift(*, session: Session, spec: ModelSpec, now: datetime | None = None) -> dict[str, Any] | None:
     """Compare the spec's main features today with those of its latest finished run (PSI per feature) and keep
     the result on that run; None when the spec has no drift check or the run kept no reference."""
     if spec.drift is None:
         return None
-    state = model_state(session, spec)
+    state = model_state(session=session, spec=spec)
     run = state.finished
     reference = (run.health or {}).get("reference") if run is not None else None
     if run is None or not reference:
         return None
-    when = now or workspace_as_of(session)
+    when = now or workspace_as_of(session=session)
     report = health.drift_report(reference, spec.drift(session=session, as_of=when))
     report["checked_at"] = utcnow().isoformat(timespec="seconds")
     report["as_of"] = when.date().isoformat()

@@ -37,7 +37,7 @@ def retrain_now(engine: Engine) -> list[str]:
     with session_scope(engine) as session:
         for spec in MODELS.values():
             try:
-                check_drift(session, spec)
+                check_drift(session=session, spec=spec)
             except Exception:  # noqa: BLE001 - a drift check never stops the schedule
                 log.exception("drift check of %s failed", spec.name)
     return queued

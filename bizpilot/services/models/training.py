@@ -71,7 +71,7 @@ def _mark(value: Any) -> str:
     return f"{value:.9g}" if isinstance(value, float) else str(value)
 
 
-def data_fingerprint(session: Session, spec: ModelSpec) -> str | None:
+def data_fingerprint(*, session: Session, spec: ModelSpec) -> str | None:
     """A short hash of per-column aggregates of every input table (row count, sums of numbers, total length of
     texts, timestamp ranges): equal fingerprints mean a retrain would see the same data, and an edited row (an
     import that corrects a quantity) counts as a change. One scan per table, no full content hash, so it stays
@@ -87,7 +87,7 @@ def data_fingerprint(session: Session, spec: ModelSpec) -> str | None:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def start_run(session: Session, spec: ModelSpec, *, trigger: str, status: str = "running") -> ModelRun:
+def start_run(*, session: Session, spec: ModelSpec, trigger: str, status: str = "running") -> ModelRun:
     """Record a run of ``spec`` as queued or running (the caller commits it so other sessions see it)."""
     run = ModelRun(task=spec.name, model_name=spec.estimator.__name__ if spec.estimator else spec.name,
                    version=spec.version, status=status, trigger=trigger, progress=0.0, started_at=utcnow(),
@@ -97,7 +97,7 @@ def start_run(session: Session, spec: ModelSpec, *, trigger: str, status: str = 
     return run
 
 
-def previous_finished(session: Session, name: str, *, before: int | None = None) -> ModelRun | None:
+def previous_finished(*, session: Session, name: str, before: int | None = None) -> ModelRun | None:
     stmt = select(ModelRun).where(ModelRun.task == name, ModelRun.status == "finished")
     if before is not None:
         stmt = stmt.where(ModelRun.id < before)
@@ -112,11 +112,12 @@ def train_model(spec: ModelSpec, *, session: Session, trigger: str, run_id: int 
     ``InsufficientData`` ends the run as skipped (returned, not raised); any other error propagates so the caller
     can record it with ``fail_run`` in a fresh transaction."""
     started = time.perf_counter()
-    run = session.get(ModelRun, run_id) if run_id is not None else start_run(session, spec, trigger=trigger)
+    run = (session.get(ModelRun, run_id) if run_id is not None
+           else start_run(session=session, spec=spec, trigger=trigger))
     if run is None:
         raise NotFoundError(f"model run {run_id} not found")
-    as_of = as_of or workspace_as_of(session)
-    fingerprint = data_fingerprint(session, spec)
+    as_of = as_of or workspace_as_of(session=session)
+    fingerprint = data_fingerprint(session=session, spec=spec)
     # The run row is written after training, not before: a pending change would be flushed by the trainer's first
     # query and hold the row (PostgreSQL) or the whole database (SQLite) locked while it trains, so the progress
     # writer, which updates this row from its own session, would wait on this transaction forever (PostgreSQL)
@@ -139,8 +140,8 @@ def train_model(spec: ModelSpec, *, session: Session, trigger: str, run_id: int 
         artifact = str(get_store().save(spec, trained.model))
         run.model_name = type(trained.model).__name__
         run.format_version = FORMAT_VERSION
-    written = replace_outputs(session, model=spec.name, run_id=run.id, outputs=trained.outputs)
-    previous = previous_finished(session, spec.name, before=run.id)
+    written = replace_outputs(session=session, model=spec.name, run_id=run.id, outputs=trained.outputs)
+    previous = previous_finished(session=session, name=spec.name, before=run.id)
     metrics = {**trained.metrics, "outputs": written}
     run.params = _plain(trained.params if trained.params is not None else
                         (trained.model.get_params() if trained.model is not None else {}))
@@ -158,7 +159,7 @@ def train_model(spec: ModelSpec, *, session: Session, trigger: str, run_id: int 
                         artifact=artifact, model=run.model_name, outputs=written)
 
 
-def fail_run(session: Session, *, run_id: int, message: str, seconds: float | None = None) -> None:
+def fail_run(*, session: Session, run_id: int, message: str, seconds: float | None = None) -> None:
     """Mark run ``run_id`` failed with the reason (in the caller's fresh transaction)."""
     run = session.get(ModelRun, run_id)
     if run is not None:
@@ -168,7 +169,7 @@ def fail_run(session: Session, *, run_id: int, message: str, seconds: float | No
         session.flush()
 
 
-def mark_running(session: Session, *, run_id: int) -> None:
+def mark_running(*, session: Session, run_id: int) -> None:
     """A queued run starts (the background worker picked it up)."""
     run = session.get(ModelRun, run_id)
     if run is not None:
@@ -176,7 +177,7 @@ def mark_running(session: Session, *, run_id: int) -> None:
         session.flush()
 
 
-def set_progress(session: Session, *, run_id: int, fraction: float, note: str = "") -> None:
+def set_progress(*, session: Session, run_id: int, fraction: float, note: str = "") -> None:
     run = session.get(ModelRun, run_id)
     if run is not None and run.status == "running":
         run.progress = round(min(max(float(fraction), 0.0), 1.0), 3)

@@ -44,7 +44,7 @@ def _require_all(session: Session, *specs: ModelSpec) -> None:
     not_ready: list[ModelNotReady] = []
     for spec in specs:
         try:
-            require_ready(session, spec)
+            require_ready(session=session, spec=spec)
         except ModelNotReady as exc:
             not_ready.append(exc)
     if not_ready:
@@ -55,11 +55,11 @@ def recommend_for_account(*, session: Session, account: str | int, n: int = 10, 
                           category: str | None = None, include_bought: bool = False) -> dict[str, Any]:
     """Next-best products for one account, each with a reason, plus its reorder cycles that are coming due."""
     _require_all(session, RECOMMEND, REORDER)
-    model = load_model(session, RECOMMEND)
-    acct = resolve_account(session, account)
+    model = load_model(session=session, spec=RECOMMEND)
+    acct = resolve_account(session=session, ref=account)
     peers = (list(session.scalars(select(Account.id).where(Account.industry == acct.industry, Account.id != acct.id)))
              if acct.industry else [])
-    history = sorted(set(purchases(session, account_id=acct.id).product_id.astype(int).tolist()))
+    history = sorted(set(purchases(session=session, account_id=acct.id).product_id.astype(int).tolist()))
     excluded = _excluded_products(session)
     allowed = list(session.scalars(select(Product.id).where(Product.category == category))) if category else None
     if model.user_index([acct.id])[0] >= 0:
@@ -109,7 +109,7 @@ def account_reorders(*, session: Session, account_id: int, lang: str = "en",
                      ) -> list[dict[str, Any]]:
     """The account's purchase cycles per product (soonest due first, or most likely reorder first with
     ``order="probability"``), optionally only some statuses."""
-    rows = outputs(session, REORDER, subject="account_product", subject_id=account_id)
+    rows = outputs(session=session, spec=REORDER, subject="account_product", subject_id=account_id)
     if statuses is not None:
         rows = [r for r in rows if r.payload["status"] in statuses]
     if order == "probability":
@@ -122,21 +122,21 @@ def account_reorders(*, session: Session, account_id: int, lang: str = "en",
 def reorder_due(*, session: Session, account: str | int | None = None, lang: str = "en", limit: int = 50,
                 statuses: tuple[str, ...] = DUE_STATUSES) -> dict[str, Any]:
     """Reorder cycles coming due, soonest (most overdue) first: of one account, or of the whole workspace."""
-    run = require_ready(session, REORDER)
+    run = require_ready(session=session, spec=REORDER)
     as_of = run.metrics.get("as_of")
     if account is not None:
-        acct = resolve_account(session, account)
+        acct = resolve_account(session=session, ref=account)
         return {"as_of": as_of, "items": account_reorders(session=session, account_id=acct.id, lang=lang,
                                                          statuses=statuses, limit=limit)}
-    rows = outputs(session, REORDER, subject="account_product", order="score", limit=limit,
+    rows = outputs(session=session, spec=REORDER, subject="account_product", order="score", limit=limit,
                    where=[or_(*[STATUS_SCORES[s] for s in statuses if s in STATUS_SCORES]) if statuses else false()])
     return {"as_of": as_of, "items": _reorder_items(session, rows, lang)}
 
 
 def similar_products(*, session: Session, product: str | int, n: int = 10) -> dict[str, Any]:
     """Products most similar to one (bought together, and by description for new products)."""
-    model = load_model(session, RECOMMEND)
-    prod = resolve_product(session, product)
+    model = load_model(session=session, spec=RECOMMEND)
+    prod = resolve_product(session=session, ref=product)
     recs = model.similar_items([prod.id], n + 5)
     candidates = [int(x) for x in recs.ids[0] if x is not None]
     excluded = set(_excluded_products(session))

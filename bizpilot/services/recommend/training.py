@@ -28,7 +28,7 @@ REORDER_HORIZON_DAYS = 30
 REORDER_MIN_DAYS = 2
 
 
-def purchases(session: Session, *, account_id: int | None = None, before: datetime | None = None) -> pd.DataFrame:
+def purchases(*, session: Session, account_id: int | None = None, before: datetime | None = None) -> pd.DataFrame:
     """(account_id, product_id, order_id, ordered_at, quantity) of every purchase of goods (of one account)."""
     stmt = (select(Order.account_id, OrderLine.product_id, Order.id, Order.ordered_at, OrderLine.quantity)
             .join(OrderLine, OrderLine.order_id == Order.id).join(Product, Product.id == OrderLine.product_id)
@@ -42,7 +42,7 @@ def purchases(session: Session, *, account_id: int | None = None, before: dateti
                         columns=["account_id", "product_id", "order_id", "ordered_at", "quantity"])
 
 
-def catalogue(session: Session) -> dict[int, str]:
+def catalogue(*, session: Session) -> dict[int, str]:
     """Every product's text (name, category, attributes, first sentence), what the cold-start side embeds."""
     rows = session.execute(select(Product.id, Product.name, Product.category, Product.attributes,
                                   Product.description).where(is_merchandise())).all()
@@ -53,7 +53,7 @@ def train_recommender(*, session: Session, as_of: datetime, progress: Progress, 
                       reg: float = 500.0, text_model: str = "e5", **_: Any) -> Trained:
     """Fit the hybrid recommender on the workspace's purchases and check it on a per-account holdout."""
     started = time.perf_counter()
-    bought = purchases(session, before=as_of)
+    bought = purchases(session=session, before=as_of)
     if bought.empty:
         raise InsufficientData("no purchases to learn from: import orders with account ids first "
                                "(or run `bizpilot demo`)")
@@ -61,7 +61,7 @@ def train_recommender(*, session: Session, as_of: datetime, progress: Progress, 
     progress(0.1, "embedding product texts")
     model = HybridRecommender(content_weight=content_weight, reg=reg, text_model=text_model)
     model.fit(counts.account_id.to_numpy(), counts.product_id.to_numpy(), counts.order_id.to_numpy(),
-              catalogue=catalogue(session))
+              catalogue=catalogue(session=session))
     metrics: dict[str, Any] = {
         "n_accounts": int(model.user_ids_.size), "n_products": int(model.item_ids_.size),
         "n_pairs": int(len(counts)), "n_cold_products": int(model.cold_items_.sum()),
@@ -97,7 +97,7 @@ def holdout(counts: pd.DataFrame) -> dict[str, float]:
 
 
 def _cycles(session: Session, as_of: datetime, horizon_days: int) -> tuple[pd.DataFrame, int, pd.Timestamp]:
-    bought = purchases(session, before=as_of)
+    bought = purchases(session=session, before=as_of)
     # The day before as_of is the workspace's today: days since the last purchase count from it.
     today = pd.Timestamp(as_of) - pd.Timedelta(days=1)
     if bought.empty:

@@ -111,7 +111,7 @@ def analyse_interactions(*, session: Session, reanalyse: bool = False, limit: in
     started = time.perf_counter()
     stmt = select(Interaction.id).where(Interaction.text.is_not(None)).order_by(Interaction.id)
     if since_days is not None:
-        stmt = stmt.where(Interaction.occurred_at >= workspace_as_of(session) - timedelta(days=since_days))
+        stmt = stmt.where(Interaction.occurred_at >= workspace_as_of(session=session) - timedelta(days=since_days))
     if not reanalyse:
         stmt = stmt.where(Interaction.analysed_at.is_(None))
     if limit is not None:
@@ -169,7 +169,7 @@ def dissatisfaction_alerts(*, session: Session, days: int = ALERT_DAYS, limit: i
     if days < 1 or limit < 1:
         raise ValidationFailed("days and limit must be at least 1")
     if now is None:
-        now = workspace_as_of(session)
+        now = workspace_as_of(session=session)
     since = now - timedelta(days=days)
     bad = (Interaction.sentiment == "negative") | (Interaction.intent.in_(ALERT_INTENTS)
                                                    & (Interaction.intent_confidence >= ALERT_MIN_CONFIDENCE))

@@ -20,7 +20,7 @@ router = APIRouter()
 @router.get("/models", name="models")
 def models_page(request: Request, session: SessionDep) -> Response:
     lang = request_lang(request)
-    rows = overview(session, list(MODELS.values()))
+    rows = overview(session=session, specs=list(MODELS.values()))
     training = any(r["state"] in ("queued", "training") for r in rows)
     return render(request, "models/index.html", title=t("models.title", lang), models=rows,
                   refresh=REFRESH_SECONDS if training else None)

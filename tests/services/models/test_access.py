@@ -28,7 +28,7 @@ def _runs(engine: Engine, name: str) -> list[ModelRun]:
 
 def _not_ready(engine: Engine, spec=PRICES) -> ModelNotReady:  # type: ignore[no-untyped-def]
     with Session(engine) as session, pytest.raises(ModelNotReady) as info:
-        require_ready(session, spec)
+        require_ready(session=session, spec=spec)
     return info.value
 
 
@@ -46,7 +46,7 @@ def busy_worker(priced: Engine):  # type: ignore[no-untyped-def]
 
 def test_a_missing_model_is_queued_once_and_becomes_ready(priced: Engine, busy_worker: Gate) -> None:
     with Session(priced) as session:
-        assert model_state(session, PRICES).state == "missing"
+        assert model_state(session=session, spec=PRICES).state == "missing"
     first = _not_ready(priced)
     assert first.state == "queued" and first.model == "prices" and "is queued for training" in first.message
     assert first.to_dict()["state"] == "queued"
@@ -61,10 +61,10 @@ def test_a_missing_model_is_queued_once_and_becomes_ready(priced: Engine, busy_w
     runs = _runs(priced, "prices")
     assert [(r.status, r.trigger) for r in runs] == [("finished", "on demand")]
     with Session(priced) as session:
-        run = require_ready(session, PRICES)
-        assert run.id == runs[0].id and model_state(session, PRICES).state == "ready"
-        assert len(outputs(session, PRICES, subject="product")) == 50
-        assert isinstance(load_model(session, PRICES), PriceModel)
+        run = require_ready(session=session, spec=PRICES)
+        assert run.id == runs[0].id and model_state(session=session, spec=PRICES).state == "ready"
+        assert len(outputs(session=session, spec=PRICES, subject="product")) == 50
+        assert isinstance(load_model(session=session, spec=PRICES), PriceModel)
     assert not jobs.in_flight(priced, "prices")
 
 
@@ -87,7 +87,7 @@ def test_a_model_that_is_not_on_demand_is_never_queued_by_a_reader(priced: Engin
 def test_a_failed_first_training_is_failed_with_the_reason(priced: Engine) -> None:
     run_training(PRICES, engine=priced, trigger="test", params={"fail": "no memory left"})
     with Session(priced) as session:
-        state = model_state(session, PRICES)
+        state = model_state(session=session, spec=PRICES)
     assert state.state == "failed" and state.message == "RuntimeError: no memory left"
     assert state.last_error == "RuntimeError: no memory left" and state.finished is None
     error = _not_ready(priced)
@@ -105,11 +105,11 @@ def test_a_failed_retrain_keeps_the_previous_model_with_the_error(priced: Engine
     good = run_training(PRICES, engine=priced, trigger="test")
     run_training(PRICES, engine=priced, trigger="test", params={"fail": "lost the disk"})
     with Session(priced) as session:
-        state = model_state(session, PRICES)
+        state = model_state(session=session, spec=PRICES)
         assert state.state == "ready" and state.last_error == "RuntimeError: lost the disk"
         assert state.finished is not None and state.finished.id == good.run_id
         assert state.latest is not None and state.latest.status == "failed"
-        assert require_ready(session, PRICES).id == good.run_id
+        assert require_ready(session=session, spec=PRICES).id == good.run_id
         assert state.to_dict()["run_id"] == good.run_id and state.to_dict()["last_error"]
 
 
@@ -124,7 +124,7 @@ def test_a_finished_run_whose_file_is_gone_is_not_ready(priced: Engine, monkeypa
 def test_a_shipped_default_is_a_state_of_its_own(priced: Engine) -> None:
     with_default = replace(PRICES, on_demand=False, default_note="shipped default prices")
     with Session(priced) as session:
-        state = model_state(session, with_default)
+        state = model_state(session=session, spec=with_default)
     assert state.state == "default" and state.message == "shipped default prices"
 
 
@@ -134,17 +134,17 @@ def test_queued_and_training_states_while_the_worker_runs(priced: Engine, busy_w
     assert jobs.request_training(held, engine=priced, trigger="test")
     assert not jobs.request_training(held, engine=priced, trigger="test")  # already queued
     with Session(priced) as session:
-        assert model_state(session, held).state == "queued"
+        assert model_state(session=session, spec=held).state == "queued"
     busy_worker.opened.set()
     assert gate.started.wait(timeout=60)
     with Session(priced) as session:
-        state = model_state(session, held)
+        state = model_state(session=session, spec=held)
         assert state.state == "training" and state.progress == 0.0
         assert _runs(priced, "prices")[0].status == "running"
     gate.opened.set()
     jobs.wait(timeout=120)
     with Session(priced) as session:
-        assert model_state(session, held).state == "ready"
+        assert model_state(session=session, spec=held).state == "ready"
         assert session.scalar(select(func.count()).select_from(ModelRun).where(ModelRun.task == "prices")) == 1
 
 
@@ -156,7 +156,7 @@ def test_progress_is_visible_while_a_model_trains(priced: Engine) -> None:
     assert gate.started.wait(timeout=60)
     try:
         with Session(priced) as session:
-            state = model_state(session, held)
+            state = model_state(session=session, spec=held)
         assert state.state == "training" and state.progress == 0.5 and state.message == "fitting"
         error = _not_ready(priced, held)
         assert error.state == "training" and "is training (50%)" in error.message
@@ -202,9 +202,9 @@ def test_a_request_that_has_written_queues_without_waiting_on_its_own_lock(price
         session.add(Account(external_id="W-1", name="Written first"))
         session.flush()  # this transaction now holds the write lock (on SQLite, the whole database's)
         with pytest.raises(ModelNotReady) as info:
-            require_ready(session, PRICES)
+            require_ready(session=session, spec=PRICES)
         assert info.value.state == "queued"
-        assert model_state(session, PRICES).state == "queued"
+        assert model_state(session=session, spec=PRICES).state == "queued"
     outcomes = jobs.wait(timeout=120)
     assert [(o.name, o.status) for o in outcomes] == [("prices", "finished")]
     assert [(r.status, r.trigger) for r in _runs(priced, "prices")] == [("finished", "on demand")]

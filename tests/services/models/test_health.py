@@ -62,7 +62,7 @@ def test_a_worse_retrain_is_flagged_on_the_run_and_the_overview(priced: Engine) 
         assert run.health["metric_changes"] == [{"metric": "quality", "previous": 0.8, "current": 0.6,
                                                  "change": -0.2, "better": "higher", "flagged": True}]
         assert flags(run) == ["quality got worse: 0.8 -> 0.6"]
-        model = describe(session, PRICES)
+        model = describe(session=session, spec=PRICES)
         assert model["state"] == "ready" and model["flags"] == ["quality got worse: 0.8 -> 0.6"]
         assert model["current"]["id"] == worse.run_id and [r["id"] for r in model["runs"]][0] == worse.run_id
         assert "reference" not in model["current"]["health"]  # the drift bins stay out of lists
@@ -76,13 +76,13 @@ def test_a_worse_retrain_is_flagged_on_the_run_and_the_overview(priced: Engine) 
 def test_check_drift_stores_the_report_on_the_run(priced: Engine) -> None:
     trained = run_training(PRICES, engine=priced, trigger="test")
     with Session(priced) as session:
-        stable = check_drift(session, PRICES)
+        stable = check_drift(session=session, spec=PRICES)
         session.commit()
     assert stable is not None and stable["level"] == "stable" and stable["psi"] == {"price": 0.0}
     with Session(priced) as session:
         add_products(session, [float(p) for p in range(1000, 1200)], prefix="NEW")
         session.commit()
-        report = check_drift(session, PRICES)
+        report = check_drift(session=session, spec=PRICES)
         session.commit()
     assert report is not None and report["level"] == "alert" and report["flagged"] == ["price"]
     assert report["n"] == 250 and report["checked_at"] and report["as_of"]
@@ -90,12 +90,12 @@ def test_check_drift_stores_the_report_on_the_run(priced: Engine) -> None:
         run = session.get(ModelRun, trained.run_id)
         assert run is not None and run.health["drift"] == report and "reference" in run.health
         assert flags(run) == [f"input drift since training: price (PSI {report['psi']['price']:.2f})"]
-        assert check_drift(session, VIEW) is None  # no drift check declared
+        assert check_drift(session=session, spec=VIEW) is None  # no drift check declared
 
 
 def test_check_drift_needs_a_trained_model(engine: Engine) -> None:
     with Session(engine) as session:
-        assert check_drift(session, PRICES) is None
+        assert check_drift(session=session, spec=PRICES) is None
 
 
 def test_the_real_drift_checks_match_their_references(engine: Engine) -> None:
@@ -110,7 +110,7 @@ def test_the_real_drift_checks_match_their_references(engine: Engine) -> None:
     for spec in with_drift:
         assert run_training(spec, engine=engine, trigger="test").status == "finished"
         with Session(engine) as session:
-            report = check_drift(session, spec)
+            report = check_drift(session=session, spec=spec)
             session.commit()
         assert report is not None and report["level"] == "stable" and report["psi"], spec.name
         assert all(v == pytest.approx(0.0, abs=1e-3) for v in report["psi"].values()), (spec.name, report)

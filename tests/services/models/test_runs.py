@@ -57,7 +57,7 @@ def test_a_finished_run_records_uniform_fields(priced: Engine, monkeypatch: pyte
     assert run.n_rows == 50
     assert run.as_of == datetime(2024, 4, 1)  # midnight after the pinned today
     with Session(priced) as session:
-        assert run.data_fingerprint == data_fingerprint(session, PRICES)
+        assert run.data_fingerprint == data_fingerprint(session=session, spec=PRICES)
     assert len(run.data_fingerprint) == 16 and int(run.data_fingerprint, 16) >= 0
     assert run.artifact_path == outcome.artifact == str(get_store().path(PRICES))
     assert get_store().exists(PRICES)
@@ -122,8 +122,8 @@ def test_a_retrain_replaces_the_outputs_and_a_failed_one_keeps_them(priced: Engi
     assert len(rows) == 40 and {o.run_id for o in rows} == {second.run_id}  # the first run's rows are gone
     with Session(priced) as session:
         assert session.scalar(select(func.count()).where(ModelOutput.run_id == first.run_id)) == 0
-        assert output_run(session, model="prices").id == second.run_id
-        top = read_outputs(session, model="prices", subject="product", order="-score", limit=3)
+        assert output_run(session=session, model="prices").id == second.run_id
+        top = read_outputs(session=session, model="prices", subject="product", order="-score", limit=3)
         assert [o.payload["price"] for o in top] == [40.0, 39.0, 38.0]
     failed = run_training(PRICES, engine=priced, trigger="test", params={"fail": "boom"})
     assert failed.status == "failed"
@@ -146,7 +146,7 @@ def test_train_model_leaves_the_transaction_to_the_caller(priced: Engine) -> Non
 def test_fingerprint_follows_the_input_tables_only(priced: Engine) -> None:
     def fingerprint() -> str | None:
         with Session(priced) as session:
-            return data_fingerprint(session, PRICES)
+            return data_fingerprint(session=session, spec=PRICES)
 
     first = fingerprint()
     assert first == fingerprint()  # stable while nothing changes
@@ -169,4 +169,4 @@ def test_fingerprint_follows_the_input_tables_only(priced: Engine) -> None:
         session.commit()
     assert fingerprint() != removed  # an edited row is a change too
     with Session(priced) as session:
-        assert data_fingerprint(session, replace(PRICES, inputs=())) is None
+        assert data_fingerprint(session=session, spec=replace(PRICES, inputs=())) is None
