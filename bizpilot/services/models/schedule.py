@@ -1,8 +1,9 @@
 """Retraining on a schedule while `bizpilot serve` runs, as Odoo recomputes its lead scoring nightly.
 
 Every ``Settings.retrain_hours`` (default 24), starting at the next ``Settings.retrain_at`` local time (default
-02:00), every `train all` model is queued on the background worker, and then the drift of each model's inputs
-since its training is checked and kept on its run (the Models page shows both). ``retrain_hours = 0`` turns the
+02:00), every `train all` model whose input tables changed since its current run (data fingerprint) is queued on
+the background worker, and then the drift of each model's inputs since its training is checked and kept on its
+run (the Models page shows both). ``retrain_hours = 0`` turns the
 schedule off. The thread is a daemon: stopping the server stops it.
 """
 
@@ -13,12 +14,16 @@ import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bizpilot.config import get_settings
 from bizpilot.db.engine import session_scope
 from bizpilot.services.models import jobs
+from bizpilot.services.models.access import model_state
 from bizpilot.services.models.overview import check_drift
 from bizpilot.services.models.registry import MODELS, train_all_specs
+from bizpilot.services.models.spec import ModelSpec
+from bizpilot.services.models.training import data_fingerprint
 
 log = logging.getLogger("bizpilot.models")
 
@@ -30,9 +35,20 @@ def next_run(now: datetime, at: str) -> datetime:
     return candidate if candidate > now else candidate + timedelta(days=1)
 
 
+def data_changed(*, session: Session, spec: ModelSpec) -> bool:
+    """Whether a retrain would see other data than the model's current run did (or there is no usable run)."""
+    state = model_state(session=session, spec=spec)
+    if state.finished is None or not spec.inputs:
+        return True
+    return data_fingerprint(session=session, spec=spec) != state.finished.data_fingerprint
+
+
 def retrain_now(engine: Engine) -> list[str]:
-    """Queue every `train all` model, wait for them, then check drift; the names queued."""
-    queued = jobs.request_many(train_all_specs(), engine=engine, trigger="schedule")
+    """Queue every `train all` model whose data changed since its current run, wait for them, then check drift;
+    the names queued (a night without new orders retrains nothing)."""
+    with session_scope(engine) as session:
+        due = [spec for spec in train_all_specs() if data_changed(session=session, spec=spec)]
+    queued = jobs.request_many(due, engine=engine, trigger="schedule")
     jobs.wait()
     with session_scope(engine) as session:
         for spec in MODELS.values():

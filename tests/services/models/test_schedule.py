@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bizpilot.domain import OrderLine
 from bizpilot.domain.model_run import ModelRun
 from bizpilot.services.models.registry import train_all_specs
 from bizpilot.services.models.schedule import RetrainSchedule, next_run, retrain_now
@@ -31,6 +32,19 @@ def test_a_scheduled_retrain_trains_everything_and_checks_drift(engine: Engine) 
     checked = sorted(name for name, run in runs.items() if "drift" in (run.health or {}))
     assert checked == ["churn", "forecast", "reorder", "segments"]
     assert all(runs[name].health["drift"]["level"] == "stable" for name in checked)  # the data did not move
+    # The next night on unchanged data: only the model that never finished (no closed deals yet) tries again.
+    assert retrain_now(engine) == ["winprob"]
+
+
+def test_the_next_night_retrains_what_new_orders_touch(engine: Engine) -> None:
+    seed_recommend_workspace(engine, train=False)
+    retrain_now(engine)
+    with Session(engine) as session:
+        line = session.scalars(select(OrderLine).order_by(OrderLine.id)).first()
+        line.quantity = (line.quantity or 0) + 5  # a corrected quantity, say
+        session.commit()
+    queued = retrain_now(engine)
+    assert {"segments", "churn", "forecast", "recommend", "reorder"} <= set(queued)
 
 
 def test_the_schedule_thread_starts_once_and_stops(engine: Engine) -> None:
