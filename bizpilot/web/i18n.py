@@ -222,7 +222,7 @@ EN: dict[str, str] = {
     "intel.cycle": "Cycle (days)", "intel.due_in": "Due in (days)", "intel.risks": "Risks",
     "intel.next_actions": "Next actions", "intel.top_categories": "Top categories", "intel.none": "None",
     "intel.unavailable": "Scores are not available: {reason}",
-    "intel.expected_units": "Units, next 8 weeks (range)",
+    "intel.expected_units": "Units, next {days} days (range)",
     # recommendations (issue 7: next-best products with reasons, reorder due, similar products)
     "recs.title": "Recommendations",
     "recs.intro": "Next-best products per account (bought together by similar accounts, and by product text for "
@@ -240,7 +240,7 @@ EN: dict[str, str] = {
     "recs.status.lapsed": "lapsed",
     "models.title": "Models", "models.intro": "Every model the workspace trains from its own data: its state, "
     "the run the pages read, what a retrain changed and whether the data has drifted since. Pages never train: a "
-    "missing model trains in the background and the page shows it when ready; `serve` retrains on a schedule.",
+    "missing model trains in the background and the page shows it when ready; the server retrains on a schedule.",
     "models.model": "Model", "models.state": "State", "models.trained": "Trained", "models.rows": "Rows",
     "models.seconds": "Seconds", "models.by": "Started by", "models.metrics": "Key metrics", "models.flags": "Flags",
     "models.retrain": "Retrain", "models.train_all": "Retrain all", "models.runs": "Runs of {name}",
@@ -438,7 +438,7 @@ ZH: dict[str, str] = {
     "intel.cycle": "周期（天）", "intel.due_in": "距到期（天）", "intel.risks": "风险",
     "intel.next_actions": "下一步行动", "intel.top_categories": "主要品类", "intel.none": "无",
     "intel.unavailable": "评分暂不可用：{reason}",
-    "intel.expected_units": "未来 8 周数量（区间）",
+    "intel.expected_units": "未来 {days} 天数量（区间）",
     # recommendations (issue 7: next-best products with reasons, reorder due, similar products)
     "recs.title": "推荐",
     "recs.intro": "按客户推荐下一步最适合的产品（相似客户一起购买的产品，新品按产品文本匹配），并说明理由；"
@@ -456,7 +456,7 @@ ZH: dict[str, str] = {
     "recs.status.lapsed": "已流失",
     "models.title": "模型",
     "models.intro": "工作区用自身数据训练的全部模型：状态、页面读取的训练结果、重新训练带来的变化，以及"
-    "训练后数据是否发生漂移。页面从不当场训练：缺少的模型在后台训练，完成后页面自动显示；`serve` 会按计划重新训练。",
+    "训练后数据是否发生漂移。页面从不当场训练：缺少的模型在后台训练，完成后页面自动显示；服务器会按计划重新训练。",
     "models.model": "模型", "models.state": "状态", "models.trained": "训练时间", "models.rows": "数据行数",
     "models.seconds": "耗时（秒）", "models.by": "触发方式", "models.metrics": "关键指标", "models.flags": "提醒",
     "models.retrain": "重新训练", "models.train_all": "全部重新训练", "models.runs": "{name} 的训练记录",

@@ -11,13 +11,13 @@ INTENT = ModelSpec(
     name="intent", title="Intent", estimator=IntentClassifier, train=train_intent,
     summary="What a customer message is about (order status, shipping, refunds, invoices...), with out-of-scope "
             "detection", key_metrics={"holdout_accuracy": "higher"}, on_demand=False, in_train_all=False,
-    default_note="shipped default (zh + en seed utterances); `bizpilot train intent FILE` trains your own")
+    default_note="shipped default (zh + en seed utterances); bizpilot train intent FILE trains your own")
 
 SENTIMENT = ModelSpec(
     name="sentiment", title="Sentiment", estimator=SentimentClassifier, train=train_sentiment,
     summary="How the customer feels (negative, neutral, positive) in Chinese and English",
     key_metrics={"holdout_accuracy": "higher"}, on_demand=False, in_train_all=False,
-    default_note="shipped default (multilingual e5 + logistic regression); `bizpilot train sentiment FILE` trains "
+    default_note="shipped default (multilingual e5 + logistic regression); bizpilot train sentiment FILE trains "
                  "your own")
 
 SPECS = (INTENT, SENTIMENT)
