@@ -1,5 +1,5 @@
-"""What every command shares: stderr console, error translation, registration, progress bars, workspace
-preparation.
+"""What every command shares: stderr console, error translation, registration, the ``--json`` option, tables and
+progress bars on stderr, workspace preparation and the command's session (``workspace_session``).
 
 Errors are translated in one place: the root command group (``ErrorTranslatingGroup``) turns any ``BizpilotError``
 raised below it into one readable message on stderr and exit code 2, so command functions are plain functions.
@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,13 +24,18 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Table
 from typer.core import TyperGroup
 
 from bizpilot.errors import BizpilotError
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 err_console = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_DETAILS = 20
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
 
 
 def report_error(exc: BizpilotError) -> NoReturn:
@@ -88,6 +93,17 @@ def print_json(obj: Any) -> None:
     sys.stdout.flush()
 
 
+def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]], *,
+                right: Collection[str] = ()) -> None:
+    """A human-readable table on stderr (stdout stays for ``--json``); ``right``: columns of numbers, aligned right."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="right" if column in right else "left")
+    for row in rows:
+        table.add_row(*row)
+    err_console.print(table)
+
+
 @contextmanager
 def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
     """A rich progress bar on stderr, handed to services as a plain ``(label, done, total)`` callback."""
@@ -113,6 +129,18 @@ def prepare_workspace() -> None:
 
     get_settings().ensure_dirs()
     upgrade(get_engine())
+
+
+@contextmanager
+def workspace_session() -> Iterator[Session]:
+    """The workspace, prepared, and the command's one unit of work: committed when the block ends, rolled back on
+    an error (the CLI edge owns the session; the services it calls only flush)."""
+    from bizpilot.db import get_engine
+    from bizpilot.db.engine import session_scope
+
+    prepare_workspace()
+    with session_scope(get_engine()) as session:
+        yield session
 
 
 T = TypeVar("T")

@@ -4,16 +4,13 @@ through a plain ``on_progress(done)`` callback. The task modules import this; it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
-from typing import Annotated, Any
+from typing import Any
 
-import typer
-from rich.table import Table
+from bizpilot.cli._common import JsonOpt, err_console, print_json, print_table
 
-from bizpilot.cli._common import err_console, print_json
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
+__all__ = ["JsonOpt", "emit_result", "eval_progress", "note"]
 
 
 def emit_result(result: dict[str, Any], as_json: bool, title: str) -> None:
@@ -21,16 +18,17 @@ def emit_result(result: dict[str, Any], as_json: bool, title: str) -> None:
     if as_json:
         print_json(result)
         return
-    table = Table(title=title)
-    table.add_column("metric")
-    table.add_column("value", justify="right")
+    print_table(title, ("metric", "value"), _metric_rows(result), right=("value",))
+
+
+def _metric_rows(result: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(metric, value) lines; a nested dict's entries read as ``key.sub``."""
     for key, value in result.items():
         if isinstance(value, dict):
             for sub, v in value.items():
-                table.add_row(f"{key}.{sub}", _fmt(v))
+                yield f"{key}.{sub}", _fmt(v)
         else:
-            table.add_row(key, _fmt(value))
-    err_console.print(table)
+            yield key, _fmt(value)
 
 
 def _fmt(value: Any) -> str:

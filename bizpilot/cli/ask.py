@@ -7,13 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
+from bizpilot.cli._common import JsonOpt, err_console, handle_errors, print_json, print_table, workspace_session
 
 kb_app = typer.Typer(help="The assistant's knowledge base: import documents, sync articles, search.",
                      no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
 EmbedOpt = Annotated[str | None, typer.Option("--embedder", help="e5 (zh+en) | minilm (en, faster) | none "
                                               "(keyword search only); default: BIZPILOT_KB_EMBEDDER (e5)")]
 
@@ -38,15 +36,11 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer from the knowledge base and the account's orders, with sources, or hand off to a person."""
-    from bizpilot.db import get_engine
-    from bizpilot.db.engine import session_scope
     from bizpilot.services.assistant import ask as ask_service
 
-    prepare_workspace()
-    emb = _embedder(embedder)
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
         result = ask_service(session=session, question=question, account=account, conversation_id=conversation,
-                             embedder=emb)
+                             embedder=_embedder(embedder))
     if as_json:
         print_json(result.to_dict())
         return
@@ -67,14 +61,10 @@ def kb_import(
     as_json: JsonOpt = False,
 ) -> None:
     """Chunk (keeping headings), embed and store documents; re-importing replaces a document's chunks."""
-    from bizpilot.db import get_engine
-    from bizpilot.db.engine import session_scope
     from bizpilot.services.assistant import import_documents
 
-    prepare_workspace()
-    emb = _embedder(embedder)
-    with session_scope(get_engine()) as session:
-        summary = import_documents(session=session, path=path, embedder=emb)
+    with workspace_session() as session:
+        summary = import_documents(session=session, path=path, embedder=_embedder(embedder))
     if as_json:
         print_json(summary.to_dict())
         return
@@ -87,14 +77,10 @@ def kb_import(
 @handle_errors
 def kb_sync(embedder: EmbedOpt = None, as_json: JsonOpt = False) -> None:
     """Bring the chunks of the knowledge_articles table up to date."""
-    from bizpilot.db import get_engine
-    from bizpilot.db.engine import session_scope
     from bizpilot.services.assistant import sync_articles
 
-    prepare_workspace()
-    emb = _embedder(embedder)
-    with session_scope(get_engine()) as session:
-        summary = sync_articles(session=session, embedder=emb)
+    with workspace_session() as session:
+        summary = sync_articles(session=session, embedder=_embedder(embedder))
     if as_json:
         print_json(summary.to_dict())
         return
@@ -111,36 +97,26 @@ def kb_search(
     as_json: JsonOpt = False,
 ) -> None:
     """The chunks the assistant would retrieve for a question (hybrid BM25 + embeddings)."""
-    from bizpilot.db import get_engine
-    from bizpilot.db.engine import session_scope
     from bizpilot.services.assistant.knowledge import ensure_articles, get_retriever
 
-    prepare_workspace()
-    emb = _embedder(embedder)
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
+        emb = _embedder(embedder)
         ensure_articles(session=session, embedder=emb)
         hits = [h.to_dict() for h in get_retriever(session=session, embedder=emb).run(query, k=k)]
     if as_json:
         print_json({"query": query, "hits": hits})
         return
-    table = Table(title=f"kb search: {query}")
-    for col in ("#", "source", "score", "text"):
-        table.add_column(col)
-    for h in hits:
-        table.add_row(str(h["rank"]), h["citation"], f"{h['score']:.4f}", h["text"][:100])
-    err_console.print(table)
+    print_table(f"kb search: {query}", ("#", "source", "score", "text"),
+                ((str(h["rank"]), h["citation"], f"{h['score']:.4f}", h["text"][:100]) for h in hits))
 
 
 @kb_app.command("stats")
 @handle_errors
 def kb_stats_cmd(as_json: JsonOpt = False) -> None:
     """How many chunks and sources the knowledge base holds, by embedding model."""
-    from bizpilot.db import get_engine
-    from bizpilot.db.engine import session_scope
     from bizpilot.services.assistant import kb_stats
 
-    prepare_workspace()
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
         stats = kb_stats(session=session)
     if as_json:
         print_json(stats)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
+from bizpilot.cli._common import err_console, handle_errors, print_json, workspace_session
 from bizpilot.services.content.facts import KINDS
 
 generate_app = typer.Typer(help="Grounded content: product descriptions, ads, headlines, announcements, emails, "
@@ -30,13 +30,10 @@ def _make_command(kind: str):  # noqa: ANN202 - a Typer command
         no_llm: bool = typer.Option(False, "--no-llm", help="Deterministic realisation only"),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
     ) -> None:
-        from bizpilot.db import get_engine
-        from bizpilot.db.engine import session_scope
         from bizpilot.services.content import generate_content
 
-        prepare_workspace()
-        text = inquiry.read_text(encoding="utf-8") if inquiry else None
-        with session_scope(get_engine()) as session:
+        with workspace_session() as session:
+            text = inquiry.read_text(encoding="utf-8") if inquiry else None
             result = generate_content(session=session, kind=kind, product_id=product, account_id=account,
                                       language=language, tone=tone, length=length, use_llm=not no_llm,
                                       inquiry=text)
@@ -80,13 +77,10 @@ def rate(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Rate, approve or edit a generation."""
-    from bizpilot.db import get_engine
-    from bizpilot.db.engine import session_scope
     from bizpilot.services.content import rate_content
 
-    prepare_workspace()
-    edited = edit.read_text(encoding="utf-8") if edit else None
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
+        edited = edit.read_text(encoding="utf-8") if edit else None
         out = rate_content(session=session, id=id, rating=rating, edited_output=edited, feedback=feedback,
                            approve=approve)
     if as_json:

@@ -7,15 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
+from bizpilot.cli._common import JsonOpt, err_console, handle_errors, print_json, print_table, workspace_session
 from bizpilot.domain.glossary import GLOSSARY_KINDS
 
 glossary_app = typer.Typer(help="The workspace glossary: how domain terms read in Chinese and English.",
                            no_args_is_help=True)
 KINDS_HELP = ", ".join(GLOSSARY_KINDS)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
 
 
 @glossary_app.command("list")
@@ -27,21 +25,15 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """The glossary in effect: the workspace's own terms and the shipped defaults they do not override."""
-    from bizpilot.db import get_engine, session_scope
     from bizpilot.services.glossary import list_terms
 
-    prepare_workspace()
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
         entries = list_terms(session=session, kind=kind, source=source, q=q)
     if as_json:
         print_json({"items": [e.model_dump(mode="json") for e in entries], "total": len(entries)})
         return
-    table = Table(title=f"glossary: {len(entries)} term(s)")
-    for col in ("kind", "key", "en", "zh", "source"):
-        table.add_column(col)
-    for e in entries:
-        table.add_row(e.kind, e.key, e.en, e.zh, e.source)
-    err_console.print(table)
+    print_table(f"glossary: {len(entries)} term(s)", ("kind", "key", "en", "zh", "source"),
+                ((e.kind, e.key, e.en, e.zh, e.source) for e in entries))
 
 
 @glossary_app.command("set")
@@ -55,11 +47,9 @@ def set_(
     as_json: JsonOpt = False,
 ) -> None:
     """Set the workspace's rendering of one term (overrides the shipped default)."""
-    from bizpilot.db import get_engine, session_scope
     from bizpilot.services.glossary import upsert_term
 
-    prepare_workspace()
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
         change = upsert_term(session=session, kind=kind, key=key, zh=zh, en=en, note=note)
         entry = change.entry.model_dump(mode="json")
     if as_json:
@@ -77,11 +67,9 @@ def delete(
     as_json: JsonOpt = False,
 ) -> None:
     """Remove the workspace's own term; the shipped default (if any) applies again."""
-    from bizpilot.db import get_engine, session_scope
     from bizpilot.services.glossary import delete_term
 
-    prepare_workspace()
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
         now = delete_term(session=session, kind=kind, key=key)
     if as_json:
         print_json({"deleted": True, "now": now.model_dump(mode="json") if now else None})
@@ -97,12 +85,10 @@ def import_(
     as_json: JsonOpt = False,
 ) -> None:
     """Import many terms at once; one bad row (named with its row number) and nothing is written."""
-    from bizpilot.db import get_engine, session_scope
     from bizpilot.services.glossary import import_terms, read_terms_file
 
-    prepare_workspace()
-    rows, first_row = read_terms_file(file)
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
+        rows, first_row = read_terms_file(file)
         summary = import_terms(session=session, rows=rows, first_row=first_row)
     if as_json:
         print_json(summary.to_dict())

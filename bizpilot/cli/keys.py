@@ -9,13 +9,8 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.table import Table
 
-from bizpilot.cli._common import (
-    err_console,
-    prepare_workspace,
-    print_json,
-)
+from bizpilot.cli._common import err_console, prepare_workspace, print_json, print_table, workspace_session
 from bizpilot.errors import ConfigError
 
 PASSWORD_ENV = "BIZPILOT_PASSWORD"
@@ -30,11 +25,9 @@ def create(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object {key, name, role, prefix, ...}"),
 ) -> None:
     """Create an API key and print it once on stdout; it cannot be shown again."""
-    from bizpilot.db import get_engine, session_scope
     from bizpilot.services.auth import create_api_key
 
-    prepare_workspace()
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
         key, info = create_api_key(session=session, name=name, role=role)
     if as_json:
         print_json({"key": key, **info.model_dump(mode="json")})
@@ -49,11 +42,9 @@ def create(
 @keys_app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON object {keys: [...]}")) -> None:
     """Name, role, prefix, when created and last used, and whether revoked (never the keys)."""
-    from bizpilot.db import get_engine, session_scope
     from bizpilot.services.auth import list_api_keys
 
-    prepare_workspace()
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
         keys = list_api_keys(session=session)
     if as_json:
         print_json({"keys": [k.model_dump(mode="json") for k in keys]})
@@ -62,23 +53,17 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
         err_console.print("no API keys yet; create one with `bizpilot keys create --name NAME --role read`",
                           highlight=False, markup=False)
         return
-    table = Table(title="API keys")
-    for col in ("name", "role", "prefix", "created", "last used", "revoked"):
-        table.add_column(col)
-    for k in keys:
-        table.add_row(k.name, k.role, k.prefix, _when(k.created_at), _when(k.last_used_at) or "never",
-                      _when(k.revoked_at) or "-")
-    err_console.print(table)
+    print_table("API keys", ("name", "role", "prefix", "created", "last used", "revoked"),
+                ((k.name, k.role, k.prefix, _when(k.created_at), _when(k.last_used_at) or "never",
+                  _when(k.revoked_at) or "-") for k in keys))
 
 
 @keys_app.command("revoke")
 def revoke(name_or_prefix: str = typer.Argument(..., help="The key's name or prefix (bp_xxxxxxxx)")) -> None:
     """Revoke a key: requests with it get 401 from now on. The record stays in `keys list`."""
-    from bizpilot.db import get_engine, session_scope
     from bizpilot.services.auth import revoke_api_key
 
-    prepare_workspace()
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
         info = revoke_api_key(session=session, name_or_prefix=name_or_prefix)
     err_console.print(f"revoked API key '{info.name}' ({info.prefix}) at {_when(info.revoked_at)} UTC",
                       highlight=False, markup=False)

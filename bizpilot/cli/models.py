@@ -7,12 +7,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
+from bizpilot.cli._common import JsonOpt, err_console, handle_errors, print_json, print_table, workspace_session
 from bizpilot.config import get_settings, unknown_env_vars
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
 
 
 @handle_errors
@@ -23,14 +20,11 @@ def models(
 ) -> None:
     """Every registered model: state, latest run (metrics, data size, duration, trigger) and flags (a retrain
     that made a key metric worse, input drift since training, a fallback in use)."""
-    from bizpilot.db import get_engine
-    from bizpilot.db.engine import session_scope
     from bizpilot.services.models.overview import check_drift as check
     from bizpilot.services.models.overview import overview
     from bizpilot.services.models.registry import MODELS
 
-    prepare_workspace()
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
         if check_drift:
             for spec in MODELS.values():
                 check(session=session, spec=spec)
@@ -38,16 +32,17 @@ def models(
     if as_json:
         print_json({"models": rows})
         return
-    table = Table(title="workspace models")
-    for column in ("model", "state", "trained", "rows", "seconds", "by", "flags"):
-        table.add_column(column)
-    for row in rows:
-        run = row["current"] or {}
-        state = row["state"] + (f" {row['progress']:.0%}" if row["state"] == "training" and row["progress"] else "")
-        table.add_row(row["name"], state, str(run.get("finished_at") or "")[:16], str(run.get("n_rows") or ""),
-                      str(run.get("duration_s") or ""), str(run.get("trigger") or ""),
-                      "; ".join(row["flags"]) or (row["message"] or row["last_error"] or ""))
-    err_console.print(table)
+    print_table("workspace models", ("model", "state", "trained", "rows", "seconds", "by", "flags"),
+                (_model_row(row) for row in rows))
+
+
+def _model_row(row: dict[str, Any]) -> tuple[str, ...]:
+    """One model's line in `bizpilot models`: its state (with progress while training), latest run and flags."""
+    run = row["current"] or {}
+    state = row["state"] + (f" {row['progress']:.0%}" if row["state"] == "training" and row["progress"] else "")
+    return (row["name"], state, str(run.get("finished_at") or "")[:16], str(run.get("n_rows") or ""),
+            str(run.get("duration_s") or ""), str(run.get("trigger") or ""),
+            "; ".join(row["flags"]) or (row["message"] or row["last_error"] or ""))
 
 
 @handle_errors

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from bizpilot.cli._common import err_console, prepare_workspace, print_json, read_with_models
+from bizpilot.cli._common import err_console, prepare_workspace, print_json, print_table, read_with_models
 from bizpilot.errors import ValidationFailed
 
 
@@ -42,12 +41,10 @@ def recommend(
         if as_json:
             print_json(result)
             return
-        table = Table(title=f"similar to {result['product']['name']} ({result['product']['sku']})")
-        for col in ("sku", "name", "category", "score"):
-            table.add_column(col)
-        for item in result["items"]:
-            table.add_row(str(item["sku"]), str(item["name"]), str(item["category"] or ""), f"{item['score']:.3f}")
-        err_console.print(table)
+        print_table(f"similar to {result['product']['name']} ({result['product']['sku']})",
+                    ("sku", "name", "category", "score"),
+                    ((str(item["sku"]), str(item["name"]), str(item["category"] or ""), f"{item['score']:.3f}")
+                     for item in result["items"]))
         return
     result = read_with_models(next_best)
     if as_json:
@@ -56,17 +53,11 @@ def recommend(
     acct = result["account"]
     if result["fallback"]:
         err_console.print(f"[yellow]fallback[/]: {result['fallback_reason']}", highlight=False)
-    table = Table(title=f"next best for {acct['name']} ({acct['industry'] or 'no industry'})")
-    for col in ("#", "sku", "name", "score", "reason"):
-        table.add_column(col)
-    for rank, item in enumerate(result["items"], start=1):
-        table.add_row(str(rank), str(item["sku"]), str(item["name"]), f"{item['score']:.3f}", item["reason"])
-    err_console.print(table)
+    print_table(f"next best for {acct['name']} ({acct['industry'] or 'no industry'})",
+                ("#", "sku", "name", "score", "reason"),
+                ((str(rank), str(item["sku"]), str(item["name"]), f"{item['score']:.3f}", item["reason"])
+                 for rank, item in enumerate(result["items"], start=1)))
     if result["reorder"]:
-        due = Table(title="reorder due")
-        for col in ("sku", "name", "every", "last", "due", "status"):
-            due.add_column(col)
-        for item in result["reorder"][:n]:
-            due.add_row(str(item["sku"]), str(item["name"]), f"~{item['cycle_days']:.0f} d",
-                        item["last_purchase"], item["due_date"], item["status"])
-        err_console.print(due)
+        print_table("reorder due", ("sku", "name", "every", "last", "due", "status"),
+                    ((str(item["sku"]), str(item["name"]), f"~{item['cycle_days']:.0f} d", item["last_purchase"],
+                      item["due_date"], item["status"]) for item in result["reorder"][:n]))

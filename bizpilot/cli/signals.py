@@ -7,13 +7,11 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from bizpilot.cli._common import err_console, prepare_workspace, print_json
+from bizpilot.cli._common import JsonOpt, err_console, print_json, print_table, workspace_session
 
 signals_app = typer.Typer(help="Intent and sentiment of customer messages; dissatisfaction alerts.",
                           no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
 PROGRESS_EVERY = 2048  # interactions between progress lines on stderr
 
 
@@ -26,11 +24,9 @@ def analyse(
     as_json: JsonOpt = False,
 ) -> None:
     """Fill sentiment and intent of the workspace's interactions (only new ones unless --all)."""
-    from bizpilot.db.engine import get_engine, session_scope
     from bizpilot.services.signals import analyse_interactions
 
-    prepare_workspace()
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
 
         def batch_done(done: int, total: int) -> None:
             # The service flushes a batch before it reports it: committing here keeps it if the run is stopped.
@@ -74,20 +70,15 @@ def alerts(
     as_json: JsonOpt = False,
 ) -> None:
     """Accounts with recent negative or complaint messages, worst first."""
-    from bizpilot.db.engine import get_engine, session_scope
     from bizpilot.services.signals import dissatisfaction_alerts
 
-    prepare_workspace()
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
         found = dissatisfaction_alerts(session=session, days=days, limit=limit)
         rows = [asdict(a) for a in found]
     if as_json:
         print_json({"alerts": rows})
         return
-    table = Table(title=f"dissatisfaction alerts (last {days} days)")
-    for column in ("account", "severity", "negative", "complaints", "avg score", "last"):
-        table.add_column(column)
-    for a in found:
-        table.add_row(a.account_name, a.severity, str(a.negative), str(a.complaints), f"{a.average_score:+.2f}",
-                      str(a.last_at)[:16])
-    err_console.print(table)
+    print_table(f"dissatisfaction alerts (last {days} days)",
+                ("account", "severity", "negative", "complaints", "avg score", "last"),
+                ((a.account_name, a.severity, str(a.negative), str(a.complaints), f"{a.average_score:+.2f}",
+                  str(a.last_at)[:16]) for a in found))

@@ -9,12 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
-from bizpilot.cli._common import err_console, handle_errors, prepare_workspace, print_json
+from bizpilot.cli._common import JsonOpt, err_console, handle_errors, prepare_workspace, print_json
 from bizpilot.errors import InsufficientData, ValidationFailed
 
 train_app = typer.Typer(help="Train workspace models from the workspace's own data and save them.",
                         no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout")]
 
 
 def _show(outcome: Any) -> None:

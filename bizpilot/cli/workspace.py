@@ -6,10 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from bizpilot import __version__
-from bizpilot.cli._common import err_console, prepare_workspace, print_json, progress_bar
+from bizpilot.cli._common import (
+    err_console,
+    prepare_workspace,
+    print_json,
+    print_table,
+    progress_bar,
+    workspace_session,
+)
 from bizpilot.cli.keys import announce_access, check_open_reads, set_password_interactively
 from bizpilot.services.imports import IMPORT_ENTITIES
 
@@ -42,10 +48,13 @@ def _safe_url(url: str) -> str:
 
 def import_(
     entity: str = typer.Argument(..., help=f"One of: {', '.join(IMPORT_ENTITIES)}"),
-    file: Path = typer.Argument(..., help="CSV/TSV/Excel/Parquet/JSON Lines file (MovieLens: the ml-100k folder)"),
-    mapping: Path | None = typer.Option(None, "--mapping", help="JSON/YAML file: {source column: field}"),
+    file: Path = typer.Argument(..., help="CSV/TSV/Excel/Parquet/JSON Lines file "  # noqa: B008
+                                "(MovieLens: the ml-100k folder)"),
+    mapping: Path | None = typer.Option(None, "--mapping",  # noqa: B008
+                                        help="JSON/YAML file: {source column: field}"),
     strict: bool = typer.Option(False, "--strict", help="Write nothing if any row is bad"),
-    rejects: Path | None = typer.Option(None, "--rejects", help="Where to write the rejects report (CSV)"),
+    rejects: Path | None = typer.Option(None, "--rejects",  # noqa: B008
+                                        help="Where to write the rejects report (CSV)"),
     as_json: bool = typer.Option(False, "--json", help="Print the import report as one JSON object"),
 ) -> None:
     """Import a file: columns are mapped, values validated, duplicates merged by natural key; bad rows go to a
@@ -60,12 +69,10 @@ def import_(
     if as_json:
         print_json(report.to_dict())
         return
-    table = Table(title=f"import {entity}: {report.rows_read} rows read in {report.seconds:.1f} s")
-    for col in ("table", "inserted", "updated", "unchanged"):
-        table.add_column(col, justify="right" if col != "table" else "left")
-    for name, counts in report.tables.items():
-        table.add_row(name, *(str(counts[k]) for k in ("inserted", "updated", "unchanged")))
-    err_console.print(table)
+    outcomes = ("inserted", "updated", "unchanged")
+    print_table(f"import {entity}: {report.rows_read} rows read in {report.seconds:.1f} s", ("table", *outcomes),
+                ((name, *(str(counts[k]) for k in outcomes)) for name, counts in report.tables.items()),
+                right=outcomes)
     if report.mapping:
         err_console.print("columns: " + ", ".join(f"{src} -> {dst}" for dst, src in report.mapping.items()),
                           highlight=False)
@@ -85,22 +92,15 @@ def import_(
 
 def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object {table: rows}")) -> None:
     """Row count of every table."""
-    from bizpilot.db import get_engine
-    from bizpilot.db.engine import session_scope
     from bizpilot.services.stats import table_counts
 
-    prepare_workspace()
-    with session_scope(get_engine()) as session:
+    with workspace_session() as session:
         counts = table_counts(session=session)
     if as_json:
         print_json(counts)
         return
-    table = Table(title="workspace tables")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    for name, n in counts.items():
-        table.add_row(name, f"{n:,}")
-    err_console.print(table)
+    print_table("workspace tables", ("table", "rows"), ((name, f"{n:,}") for name, n in counts.items()),
+                right=("rows",))
 
 
 def demo(
