@@ -4,6 +4,7 @@ clip that keeps scores off 0 and 1."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -99,14 +100,17 @@ class PlattCalibrator:
 
 class CalibratedBoosterMixin:
     """The LightGBM part both scoring models share: fit a booster with the model's own hyperparameters
-    (``n_estimators``, ``learning_rate``, ``num_leaves``, ``min_child_samples``, ``random_state``) and finish a fit
-    with a Platt calibration of out-of-fold scores plus the booster kept as text (``booster_``, pickle-free)."""
+    (``n_estimators``, ``learning_rate``, ``num_leaves``, ``min_child_samples``, ``random_state``), score folds
+    out of fold, finish a fit with a Platt calibration of those scores plus the booster kept as text (``booster_``,
+    pickle-free), and read it back for calibrated probabilities and per-feature effects."""
 
     n_estimators: int
     learning_rate: float
     num_leaves: int
     min_child_samples: int
     random_state: int
+    calibration_: list[float]
+    booster_: str
 
     def _booster(self, x: pd.DataFrame, y: np.ndarray) -> Any:
         return fit_booster(x, y, n_estimators=self.n_estimators, learning_rate=self.learning_rate,
@@ -119,3 +123,30 @@ class CalibratedBoosterMixin:
         booster = self._booster(x, y)
         self.booster_ = booster.model_to_string()
         self._booster_obj = booster
+
+    def _out_of_fold(self, x: pd.DataFrame, y: np.ndarray, folds: Iterable[tuple[np.ndarray, np.ndarray]]
+                     ) -> np.ndarray:
+        """Raw scores of each test fold from a booster fitted on the rest (a fold whose training part holds one
+        class only keeps 0), the input of the Platt calibration."""
+        oof = np.zeros(len(y))
+        for tr, te in folds:
+            if len(np.unique(y[tr])) < 2:
+                continue
+            oof[te] = raw_scores(self._booster(x.iloc[tr], y[tr]), x.iloc[te])
+        return oof
+
+    def _get_booster(self) -> Any:
+        """The fitted booster, rebuilt once from ``booster_`` after a load."""
+        if getattr(self, "_booster_obj", None) is None:
+            self._booster_obj = booster_from_string(self.booster_)
+        return self._booster_obj
+
+    def _calibrated_proba(self, x: pd.DataFrame) -> np.ndarray:
+        """sigmoid(a * raw score + b) of the booster (not yet clipped: a model may blend it first)."""
+        a, b = self.calibration_
+        s = raw_scores(self._get_booster(), x)
+        return 1.0 / (1.0 + np.exp(-(a * s + b)))
+
+    def _booster_effects(self, x: pd.DataFrame) -> np.ndarray:
+        """Per-row, per-column pull on the calibrated log-odds (LightGBM contributions without the base value)."""
+        return contributions(self._get_booster(), x)[:, :-1] * self.calibration_[0]

@@ -10,21 +10,11 @@ accounts it falls back to a smoothed purchase-rate model (and ``method_`` says `
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from bizpilot.ml.base import Estimator
-from bizpilot.ml.scoring._gbm import (
-    CalibratedBoosterMixin,
-    Factor,
-    booster_from_string,
-    clip_proba,
-    contributions,
-    raw_scores,
-    top_factors,
-)
+from bizpilot.ml.scoring._gbm import CalibratedBoosterMixin, Factor, clip_proba, top_factors
 from bizpilot.ml.scoring.features import FEATURE_LABELS, account_features, buyers_between, main_country
 
 MIN_TRAIN_ROWS = 200
@@ -88,18 +78,11 @@ class RepurchaseModel(CalibratedBoosterMixin, Estimator):
             return self
         self.method_ = "lightgbm"
         self.fallback_reason_ = None
-        self._finish_calibrated_fit(x, y, self._oof_scores(x, y, accounts))
-        return self
-
-    def _oof_scores(self, x: pd.DataFrame, y: np.ndarray, accounts: np.ndarray) -> np.ndarray:
         from sklearn.model_selection import GroupKFold
 
-        oof = np.zeros(len(y))
-        for tr, te in GroupKFold(n_splits=3).split(x, y, groups=accounts):
-            if len(np.unique(y[tr])) < 2:
-                continue
-            oof[te] = raw_scores(self._booster(x.iloc[tr], y[tr]), x.iloc[te])
-        return oof
+        folds = GroupKFold(n_splits=3).split(x, y, groups=accounts)
+        self._finish_calibrated_fit(x, y, self._out_of_fold(x, y, folds))
+        return self
 
     # -- scoring ---------------------------------------------------------------------------------------------
 
@@ -113,9 +96,7 @@ class RepurchaseModel(CalibratedBoosterMixin, Estimator):
         self.check_fitted()
         if self.method_ != "lightgbm":
             return self._rate_proba(x)
-        a, b = self.calibration_
-        s = raw_scores(self._get_booster(), x[self.features_])
-        return clip_proba(1.0 / (1.0 + np.exp(-(a * s + b))))
+        return clip_proba(self._calibrated_proba(x[self.features_]))
 
     def explain(self, x: pd.DataFrame, k: int = 3) -> list[tuple[list[Factor], list[Factor]]]:
         """Top ``k`` positive and negative factors of each row's score."""
@@ -123,7 +104,7 @@ class RepurchaseModel(CalibratedBoosterMixin, Estimator):
         names = self.features_
         values = x[names].to_numpy(dtype=float)
         if self.method_ == "lightgbm":
-            effects = contributions(self._get_booster(), x[names])[:, :-1] * self.calibration_[0]
+            effects = self._booster_effects(x[names])
         else:
             effects = self._rate_effects(x)
         return [top_factors(names, values[i], effects[i], FEATURE_LABELS, k) for i in range(len(x))]
@@ -155,13 +136,6 @@ class RepurchaseModel(CalibratedBoosterMixin, Estimator):
         effects[:, self.features_.index("n_order_days")] = freq
         effects[:, self.features_.index("overdue_ratio")] = overdue
         return effects
-
-    # -- model file --------------------------------------------------------------------------------------------
-
-    def _get_booster(self) -> Any:
-        if getattr(self, "_booster_obj", None) is None:
-            self._booster_obj = booster_from_string(self.booster_)
-        return self._booster_obj
 
 
 def _cutoff(tx: pd.DataFrame, cutoff: pd.Timestamp | str | None) -> pd.Timestamp:

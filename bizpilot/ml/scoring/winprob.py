@@ -18,15 +18,7 @@ import pandas as pd
 
 from bizpilot.errors import ValidationFailed
 from bizpilot.ml.base import Estimator
-from bizpilot.ml.scoring._gbm import (
-    CalibratedBoosterMixin,
-    Factor,
-    booster_from_string,
-    clip_proba,
-    contributions,
-    raw_scores,
-    top_factors,
-)
+from bizpilot.ml.scoring._gbm import CalibratedBoosterMixin, Factor, clip_proba, top_factors
 
 OTHER = "__other__"
 
@@ -97,14 +89,12 @@ class WinProbabilityModel(CalibratedBoosterMixin, Estimator):
         self.method_, self.fallback_reason_ = "lightgbm", None
         enc = self.encode(x)
         self.columns_ = list(enc.columns)
-        oof = np.zeros(len(y))
         from sklearn.model_selection import StratifiedKFold
 
+        # n_splits <= the smaller class, so every training part holds both classes
         folds = StratifiedKFold(n_splits=min(5, int(min(y.sum(), len(y) - y.sum()))), shuffle=True,
                                 random_state=self.random_state)
-        for tr, te in folds.split(enc, y):
-            oof[te] = raw_scores(self._booster(enc.iloc[tr], y[tr]), enc.iloc[te])
-        self._finish_calibrated_fit(enc, y, oof)
+        self._finish_calibrated_fit(enc, y, self._out_of_fold(enc, y, folds.split(enc, y)))
         return self
 
     def _fit_frequency(self, x: pd.DataFrame, y: np.ndarray) -> None:
@@ -153,9 +143,7 @@ class WinProbabilityModel(CalibratedBoosterMixin, Estimator):
         freq = 1.0 / (1.0 + np.exp(-logit))
         if self.method_ != "lightgbm":
             return clip_proba(freq)
-        a, b = self.calibration_
-        s = raw_scores(self._get_booster(), self.encode(x)[self.columns_])
-        return clip_proba((1.0 / (1.0 + np.exp(-(a * s + b))) + freq) / 2)
+        return clip_proba((self._calibrated_proba(self.encode(x)[self.columns_]) + freq) / 2)
 
     def explain(self, x: pd.DataFrame, k: int = 3) -> list[tuple[list[Factor], list[Factor]]]:
         """Top ``k`` positive/negative factors per row (one-hot effects are summed back onto their field)."""
@@ -164,7 +152,7 @@ class WinProbabilityModel(CalibratedBoosterMixin, Estimator):
         effects = effects / max(1, np.sqrt(effects.shape[1]))
         if self.method_ == "lightgbm":
             freq_effects = effects
-            contrib = contributions(self._get_booster(), self.encode(x)[self.columns_])[:, :-1] * self.calibration_[0]
+            contrib = self._booster_effects(self.encode(x)[self.columns_])
             raw = self._raw_view(x)
             names = list(raw.columns)
             values = raw.to_numpy(dtype=object)
@@ -174,8 +162,3 @@ class WinProbabilityModel(CalibratedBoosterMixin, Estimator):
             effects = (effects + freq_effects) / 2  # the score is the mean of both models
         labels = {n: n.replace("_", " ") for n in names}
         return [top_factors(names, values[i], effects[i], labels, k) for i in range(len(x))]
-
-    def _get_booster(self) -> Any:
-        if getattr(self, "_booster_obj", None) is None:
-            self._booster_obj = booster_from_string(self.booster_)
-        return self._booster_obj
