@@ -7,7 +7,9 @@ and the mean of the frequency and monetary scores; the first rule that matches n
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,8 @@ from bizpilot.ml.base import Estimator
 
 @dataclass(frozen=True)
 class Segment:
+    """A named cell of the RFM grid: ``r`` is its recency score range, ``fm`` its range of mean(F, M) scores."""
+
     key: str
     name: str
     name_zh: str
@@ -26,28 +30,14 @@ class Segment:
     fm: tuple[float, float]
 
 
-# (recency score range, mean(F, M) score range), checked in this order.
-SEGMENTS: tuple[Segment, ...] = (
-    Segment("new", "New", "新客户", "first order recently (one order day, R 4-5)",
-            "welcome and propose a second order", (4, 5), (0, 5)),
-    Segment("champions", "Champions", "冠军客户", "bought recently, often and for a lot (R 5, FM >= 4)",
-            "reward, ask for referrals and case studies", (5, 5), (4, 5)),
-    Segment("loyal", "Loyal", "忠诚客户", "buy regularly (R >= 3, FM >= 3.5)",
-            "upsell higher tiers and related ranges", (3, 5), (3.5, 5)),
-    Segment("potential_loyalists", "Potential loyalists", "潜力客户",
-            "recent with average frequency (R >= 4, FM 2-3.5)", "offer a reorder plan or volume pricing",
-            (4, 5), (2, 3.5)),
-    Segment("promising", "Promising", "有潜力", "recent but small and infrequent (R >= 4, FM < 2)",
-            "build the relationship: samples, catalogue", (4, 5), (0, 2)),
-    Segment("need_attention", "Need attention", "需关注", "average recency and value (R 3, FM 2-3.5)",
-            "reach out with a limited-time offer", (3, 3), (2, 3.5)),
-    Segment("at_risk", "At risk", "有流失风险", "used to buy often and for a lot, not lately (R <= 2, FM >= 3)",
-            "call now: win-back offer, check service issues", (1, 2), (3, 5)),
-    Segment("about_to_sleep", "About to sleep", "即将沉睡", "below-average recency and value (R 2-3, FM < 2)",
-            "share popular products, reactivation discount", (2, 3), (0, 3)),
-    Segment("hibernating", "Hibernating", "沉睡客户", "last order long ago, small and infrequent (R 1, FM < 3)",
-            "low-cost reactivation campaign or let go", (1, 1), (0, 3)),
-)
+def _load_segments() -> tuple[Segment, ...]:
+    """The grid, from data/segments.json (names, definitions and suggested actions are data the team may
+    reword); checked in file order, so the first matching rule names the segment."""
+    rows = json.loads((resources.files("bizpilot.ml.segment") / "data" / "segments.json").read_text(encoding="utf-8"))
+    return tuple(Segment(**{**row, "r": tuple(row["r"]), "fm": tuple(row["fm"])}) for row in rows)
+
+
+SEGMENTS: tuple[Segment, ...] = _load_segments()
 SEGMENT_BY_KEY = {s.key: s for s in SEGMENTS}
 
 
