@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import DateTime, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, utcnow
+from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
 SIZE_BANDS = ("1-10", "11-50", "51-200", "201-1000", "1000+")
 TIERS = ("strategic", "key", "standard", "small")
@@ -31,9 +32,7 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class AccountCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
+class AccountCreate(InputSchema):
     external_id: str | None = Field(default=None, max_length=64)
     name: str = Field(min_length=1, max_length=255)
     industry: str | None = Field(default=None, max_length=100)
@@ -46,22 +45,11 @@ class AccountCreate(BaseModel):
     created_at: datetime | None = None
 
 
-class AccountUpdate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    industry: str | None = None
-    size_band: str | None = None
-    country: str | None = None
-    region: str | None = None
-    tier: str | None = None
-    description: str | None = None
-    language: str | None = None
+AccountUpdate = update_schema(AccountCreate, "name", "industry", "size_band", "country", "region", "tier",
+                              "description", "language")
 
 
-class AccountPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class AccountPublic(PublicSchema):
     id: int
     external_id: str
     name: str

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, utcnow
+from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
 
 class Contact(Base):
@@ -25,9 +26,7 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class ContactCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
+class ContactCreate(InputSchema):
     external_id: str | None = Field(default=None, max_length=64)
     account_external_id: str | None = Field(default=None, max_length=64)
     name: str = Field(min_length=1, max_length=255)
@@ -38,19 +37,10 @@ class ContactCreate(BaseModel):
     created_at: datetime | None = None
 
 
-class ContactUpdate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    phone: str | None = None
-    title: str | None = None
-    language: str | None = None
+ContactUpdate = update_schema(ContactCreate, "name", "email", "phone", "title", "language")
 
 
-class ContactPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ContactPublic(PublicSchema):
     id: int
     external_id: str
     account_id: int | None

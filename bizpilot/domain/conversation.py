@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import DateTime, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, JsonType, utcnow
+from bizpilot.domain.schemas import PublicSchema
 
 MESSAGE_ROLES = ("user", "assistant", "agent", "system")
 HANDOFF_STATUSES = ("open", "claimed", "closed")
@@ -60,9 +60,7 @@ class HandoffTicket(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class ConversationPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ConversationPublic(PublicSchema):
     id: int
     account_id: int | None
     channel: str
@@ -72,9 +70,7 @@ class ConversationPublic(BaseModel):
     updated_at: datetime
 
 
-class ConversationMessagePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ConversationMessagePublic(PublicSchema):
     id: int
     conversation_id: int
     role: str
@@ -87,9 +83,7 @@ class ConversationMessagePublic(BaseModel):
     created_at: datetime
 
 
-class HandoffTicketPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class HandoffTicketPublic(PublicSchema):
     id: int
     conversation_id: int
     account_id: int | None

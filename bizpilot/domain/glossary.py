@@ -16,11 +16,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import DateTime, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, utcnow
+from bizpilot.domain.schemas import InputSchema, PublicSchema
 
 # attribute: a product attribute's name; value: an attribute value; category: a product category; industry: an
 # account's industry; unit: a unit of sale or measure; term: CRM vocabulary (tiers, deal stages, outcomes).
@@ -51,10 +52,8 @@ class GlossaryTerm(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
-class GlossaryTermCreate(BaseModel):
+class GlossaryTermCreate(InputSchema):
     """A term as a user writes it: ``key`` defaults to ``en`` and ``en`` to the key as typed."""
-
-    model_config = ConfigDict(str_strip_whitespace=True)
 
     kind: GlossaryKind
     key: str = Field(default="", max_length=KEY_MAX)
@@ -76,10 +75,8 @@ class GlossaryTermCreate(BaseModel):
         return self
 
 
-class GlossaryTermUpdate(BaseModel):
+class GlossaryTermUpdate(InputSchema):
     """What a PUT on an existing term may change (kind and key name the term)."""
-
-    model_config = ConfigDict(str_strip_whitespace=True)
 
     zh: str = Field(min_length=1, max_length=KEY_MAX, description="Chinese rendering")
     en: str | None = Field(default=None, min_length=1, max_length=KEY_MAX,
@@ -87,9 +84,7 @@ class GlossaryTermUpdate(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class GlossaryTermPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class GlossaryTermPublic(PublicSchema):
     id: int
     kind: str
     key: str

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import DateTime, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base
+from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
 CHANNELS = ("email", "chat", "ticket", "review", "call", "note")
 Channel = Literal["email", "chat", "ticket", "review", "call", "note"]
@@ -41,9 +42,7 @@ class Interaction(Base):
     analysed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class InteractionCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
+class InteractionCreate(InputSchema):
     external_id: str | None = Field(default=None, max_length=64)
     channel: Channel
     direction: Direction = "inbound"
@@ -58,15 +57,10 @@ class InteractionCreate(BaseModel):
     order_external_id: str | None = None
 
 
-class InteractionUpdate(BaseModel):
-    subject: str | None = None
-    text: str | None = None
-    rating: float | None = Field(default=None, ge=0, le=10)
+InteractionUpdate = update_schema(InteractionCreate, "subject", "text", "rating")
 
 
-class InteractionPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class InteractionPublic(PublicSchema):
     id: int
     external_id: str
     channel: str

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, JsonType, utcnow
+from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
 
 class KnowledgeArticle(Base):
@@ -24,9 +25,7 @@ class KnowledgeArticle(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class KnowledgeArticleCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
+class KnowledgeArticleCreate(InputSchema):
     external_id: str | None = Field(default=None, max_length=128)
     title: str = Field(min_length=1, max_length=255)
     body: str = Field(min_length=1)
@@ -36,17 +35,10 @@ class KnowledgeArticleCreate(BaseModel):
     updated_at: datetime | None = None
 
 
-class KnowledgeArticleUpdate(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=255)
-    body: str | None = Field(default=None, min_length=1)
-    category: str | None = None
-    tags: list[str] | None = None
-    language: str | None = None
+KnowledgeArticleUpdate = update_schema(KnowledgeArticleCreate, "title", "body", "category", "tags", "language")
 
 
-class KnowledgeArticlePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class KnowledgeArticlePublic(PublicSchema):
     id: int
     external_id: str
     title: str

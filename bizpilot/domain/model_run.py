@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, JsonType, utcnow
+from bizpilot.domain.schemas import PublicSchema
 
 RUN_STATES = ("queued", "running", "finished", "skipped", "failed")
 
@@ -64,9 +64,7 @@ class ModelOutput(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
 
 
-class ModelRunPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ModelRunPublic(PublicSchema):
     id: int
     task: str
     model_name: str

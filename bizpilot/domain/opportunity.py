@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, Money
+from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
 STAGES = ("prospecting", "qualification", "proposal", "negotiation", "closed")
 Outcome = Literal["open", "won", "lost"]
@@ -32,9 +33,7 @@ class Opportunity(Base):
     outcome: Mapped[str] = mapped_column(String(8), default="open", index=True)
 
 
-class OpportunityCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
+class OpportunityCreate(InputSchema):
     external_id: str | None = Field(default=None, max_length=64)
     account_external_id: str | None = None
     name: str = Field(min_length=1, max_length=255)
@@ -48,17 +47,10 @@ class OpportunityCreate(BaseModel):
     outcome: Outcome = "open"
 
 
-class OpportunityUpdate(BaseModel):
-    stage: str | None = None
-    amount: float | None = Field(default=None, ge=0)
-    owner: str | None = None
-    closed_at: datetime | None = None
-    outcome: Outcome | None = None
+OpportunityUpdate = update_schema(OpportunityCreate, "stage", "amount", "owner", "closed_at", "outcome")
 
 
-class OpportunityPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class OpportunityPublic(PublicSchema):
     id: int
     external_id: str
     account_id: int | None

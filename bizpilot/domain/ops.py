@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, JsonType, utcnow
+from bizpilot.domain.schemas import PublicSchema
 
 
 class GeneratedContent(Base):
@@ -49,9 +50,7 @@ class ImportRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class GeneratedContentPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class GeneratedContentPublic(PublicSchema):
     id: int
     kind: str
     language: str | None
@@ -66,8 +65,8 @@ class GeneratedContentPublic(BaseModel):
     created_at: datetime
 
 
-class ImportRunPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class _ImportRunFields(BaseModel):
+    """What names an import run and what it counted, in both views of a run below."""
 
     id: int
     entity: str
@@ -75,21 +74,18 @@ class ImportRunPublic(BaseModel):
     status: str
     strict: bool
     counts: dict[str, Any]
+
+
+class ImportRunPublic(PublicSchema, _ImportRunFields):
     rejects_path: str | None
     message: str | None
     started_at: datetime
     finished_at: datetime | None
 
 
-class ImportRunStatus(BaseModel):
+class ImportRunStatus(_ImportRunFields):
     """A run as the Imports API reports it: the stored run plus live progress while it is running."""
 
-    id: int
-    entity: str
-    source: str
-    status: str
-    strict: bool
-    counts: dict[str, Any]
     message: str | None = None
     started_at: datetime
     finished_at: datetime | None = None

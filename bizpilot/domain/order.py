@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import (
     Boolean,
     DateTime,
@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, JsonType, Money, Quantity, utcnow
+from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
 ORDER_KINDS = ("sale", "cancellation", "return", "adjustment")
 ORDER_STATUSES = ("open", "fulfilled", "cancelled", "returned")
@@ -65,9 +66,7 @@ class OrderLine(Base):
     flags: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
 
-class OrderLineCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
+class OrderLineCreate(InputSchema):
     line_no: int | None = Field(default=None, ge=1)
     sku: str = Field(min_length=1, max_length=64)
     line_type: LineType | None = None
@@ -76,9 +75,7 @@ class OrderLineCreate(BaseModel):
     discount: float = Field(default=0.0, ge=0.0, le=1.0)
 
 
-class OrderCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
+class OrderCreate(InputSchema):
     external_id: str = Field(min_length=1, max_length=64)
     account_external_id: str | None = Field(default=None, max_length=64)
     kind: OrderKind = "sale"
@@ -90,14 +87,10 @@ class OrderCreate(BaseModel):
     lines: list[OrderLineCreate] = Field(default_factory=list)
 
 
-class OrderUpdate(BaseModel):
-    status: OrderStatus | None = None
-    channel: str | None = None
+OrderUpdate = update_schema(OrderCreate, "status", "channel")
 
 
-class OrderLinePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class OrderLinePublic(PublicSchema):
     id: int
     order_id: int
     line_no: int
@@ -109,9 +102,7 @@ class OrderLinePublic(BaseModel):
     flags: dict[str, Any] | None
 
 
-class OrderPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class OrderPublic(PublicSchema):
     id: int
     external_id: str
     account_id: int | None

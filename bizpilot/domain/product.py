@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import Boolean, ColumnElement, DateTime, String, Text, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, JsonType, Money, Quantity, utcnow
+from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
 
 class Product(Base):
@@ -40,9 +41,7 @@ def is_merchandise() -> ColumnElement[bool]:
     return or_(Product.category.is_(None), Product.category != NON_MERCHANDISE)
 
 
-class ProductCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
+class ProductCreate(InputSchema):
     sku: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=255)
     category: str | None = Field(default=None, max_length=100)
@@ -57,24 +56,11 @@ class ProductCreate(BaseModel):
     created_at: datetime | None = None
 
 
-class ProductUpdate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    category: str | None = None
-    attributes: dict[str, Any] | None = None
-    price: float | None = Field(default=None, ge=0)
-    currency: str | None = Field(default=None, min_length=3, max_length=3)
-    unit: str | None = None
-    stock_qty: float | None = None
-    description: str | None = None
-    language: str | None = None
-    active: bool | None = None
+ProductUpdate = update_schema(ProductCreate, "name", "category", "attributes", "price", "currency", "unit",
+                              "stock_qty", "description", "language", "active")
 
 
-class ProductPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ProductPublic(PublicSchema):
     id: int
     sku: str
     name: str

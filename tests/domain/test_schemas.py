@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bizpilot.domain.contact import ContactCreate
+from bizpilot.domain.contact import ContactCreate, ContactUpdate
 from bizpilot.domain.interaction import InteractionCreate
-from bizpilot.domain.order import OrderCreate
+from bizpilot.domain.order import OrderCreate, OrderUpdate
 from bizpilot.domain.product import ProductCreate
 
 
@@ -41,3 +41,13 @@ def test_order_kind_and_discount_bounds() -> None:
     with pytest.raises(ValidationError):
         OrderCreate(external_id="O1", ordered_at="2024-01-01",
                     lines=[{"sku": "A", "quantity": 1, "unit_price": 2, "discount": 1.5}])
+
+
+def test_update_schemas_are_the_named_create_fields_optional_with_the_same_checks() -> None:
+    assert list(OrderUpdate.model_fields) == ["status", "channel"]
+    assert ContactUpdate(name="  Li Wei ").model_dump(exclude_unset=True) == {"name": "Li Wei"}
+    with pytest.raises(ValidationError) as exc:
+        ContactUpdate(email="not-an-email")
+    assert exc.value.errors()[0]["loc"] == ("email",)
+    with pytest.raises(ValidationError):
+        OrderUpdate(status="lost in the post")
