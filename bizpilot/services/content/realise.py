@@ -4,28 +4,22 @@ model's draft fails (and the whole realisation when no model is available or wan
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
+from importlib import resources
 
 from bizpilot.services.content.facts import FactBundle
 from bizpilot.services.content.glossary import attr_label
 from bizpilot.services.content.plan import ContentPlan, Section
 
 PARAGRAPH_KINDS = frozenset({"sales_email", "follow_up", "inquiry_reply", "case_study"})
-OPENERS = {
-    "neutral": ("Hello {name},", "{name}，您好："),
-    "friendly": ("Hi {name} team,", "{name}的朋友们，大家好！"),
-    "formal": ("Dear {name},", "尊敬的{name}："),
-    "enthusiastic": ("Hello {name}!", "{name}，您好！"),
-}
-CLOSERS = {
-    "neutral": ("Best regards,\nThe sales team", "此致\n销售团队"),
-    "friendly": ("Talk soon,\nThe sales team", "期待您的回复！\n销售团队"),
-    "formal": ("Yours sincerely,\nThe sales team", "顺颂商祺\n销售团队"),
-    "enthusiastic": ("We look forward to working with you!\nThe sales team", "期待与您继续合作！\n销售团队"),
-}
-HOOKS = {"neutral": ("Meet {name}.", "{name}，现已供货。"), "friendly": ("Say hello to {name}.", "推荐：{name}。"),
-         "formal": ("We present {name}.", "隆重推荐{name}。"),
-         "enthusiastic": ("Discover {name}!", "全新推荐：{name}！")}
+# The fixed wording, {"en": ..., "zh": ...} per tone (openers, closers and hooks, with a {name} slot) and per
+# one-sentence section (slots name facts: {product.name}; {0} is the section's first fact): data/wording.json.
+_WORDING: dict[str, dict[str, dict[str, str]]] = json.loads(
+    (resources.files("bizpilot.services.content") / "data" / "wording.json").read_text(encoding="utf-8"))
+OPENERS, CLOSERS, HOOKS, SENTENCES = (_WORDING[k] for k in ("openers", "closers", "hooks", "sections"))
+_SLOT = re.compile(r"\{([^{}]+)\}")
 
 
 class _Facts:
@@ -120,47 +114,32 @@ def _cta(plan: ContentPlan, f: _Facts, zh: bool) -> str:
     return f"Order today with SKU {sku}." if sku else "Contact us to order."
 
 
+def _sentence(s: Section, f: _Facts, zh: bool) -> str:
+    """A one-sentence section from its wording, each {fact.id} slot filled with the fact's text in this language."""
+    template = SENTENCES[s.name]["zh" if zh else "en"]
+    return _SLOT.sub(lambda m: f(s.fact_ids[int(m[1])] if m[1].isdigit() else m[1]), template)
+
+
 SectionFn = Callable[[Section, _Facts, bool], str]
 _SIMPLE: dict[str, SectionFn] = {
     "specs": _specs, "price": _price, "history": _history, "opportunity": _opportunities,
     "relationship": _relationship, "customer": _customer, "context": _context, "last_order": _last_order,
-    "intro": lambda s, f, zh: (f"{f('product.name')}属于{f('product.category')}类产品。" if zh else
-                               f"{f('product.name')} belongs to our {f('product.category')} range."),
-    "announce": lambda s, f, zh: (f"新品上市：{f('product.name')}（{f('product.category')}）。" if zh else
-                                  f"Now available: {f('product.name')} ({f('product.category')})."),
-    "stock": lambda s, f, zh: (f"现有库存{f('product.stock')}。" if zh else
-                               f"{f('product.stock')} units are in stock."),
-    "reference": lambda s, f, zh: f"货号：{f('product.sku')}。" if zh else f"SKU: {f('product.sku')}.",
-    "thanks": lambda s, f, zh: (f"感谢您咨询{f('product.name')}。" if zh else
-                                f"Thank you for your inquiry about {f('product.name')}."),
-    "offer": lambda s, f, zh: (f"我们也推荐{f('product.name')}，价格为{f('product.price')}。" if zh else
-                               f"We also recommend {f('product.name')} at {f('product.price')}."),
-    "case_title": lambda s, f, zh: (f"客户案例：{f('account.name')}" if zh else
-                                    f"Customer story: {f('account.name')}"),
-    "summary": lambda s, f, zh: (f"{f('order.count')}笔订单说明了{f('account.name')}对我们供货的持续信任。" if zh else
-                                 f"{f('order.count')} orders show the lasting trust of {f('account.name')}."),
-    "opener": lambda s, f, zh: (f"开场：您好，我是您的客户经理，致电{f('account.name')}跟进近期的采购需求。" if zh else
-                                f"Opening: Hello, this is your account manager calling {f('account.name')} about "
-                                "your upcoming needs."),
-    "questions": lambda s, f, zh: (f"提问：{f(s.fact_ids[0])}的用量是否有变化？" if zh else
-                                   f"Ask: has your usage of {f(s.fact_ids[0])} changed?"),
-    "close_call": lambda s, f, zh: (f"收尾：确认“{f(s.fact_ids[0])}”的下一步安排。" if zh else
-                                    f"Close: agree on the next step for \"{f(s.fact_ids[0])}\"."),
+    **dict.fromkeys(SENTENCES, _sentence),
 }
 
 
 def realise_section(section: Section, plan: ContentPlan, bundle: FactBundle) -> str:
     """One section as text in the plan's language and tone."""
     f, zh = _Facts(bundle, plan.language), plan.language == "zh"
-    idx = 1 if zh else 0
+    lang = "zh" if zh else "en"
     name = section.name
     if name == "greeting":
         who = f("account.name") or ("客户" if zh else "there")
-        return OPENERS[plan.tone][idx].format(name=who)
+        return OPENERS[plan.tone][lang].format(name=who)
     if name == "closing":
-        return CLOSERS[plan.tone][idx]
+        return CLOSERS[plan.tone][lang]
     if name == "hook":
-        text = HOOKS[plan.tone][idx].format(name=f("product.name"))
+        text = HOOKS[plan.tone][lang].format(name=f("product.name"))
         attrs = [f(i) for i in section.fact_ids[1:]]
         if attrs:
             text += ("特点：" + "、".join(attrs) + "。") if zh else (" Key features: " + ", ".join(attrs) + ".")
