@@ -104,6 +104,15 @@ def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]
     err_console.print(table)
 
 
+def print_outcome(as_json: bool, data: Any, message: Any) -> None:
+    """A command's one result: ``data`` as the JSON object on stdout with ``--json``, else ``message`` for people
+    on stderr (rich markup allowed, no highlighting of numbers and names)."""
+    if as_json:
+        print_json(data)
+    else:
+        err_console.print(message, highlight=False)
+
+
 @contextmanager
 def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
     """A rich progress bar on stderr, handed to services as a plain ``(label, done, total)`` callback."""

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from bizpilot.cli._common import JsonOpt, err_console, handle_errors, print_json, print_table, workspace_session
+from bizpilot.cli._common import (
+    JsonOpt,
+    err_console,
+    handle_errors,
+    print_json,
+    print_outcome,
+    print_table,
+    workspace_session,
+)
 
 kb_app = typer.Typer(help="The assistant's knowledge base: import documents, sync articles, search.",
                      no_args_is_help=True)
@@ -65,12 +73,8 @@ def kb_import(
 
     with workspace_session() as session:
         summary = import_documents(session=session, path=path, embedder=_embedder(embedder))
-    if as_json:
-        print_json(summary.to_dict())
-        return
-    err_console.print(f"{len(summary.sources)} document(s), {summary.chunks} chunk(s): {summary.embedded} "
-                      f"embedded, {summary.reused} unchanged ({summary.embedder or 'no embeddings'})",
-                      highlight=False)
+    print_outcome(as_json, summary.to_dict(), f"{len(summary.sources)} document(s), {summary.chunks} chunk(s): "
+                  f"{summary.embedded} embedded, {summary.reused} unchanged ({summary.embedder or 'no embeddings'})")
 
 
 @kb_app.command("sync")
@@ -81,11 +85,8 @@ def kb_sync(embedder: EmbedOpt = None, as_json: JsonOpt = False) -> None:
 
     with workspace_session() as session:
         summary = sync_articles(session=session, embedder=_embedder(embedder))
-    if as_json:
-        print_json(summary.to_dict())
-        return
-    err_console.print(f"{len(summary.sources)} article(s), {summary.chunks} chunk(s): {summary.embedded} embedded, "
-                      f"{summary.reused} unchanged, {summary.removed} removed", highlight=False)
+    print_outcome(as_json, summary.to_dict(), f"{len(summary.sources)} article(s), {summary.chunks} chunk(s): "
+                  f"{summary.embedded} embedded, {summary.reused} unchanged, {summary.removed} removed")
 
 
 @kb_app.command("search")
@@ -118,7 +119,4 @@ def kb_stats_cmd(as_json: JsonOpt = False) -> None:
 
     with workspace_session() as session:
         stats = kb_stats(session=session)
-    if as_json:
-        print_json(stats)
-        return
-    err_console.print(stats, highlight=False)
+    print_outcome(as_json, stats, stats)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bizpilot.cli._common import JsonOpt, err_console, handle_errors, print_json, print_table, workspace_session
+from bizpilot.cli._common import JsonOpt, handle_errors, print_json, print_outcome, print_table, workspace_session
 from bizpilot.domain.glossary import GLOSSARY_KINDS
 
 glossary_app = typer.Typer(help="The workspace glossary: how domain terms read in Chinese and English.",
@@ -52,11 +52,8 @@ def set_(
     with workspace_session() as session:
         change = upsert_term(session=session, kind=kind, key=key, zh=zh, en=en, note=note)
         entry = change.entry.model_dump(mode="json")
-    if as_json:
-        print_json({"outcome": change.outcome, "term": entry})
-        return
-    err_console.print(f"{change.outcome}: {entry['kind']} {entry['key']!r} -> en {entry['en']!r}, zh "
-                      f"{entry['zh']!r}", highlight=False)
+    print_outcome(as_json, {"outcome": change.outcome, "term": entry},
+                  f"{change.outcome}: {entry['kind']} {entry['key']!r} -> en {entry['en']!r}, zh {entry['zh']!r}")
 
 
 @glossary_app.command("delete")
@@ -71,11 +68,8 @@ def delete(
 
     with workspace_session() as session:
         now = delete_term(session=session, kind=kind, key=key)
-    if as_json:
-        print_json({"deleted": True, "now": now.model_dump(mode="json") if now else None})
-        return
-    err_console.print("deleted; " + (f"the default applies again: zh {now.zh!r}" if now else
-                                     "no default for this term"), highlight=False)
+    print_outcome(as_json, {"deleted": True, "now": now.model_dump(mode="json") if now else None},
+                  "deleted; " + (f"the default applies again: zh {now.zh!r}" if now else "no default for this term"))
 
 
 @glossary_app.command("import")
@@ -90,8 +84,5 @@ def import_(
     with workspace_session() as session:
         rows, first_row = read_terms_file(file)
         summary = import_terms(session=session, rows=rows, first_row=first_row)
-    if as_json:
-        print_json(summary.to_dict())
-        return
-    err_console.print(f"{summary.rows} row(s): {summary.inserted} inserted, {summary.updated} updated, "
-                      f"{summary.unchanged} unchanged", highlight=False)
+    print_outcome(as_json, summary.to_dict(), f"{summary.rows} row(s): {summary.inserted} inserted, "
+                  f"{summary.updated} updated, {summary.unchanged} unchanged")

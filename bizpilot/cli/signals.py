@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bizpilot.cli._common import JsonOpt, err_console, print_json, print_table, workspace_session
+from bizpilot.cli._common import JsonOpt, err_console, print_json, print_outcome, print_table, workspace_session
 
 signals_app = typer.Typer(help="Intent and sentiment of customer messages; dissatisfaction alerts.",
                           no_args_is_help=True)
@@ -24,7 +24,7 @@ def analyse(
     as_json: JsonOpt = False,
 ) -> None:
     """Fill sentiment and intent of the workspace's interactions (only new ones unless --all)."""
-    from bizpilot.services.signals import analyse_interactions
+    from bizpilot.services.signals.analysis import analyse_interactions
 
     with workspace_session() as session:
 
@@ -38,12 +38,9 @@ def analyse(
 
         report = analyse_interactions(session=session, reanalyse=reanalyse, limit=limit, batch_size=batch_size,
                                       on_progress=batch_done)
-    if as_json:
-        print_json(asdict(report))
-        return
-    err_console.print(f"analysed {report.analysed} interaction(s) in {report.seconds} s: {report.negative} "
-                      f"negative, {report.complaints} complaint(s); {report.skipped_empty} without text skipped",
-                      highlight=False)
+    print_outcome(as_json, asdict(report), f"analysed {report.analysed} interaction(s) in {report.seconds} s: "
+                  f"{report.negative} negative, {report.complaints} complaint(s); {report.skipped_empty} without "
+                  "text skipped")
 
 
 @signals_app.command("message")
@@ -52,15 +49,12 @@ def message(
     as_json: JsonOpt = False,
 ) -> None:
     """Intent, confidence, out-of-scope flag and sentiment of one message."""
-    from bizpilot.services.signals import analyse_message
+    from bizpilot.services.signals.analysis import analyse_message
 
     signals = analyse_message(text)
-    if as_json:
-        print_json(asdict(signals))
-        return
-    err_console.print(f"intent {signals.intent} ({signals.intent_confidence:.2f})"
-                      f"{' [out of scope]' if signals.out_of_scope else ''}; sentiment {signals.sentiment} "
-                      f"({signals.sentiment_score:+.2f})", highlight=False)
+    print_outcome(as_json, asdict(signals), f"intent {signals.intent} ({signals.intent_confidence:.2f})"
+                  f"{' [out of scope]' if signals.out_of_scope else ''}; sentiment {signals.sentiment} "
+                  f"({signals.sentiment_score:+.2f})")
 
 
 @signals_app.command("alerts")
@@ -70,7 +64,7 @@ def alerts(
     as_json: JsonOpt = False,
 ) -> None:
     """Accounts with recent negative or complaint messages, worst first."""
-    from bizpilot.services.signals import dissatisfaction_alerts
+    from bizpilot.services.signals.analysis import dissatisfaction_alerts
 
     with workspace_session() as session:
         found = dissatisfaction_alerts(session=session, days=days, limit=limit)
