@@ -7,24 +7,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from bizpilot.db.engine import session_scope
-from bizpilot.services.assistant import import_documents
 from tests.llm.scripted_env import scripted_llm
-from tests.retrieval.kb_sample import embed_cache, write_kb  # noqa: F401  (fixture)
-from tests.services.content.data import seed_small
+from tests.retrieval.kb_sample import embed_cache, kb_engine  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.usefixtures("kb_engine")  # every test here reads the sample knowledge base
 
 
-@pytest.fixture
-def kb(engine: Engine, tmp_path: Path, embed_cache: Path) -> Engine:  # noqa: F811
-    seed_small(engine)
-    with session_scope(engine) as session:
-        import_documents(session=session, path=write_kb(tmp_path / "kb"))
-    return engine
-
-
-def test_ask_returns_answer_sources_and_retrieved_chunks(kb: Engine, write_client: TestClient) -> None:
+def test_ask_returns_answer_sources_and_retrieved_chunks(write_client: TestClient) -> None:
     resp = write_client.post("/api/v1/assistant/ask", json={"question": "How long does express delivery take?"})
     assert resp.status_code == 200, resp.text
     body = resp.json()
@@ -37,7 +27,7 @@ def test_ask_returns_answer_sources_and_retrieved_chunks(kb: Engine, write_clien
     assert write_client.get("/api/v1/assistant/conversations").json()[0]["id"] == body["conversation_id"]
 
 
-def test_hand_off_queue_and_suggestion(kb: Engine, write_client: TestClient, api_client: TestClient) -> None:
+def test_hand_off_queue_and_suggestion(write_client: TestClient, api_client: TestClient) -> None:
     body = write_client.post("/api/v1/assistant/ask", json={"question": "I want to talk to a human about my refund",
                                                             "account_id": "ACC-T1"}).json()
     assert body["handoff"] and body["handoff_reason"] == "escalation" and body["ticket_id"]
@@ -55,7 +45,7 @@ def test_hand_off_queue_and_suggestion(kb: Engine, write_client: TestClient, api
                               json={"status": "done"}).status_code == 422
 
 
-def test_roles_validation_and_kb_search(kb: Engine, api_client: TestClient, write_client: TestClient) -> None:
+def test_roles_validation_and_kb_search(api_client: TestClient, write_client: TestClient) -> None:
     assert api_client.post("/api/v1/assistant/ask", json={"question": "hi"}).status_code == 403
     assert write_client.post("/api/v1/assistant/ask", json={"question": ""}).status_code == 422
     assert write_client.post("/api/v1/assistant/ask", json={"question": "x", "account_id": "NOPE"}).status_code == 404
@@ -65,7 +55,7 @@ def test_roles_validation_and_kb_search(kb: Engine, api_client: TestClient, writ
     assert write_client.post("/api/v1/assistant/kb/sync").json()["chunks"] == 0  # no articles in this workspace
 
 
-def test_suggest_with_the_configured_scripted_model(kb: Engine, write_client: TestClient,
+def test_suggest_with_the_configured_scripted_model(write_client: TestClient,
                                                     monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     body = write_client.post("/api/v1/assistant/ask", json={"question": "Please have an agent call me about "
                                                             "shipping options."}).json()

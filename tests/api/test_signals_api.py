@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bizpilot.domain import Interaction
-from bizpilot.services.signals import unanalysed_count
+from bizpilot.services.signals.analysis import unanalysed_count
 from tests.services import sample_data as sd
 
 
 def test_analyse_run_and_alerts(engine: Engine, write_client: TestClient, api_client: TestClient) -> None:
     ids = sd.load_sample(engine)
-    with Session(engine) as session:
-        session.add(Interaction(external_id="ix-bad", channel="email", direction="inbound",
-                                text="Terrible service, the pump leaks and nobody answers. I want a refund!",
-                                occurred_at=datetime(2024, 3, 9, 9), account_id=ids["BOREALIS"]))
-        session.commit()
+    sd.add_complaint(engine, account_id=ids["BOREALIS"], external_id="ix-bad",
+                     text="Terrible service, the pump leaks and nobody answers. I want a refund!")
     body = {"text": "你们的付款条件是什么"}
     assert api_client.post("/api/v1/signals/analyse", json=body).status_code == 403  # read key cannot POST
     resp = write_client.post("/api/v1/signals/analyse", json=body)

@@ -34,6 +34,11 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+def write_rows(tmp_path: Path, name: str, *rows: str) -> Path:
+    """A CSV file of ``rows`` (the header first), one per line."""
+    return write(tmp_path, name, "".join(f"{row}\n" for row in rows))
+
+
 def counts(engine: Engine) -> dict[str, int]:
     """Row counts of the business tables (import_runs is a log and grows on purpose)."""
     from bizpilot.db.engine import session_scope

@@ -13,16 +13,7 @@ from sqlalchemy import Engine, create_engine, func, select
 
 from bizpilot.config import reset_settings
 from bizpilot.db import upgrade
-from bizpilot.domain import (
-    Account,
-    Contact,
-    Interaction,
-    KnowledgeArticle,
-    Opportunity,
-    Order,
-    OrderLine,
-    Product,
-)
+from bizpilot.domain import Account, Interaction, Order, OrderLine
 from bizpilot.errors import ImportRejected
 from bizpilot.ingest import demo
 from bizpilot.ingest.demo import ENTITY_ORDER, build_demo, generate_demo
@@ -136,11 +127,9 @@ def test_build_imports_everything_without_rejects(built: tuple[Engine, dict[str,
                                                   frames: dict[str, pd.DataFrame]) -> None:
     engine, tables = built
     assert tables["orders"]["order_lines"]["inserted"] == len(frames["orders"])
-    expected = {Account: "accounts", Product: "products", Contact: "contacts", Interaction: "interactions",
-                Opportunity: "opportunities", KnowledgeArticle: "knowledge"}
     with engine.connect() as conn:
-        for model, entity in expected.items():
-            assert conn.scalar(select(func.count()).select_from(model)) == len(frames[entity]), entity
+        for entity, spec in SPECS.items():  # accounts, contacts, products, interactions, opportunities, knowledge
+            assert conn.scalar(select(func.count()).select_from(spec.model)) == len(frames[entity]), entity
         assert conn.scalar(select(func.count()).select_from(Order)) == frames["orders"]["external_id"].nunique()
         assert conn.scalar(select(func.count()).select_from(OrderLine)) == len(frames["orders"])
         unlinked = select(func.count()).select_from(Interaction).where(Interaction.account_id.is_(None))

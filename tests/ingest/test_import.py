@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from bizpilot.domain import Account, Order, OrderLine, Product
 from bizpilot.errors import ImportRejected, ValidationFailed
 from bizpilot.ingest.pipeline import import_file
-from tests.ingest.helpers import ACCOUNTS_CSV, ORDERS_CSV, PRODUCTS_CSV, counts, write
+from tests.ingest.helpers import ACCOUNTS_CSV, ORDERS_CSV, PRODUCTS_CSV, counts, write, write_rows
 
 pytestmark = pytest.mark.storage
 
@@ -67,13 +67,9 @@ def test_changed_values_update_in_place(loaded: Engine, tmp_path: Path) -> None:
 
 
 def test_bad_rows_go_to_rejects_with_row_field_reason(loaded: Engine, tmp_path: Path) -> None:
-    text = ("sku,name,price,currency\n"
-            "X-1,Good thing,3.5,EUR\n"
-            "X-2,Negative,-4,EUR\n"
-            "X-3,,2,EUR\n"
-            "X-4,Not a price,abc,EUR\n"
-            "X-5,Bad currency,1,EURO\n")
-    report = import_file("products", write(tmp_path, "bad.csv", text), engine=loaded)
+    bad = write_rows(tmp_path, "bad.csv", "sku,name,price,currency", "X-1,Good thing,3.5,EUR", "X-2,Negative,-4,EUR",
+                     "X-3,,2,EUR", "X-4,Not a price,abc,EUR", "X-5,Bad currency,1,EURO")
+    report = import_file("products", bad, engine=loaded)
     assert report.rejected == 4
     assert report.tables["products"]["inserted"] == 1
     with open(report.rejects_path, newline="", encoding="utf-8") as fh:
@@ -98,12 +94,9 @@ def test_strict_mode_writes_nothing(loaded: Engine, tmp_path: Path) -> None:
 
 
 def test_duplicates_in_file_are_merged_or_reported(loaded: Engine, tmp_path: Path) -> None:
-    text = ("id,name,industry\n"
-            "D1,Delta Foods,Food\n"
-            "D1,Delta Foods,Food\n"
-            "D2,Echo Ltd,Retail\n"
-            "D2,Echo Limited,Retail\n")
-    report = import_file("accounts", write(tmp_path, "dups.csv", text), engine=loaded)
+    dups = write_rows(tmp_path, "dups.csv", "id,name,industry", "D1,Delta Foods,Food", "D1,Delta Foods,Food",
+                      "D2,Echo Ltd,Retail", "D2,Echo Limited,Retail")
+    report = import_file("accounts", dups, engine=loaded)
     assert report.duplicates_in_file == 1
     assert report.tables["accounts"]["inserted"] == 2
     assert report.rejected == 1  # the superseded conflicting row is reported, not silently dropped
@@ -114,11 +107,10 @@ def test_duplicates_in_file_are_merged_or_reported(loaded: Engine, tmp_path: Pat
 
 
 def test_unknown_reference_rejects_whole_order(loaded: Engine, tmp_path: Path) -> None:
-    text = ("order_id,customer_id,date,sku,qty,unit_price\n"
-            "SO-9,A1,2024-05-01,P-100,1,1250\n"
-            "SO-9,A1,2024-05-01,NOPE,1,3\n"
-            "SO-10,ZZZ,2024-05-02,P-100,1,1250\n")
-    report = import_file("orders", write(tmp_path, "o.csv", text), engine=loaded)
+    orders = write_rows(tmp_path, "o.csv", "order_id,customer_id,date,sku,qty,unit_price",
+                        "SO-9,A1,2024-05-01,P-100,1,1250", "SO-9,A1,2024-05-01,NOPE,1,3",
+                        "SO-10,ZZZ,2024-05-02,P-100,1,1250")
+    report = import_file("orders", orders, engine=loaded)
     assert report.tables["orders"]["inserted"] == 0
     with open(report.rejects_path, encoding="utf-8") as fh:
         text_out = fh.read()
@@ -199,7 +191,7 @@ def test_outliers_are_flagged_but_imported(loaded: Engine, tmp_path: Path) -> No
     lines = ["order_id,customer_id,date,sku,qty,unit_price"]
     lines += [f"B-{i},A1,2024-06-{1 + i % 28:02d},P-300,{3 + i % 5},12.5" for i in range(40)]
     lines.append("B-99,A1,2024-06-30,P-300,80995,12.5")
-    report = import_file("orders", write(tmp_path, "big.csv", "\n".join(lines) + "\n"), engine=loaded)
+    report = import_file("orders", write_rows(tmp_path, "big.csv", *lines), engine=loaded)
     assert report.rejected == 0 and report.outliers_flagged == 1
     with loaded.connect() as conn:
         flags = conn.execute(select(OrderLine.flags).join(Order).where(Order.external_id == "B-99")).scalar_one()

@@ -1,4 +1,6 @@
-"""A small bilingual knowledge base written for these tests (Markdown, HTML, FAQ CSV, Chinese Markdown)."""
+"""A small bilingual knowledge base written for these tests (Markdown, HTML, FAQ CSV, Chinese Markdown), the
+shared embedding cache, and ``kb_engine``: a workspace with the small catalog and this knowledge base imported (the
+assistant's service, API and page tests)."""
 
 from __future__ import annotations
 
@@ -6,8 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from bizpilot.config import reset_settings
+from bizpilot.db.engine import session_scope
+from bizpilot.services.assistant.knowledge import import_documents
+from tests.services.content.data import seed_small
 
 RETURNS_MD = """# Returns and refunds
 
@@ -65,3 +71,13 @@ def embed_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     yield path
     monkeypatch.delenv("BIZPILOT_CACHE_DIR")
     reset_settings()
+
+
+@pytest.fixture
+def kb_engine(engine: Engine, tmp_path: Path, embed_cache: Path) -> Engine:
+    """The small catalog (tests/services/content/data.py) plus this knowledge base, embedded through the cache."""
+    seed_small(engine)
+    with session_scope(engine) as session:
+        summary = import_documents(session=session, path=write_kb(tmp_path / "kb"))
+    assert summary.chunks == 10 and summary.embedded == 10 and summary.embedder == "e5-small-q4"
+    return engine

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bizpilot.domain import Account
+from bizpilot.domain import Account, Interaction
 from bizpilot.ingest.pipeline import import_frame
 
 MONTHS = {"2024-01": (105.0, 2), "2024-02": (285.0, 1), "2024-03": (264.0, 3)}
@@ -108,3 +108,12 @@ def load_sample(engine: Engine) -> dict[str, int]:
         assert report.rejected == 0, (entity, report)
     with Session(engine) as session:
         return {ext: id_ for ext, id_ in session.execute(select(Account.external_id, Account.id))}
+
+
+def add_complaint(engine: Engine, *, account_id: int, external_id: str, text: str) -> None:
+    """An unhappy inbound e-mail from the account on 9 March 2024 (inside the sample's alert window), committed as an
+    import would leave it: not analysed yet."""
+    with Session(engine) as session:
+        session.add(Interaction(external_id=external_id, channel="email", direction="inbound", text=text,
+                                occurred_at=datetime(2024, 3, 9, 9), account_id=account_id))
+        session.commit()

@@ -13,8 +13,16 @@ from bizpilot.domain import Opportunity, Product
 from bizpilot.domain.model_run import ModelRun
 from bizpilot.errors import ModelNotReady, NotFoundError
 from bizpilot.ingest.demo import build_demo
-from bizpilot.services import intelligence as intel
-from bizpilot.services.intelligence.profile import llm_narrative, narrative
+from bizpilot.services.intelligence.forecasts import product_forecasts
+from bizpilot.services.intelligence.profile import account_intelligence, llm_narrative, narrative
+from bizpilot.services.intelligence.scores import (
+    account_repurchase,
+    account_segment,
+    at_risk_accounts,
+    churn_scores,
+    opportunity_scores,
+    segment_summary,
+)
 from bizpilot.services.intelligence.specs import CHURN, FORECAST, SEGMENTS, WINPROB
 from bizpilot.services.models.jobs import run_training, train_many
 from bizpilot.services.models.store import get_store
@@ -51,7 +59,7 @@ def test_demo_workspace_intelligence(engine: Engine) -> None:
         assert runs["churn"].metrics["auc"] > 0.7 and runs["winprob"].metrics["method"] == "lightgbm"
 
         account_id = session.scalar(select(Opportunity.account_id).where(Opportunity.outcome == "open"))
-        profile = intel.account_intelligence(session=session, account_id=account_id)
+        profile = account_intelligence(session=session, account_id=account_id)
         assert profile["pending"] == []
         assert profile["rfm"]["segment_definition"]
         rep = profile["repurchase"]
@@ -64,33 +72,28 @@ def test_demo_workspace_intelligence(engine: Engine) -> None:
         assert profile["name"] in text and profile["rfm"]["segment_name"] in text
         assert profile["narrative"]["source"] == "template"
 
-        forecasts = intel.product_forecasts(session=session, top=3)
+        forecasts = product_forecasts(session=session, top=3)
         assert len(forecasts) == 3
         for f in forecasts:
             assert len(f.mean) == len(f.lower) == len(f.upper) == 8
             assert all(lo <= m <= hi for lo, m, hi in zip(f.lower, f.mean, f.upper, strict=True))
             assert f.method == runs["forecast"].metrics["method"]
         assert [f.total_next for f in forecasts] and sum(f.history[-1] for f in forecasts) >= 0
-        one = intel.product_forecasts(session=session, product_id=forecasts[1].product_id)
+        one = product_forecasts(session=session, product_id=forecasts[1].product_id)
         assert [f.product_id for f in one] == [forecasts[1].product_id]
-        summary = intel.segment_summary(session=session)
+        summary = segment_summary(session=session)
         assert sum(s["accounts"] for s in summary) == runs["segments"].metrics["n_accounts"] > 0
-        risky = intel.at_risk_accounts(session=session, limit=5)
+        risky = at_risk_accounts(session=session, limit=5)
         assert len(risky) == 5 and all(r["negative"] for r in risky)
         assert [r["risk_value"] for r in risky] == sorted((r["risk_value"] for r in risky), reverse=True)
         with pytest.raises(NotFoundError):
-            intel.account_intelligence(session=session, account_id=10 ** 6)
+            account_intelligence(session=session, account_id=10 ** 6)
 
         # an opportunity closed after training leaves the list of open ones at once (no retrain needed)
         session.execute(update(Opportunity).where(Opportunity.id == opp["id"]).values(outcome="won"))
         session.flush()
-        assert opp["id"] not in [o["id"] for o in intel.opportunity_scores(session=session, account_id=account_id)]
+        assert opp["id"] not in [o["id"] for o in opportunity_scores(session=session, account_id=account_id)]
         session.rollback()
-
-
-@pytest.fixture
-def sample(engine: Engine) -> dict[str, int]:
-    return sd.load_sample(engine)
 
 
 def test_sections_whose_model_is_not_trained_say_so(engine: Engine, sample: dict[str, int],
@@ -98,7 +101,7 @@ def test_sections_whose_model_is_not_trained_say_so(engine: Engine, sample: dict
     monkeypatch.setenv("BIZPILOT_TRAIN_ON_DEMAND", "0")
     reset_settings()
     with Session(engine) as session:
-        profile = intel.account_intelligence(session=session, account_id=sample["ACME"])
+        profile = account_intelligence(session=session, account_id=sample["ACME"])
         assert [(p["section"], p["model"], p["state"]) for p in profile["pending"]] == [
             ("rfm", "segments", "missing"), ("repurchase", "churn", "missing"),
             ("open_opportunities", "winprob", "missing"), ("reorders", "reorder", "missing")]
@@ -108,9 +111,9 @@ def test_sections_whose_model_is_not_trained_say_so(engine: Engine, sample: dict
                                              {"category": "Tea", "spend": 65.0}]
         assert profile["last_order"] == "2024-03-02" and profile["recent_sentiment"]["messages_90d"] == 2
         assert profile["narrative"]["text"].startswith("Acme Trading Co (Retail, 51-200 staff, China).")
-        for read in (lambda: intel.segment_summary(session=session),
-                     lambda: intel.at_risk_accounts(session=session),
-                     lambda: intel.product_forecasts(session=session)):
+        for read in (lambda: segment_summary(session=session),
+                     lambda: at_risk_accounts(session=session),
+                     lambda: product_forecasts(session=session)):
             with pytest.raises(ModelNotReady) as info:
                 read()
             assert info.value.state == "missing"
@@ -123,24 +126,24 @@ def test_segments_and_scores_on_hand_checked_data(engine: Engine, sample: dict[s
                                                     "reorder": "finished"}
     with Session(engine) as session:
         revenue = {a.name: a.revenue for a in top_accounts(session=session)}
-        acme = intel.account_segment(session=session, account_id=sample["ACME"])
+        acme = account_segment(session=session, account_id=sample["ACME"])
         # today is the day of the newest activity (2024-03-09): the last ACME order was 2024-03-02
         assert acme is not None and acme["recency_days"] == 8 and acme["frequency"] == 3
         assert acme["monetary"] == revenue["Acme Trading Co"] == sd.ACCOUNT_REVENUE["ACME"][0]
         assert acme["segment"] == "champions" and acme["segment_action"]
-        assert intel.account_segment(session=session, account_id=sample["CEDAR"]) is None  # never bought
-        assert intel.account_repurchase(session=session, account_id=sample["CEDAR"]) is None
-        scores = intel.churn_scores(session=session)
+        assert account_segment(session=session, account_id=sample["CEDAR"]) is None  # never bought
+        assert account_repurchase(session=session, account_id=sample["CEDAR"]) is None
+        scores = churn_scores(session=session)
         assert sorted(scores.index) == sorted([str(sample["ACME"]), str(sample["BOREALIS"])])
-        risky = intel.at_risk_accounts(session=session)
+        risky = at_risk_accounts(session=session)
         assert [r["name"] for r in risky] == ["Borealis Foods GmbH", "Acme Trading Co"]
         for r in risky:  # (1 - p) x spend (p is shown to 4 places)
             assert r["risk_value"] == pytest.approx((1 - r["probability"]) * r["monetary"], abs=0.02)
-        opps = intel.opportunity_scores(session=session)
+        opps = opportunity_scores(session=session)
         assert [o["name"] for o in opps] == ["Spring fair mugs"]  # the open one; the won deal taught the model
         assert opps[0]["method"] == "frequency-fallback" and opps[0]["fallback_reason"]
         with pytest.raises(ModelNotReady) as info:
-            intel.product_forecasts(session=session)
+            product_forecasts(session=session)
         assert info.value.state == "skipped" and "12 complete weeks" in info.value.message
 
 
@@ -149,10 +152,10 @@ def test_forecasts_leave_out_non_merchandise(engine: Engine) -> None:
     assert run_training(FORECAST, engine=engine, trigger="test").status == "finished"
     with Session(engine) as session:
         fee = session.scalar(select(Product.id).where(Product.sku == FEE))
-        forecasts = intel.product_forecasts(session=session, top=100)
+        forecasts = product_forecasts(session=session, top=100)
         assert len(forecasts) == 13 and FEE not in [f.sku for f in forecasts]
         with pytest.raises(NotFoundError, match="no sales to forecast"):
-            intel.product_forecasts(session=session, product_id=fee)
+            product_forecasts(session=session, product_id=fee)
 
 
 def test_llm_narrative_keeps_to_the_facts() -> None:

@@ -4,28 +4,17 @@ suggested reply) and the Chinese interface."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from bizpilot.db.engine import session_scope
-from bizpilot.services.assistant import import_documents
-from tests.retrieval.kb_sample import embed_cache, write_kb  # noqa: F401  (fixture)
-from tests.services.content.data import seed_small
+from tests.retrieval.kb_sample import embed_cache, kb_engine  # noqa: F401  (fixtures)
 from tests.web.conftest import csrf_token
 
-
-@pytest.fixture
-def kb(engine: Engine, tmp_path: Path, embed_cache: Path) -> Engine:  # noqa: F811
-    seed_small(engine)
-    with session_scope(engine) as session:
-        import_documents(session=session, path=write_kb(tmp_path / "kb"))
-    return engine
+pytestmark = pytest.mark.usefixtures("kb_engine")  # every test here reads the sample knowledge base
 
 
-def test_ask_shows_answer_and_sources_panel(kb: Engine, browser_client: TestClient) -> None:
+def test_ask_shows_answer_and_sources_panel(browser_client: TestClient) -> None:
     page = browser_client.get("/service")
     assert page.status_code == 200 and "Service console" in page.text and 'id="ask-form"' in page.text
     assert "Coming in a later release" not in page.text and "10 chunks" in page.text
@@ -39,7 +28,7 @@ def test_ask_shows_answer_and_sources_panel(kb: Engine, browser_client: TestClie
     assert 'id="messages"' in body and "invoice_payment" in body
 
 
-def test_hand_off_queue_claim_close_and_suggest(kb: Engine, browser_client: TestClient) -> None:
+def test_hand_off_queue_claim_close_and_suggest(browser_client: TestClient) -> None:
     token = csrf_token(browser_client, "/service")
     resp = browser_client.post("/service/ask", data={"question": "I want to speak to a manager about a refund",
                                                      "csrf_token": token}, follow_redirects=False)
@@ -59,6 +48,6 @@ def test_hand_off_queue_claim_close_and_suggest(kb: Engine, browser_client: Test
     assert empty.status_code == 422
 
 
-def test_chinese_interface(kb: Engine, browser_client: TestClient) -> None:
+def test_chinese_interface(browser_client: TestClient) -> None:
     page = browser_client.get("/service?lang=zh")
     assert "客服控制台" in page.text and "转人工队列" in page.text

@@ -4,7 +4,6 @@ the reason); and the real local model taking exactly the branch its draft dictat
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import pytest
@@ -12,12 +11,14 @@ from sqlalchemy.orm import Session
 
 from bizpilot.errors import LLMTimeout, NotFoundError, ValidationFailed
 from bizpilot.llm import CallLog
+from bizpilot.llm.local import LocalBackend
 from bizpilot.llm.scripted import ScriptedBackend
 from bizpilot.retrieval.types import Hit
 from bizpilot.services.assistant import ask, suggest_reply
 from bizpilot.services.assistant.compose import extract, render
 from bizpilot.services.assistant.knowledge import get_retriever
 from bizpilot.services.assistant.suggest import PROMPT_VERSION, check_reply
+from tests.llm.conftest import local_backend  # noqa: F401  (fixture: the bundled model, or a skip with the reason)
 
 QUESTION = "I want a refund for the damaged glue, please refund me."
 REFUNDS = "Refunds are paid to the original payment method within 7 business days after the return is inspected"
@@ -109,21 +110,12 @@ def test_check_reply_needs_a_valid_citation() -> None:
     assert kept == [] and removed == [{"text": "No citation here.", "reason": "no valid citation"}]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python is not installed")
-def test_real_local_model_takes_the_branch_its_draft_dictates(kb_session: Session, ticket: int) -> None:
+def test_real_local_model_takes_the_branch_its_draft_dictates(kb_session: Session, ticket: int,
+                                                              local_backend: LocalBackend) -> None:  # noqa: F811
     """The bundled model (tiny, prone to inventing things) drafts the reply; what is shown is exactly what the
     grounding check keeps of that draft, or the extractive reply when it keeps nothing."""
-    from bizpilot.llm.local import LocalBackend, bundled_model_path
-
-    try:
-        bundled_model_path()
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"bundled model not available: {exc}")
-    backend = LocalBackend(n_threads=1, n_ctx=2048, call_log=CallLog())
-    try:
-        reply = suggest_reply(session=kb_session, ticket_id=ticket, backend=backend)
-    finally:
-        backend.close()
+    backend = local_backend
+    reply = suggest_reply(session=kb_session, ticket_id=ticket, backend=backend)
     hits = _hits(kb_session)
     kept, removed = check_reply(reply["draft"], hits)
     assert reply["removed"] == removed

@@ -4,6 +4,8 @@ template used and the reason recorded), and a backend that fails (timeout, unava
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -21,6 +23,7 @@ from bizpilot.services.content import (
     rate_content,
     realise_deterministic,
 )
+from tests.llm.scripted_env import scripted_llm
 
 GOOD = ("Thread Locker 400 mL grey belongs to our Adhesives & Sealants range. It is grey and holds 400 mL. "
         "The price is USD 30.45 each.")
@@ -164,29 +167,13 @@ def test_the_inquiry_and_approved_examples_reach_the_prompt_as_quoted_data(small
     assert r.inputs["inquiry"] == inquiry
 
 
-def test_the_configured_scripted_backend_is_used_when_none_is_given(small_session: Session, tmp_path: object,
+def test_the_configured_scripted_backend_is_used_when_none_is_given(small_session: Session, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """BIZPILOT_LLM_BACKEND=scripted with a script file: deterministic demos and CI runs of the real service."""
-    import json
-    from pathlib import Path
-
-    from bizpilot.config import reset_settings
-    from bizpilot.llm import clear_cache
-
-    script = Path(str(tmp_path)) / "content-demo.json"
-    script.write_text(json.dumps({"rules": [{"tag": "content.*", "pattern": "ADH-2001", "reply": GOOD}]}),
-                      encoding="utf-8")
-    monkeypatch.setenv("BIZPILOT_LLM_BACKEND", "scripted")
-    monkeypatch.setenv("BIZPILOT_LLM_MODEL_PATH", str(script))
-    monkeypatch.setenv("BIZPILOT_LLM_CALL_LOG", "0")
-    reset_settings()
-    clear_cache()
-    try:
+    script = {"rules": [{"tag": "content.*", "pattern": "ADH-2001", "reply": GOOD}]}
+    with scripted_llm(monkeypatch, tmp_path / "content-demo.json", script):
         r = generate_content(session=small_session, kind="product_description", product_id="ADH-2001")
         other = generate_content(session=small_session, kind="product_description", product_id="ADH-2002")
-    finally:
-        reset_settings()
-        clear_cache()
     assert r.output == GOOD and r.model == "content-demo" and not r.fallback
     assert other.fallback_reason.startswith("no LLM available: scripted backend has no reply left")
     assert other.output == _template(small_session, product_id="ADH-2002")

@@ -4,7 +4,6 @@ Each branch of generation is pinned with scripted drafts in test_branches.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import pytest
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from bizpilot.domain.ops import GeneratedContent
 from bizpilot.domain.product import Product
 from bizpilot.errors import NotFoundError, ValidationFailed
+from bizpilot.llm.local import LocalBackend
 from bizpilot.services.content import (
     FactBundle,
     check_text,
@@ -27,6 +27,7 @@ from bizpilot.services.content import (
 )
 from bizpilot.services.content.facts import numbers_in
 from bizpilot.services.content.prompting import judge
+from tests.llm.conftest import local_backend  # noqa: F401  (fixture: the bundled model, or a skip with the reason)
 
 
 def test_deterministic_generation_is_stored_with_everything(demo_session: Session, demo_engine: Engine) -> None:
@@ -93,42 +94,32 @@ def _assert_numbers_supported(output: str, facts: list[dict]) -> None:
         assert any(abs(n - k) < 0.005 for k in known), (n, output)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python is not installed")
-def test_real_local_model_takes_the_branch_its_draft_dictates(demo_session: Session) -> None:
+def test_real_local_model_takes_the_branch_its_draft_dictates(demo_session: Session,
+                                                              local_backend: LocalBackend) -> None:  # noqa: F811
     """The bundled model writes whatever it writes; the pipeline must then do exactly what the checker and the
     judge say about that draft (keep the repaired draft, or the template with the judge's reason)."""
-    from bizpilot.llm import CallLog
-    from bizpilot.llm.local import LocalBackend, bundled_model_path
-
-    try:
-        bundled_model_path()
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"bundled model not available: {exc}")
-    backend = LocalBackend(n_threads=1, n_ctx=2048, call_log=CallLog())
-    try:
-        for kind, refs, lang in (("product_description", {"product_id": "ADH-1001"}, "en"),
-                                 ("follow_up", {"account_id": "ACC-00001"}, "zh")):
-            r = generate_content(session=demo_session, kind=kind, language=lang, backend=backend, max_tokens=64,
-                                 **refs)
-            assert r.draft is not None and backend.call_log.last()["ok"]
-            bundle = load_facts(session=demo_session, kind=kind, **refs)
-            plan = make_plan(bundle, language=lang)
-            draft_check = check_text(r.draft, bundle)
-            verdict = judge(draft_check, plan, bundle)
-            expected_reason = (verdict.reason if not verdict.accepted else None
-                               if check_text(draft_check.output, bundle).clean
-                               else "the repaired draft still failed the fact check")
-            assert r.fallback_reason == expected_reason and r.fallback == (expected_reason is not None)
-            expected_output = draft_check.output if expected_reason is None else realise_deterministic(plan, bundle)
-            assert r.output == expected_output
-            assert r.model == (backend.model_name if expected_reason is None
-                               else f"deterministic (after {backend.model_name})")
-            row = demo_session.get(GeneratedContent, r.id)
-            assert row.output == r.output and check_text(row.output, bundle).clean
-            _assert_numbers_supported(row.output, r.facts)
-            assert not re.search(r"<<<|>>>", row.output)
-    finally:
-        backend.close()
+    backend = local_backend
+    for kind, refs, lang in (("product_description", {"product_id": "ADH-1001"}, "en"),
+                             ("follow_up", {"account_id": "ACC-00001"}, "zh")):
+        r = generate_content(session=demo_session, kind=kind, language=lang, backend=backend, max_tokens=64,
+                             **refs)
+        assert r.draft is not None and backend.call_log.last()["ok"]
+        bundle = load_facts(session=demo_session, kind=kind, **refs)
+        plan = make_plan(bundle, language=lang)
+        draft_check = check_text(r.draft, bundle)
+        verdict = judge(draft_check, plan, bundle)
+        expected_reason = (verdict.reason if not verdict.accepted else None
+                           if check_text(draft_check.output, bundle).clean
+                           else "the repaired draft still failed the fact check")
+        assert r.fallback_reason == expected_reason and r.fallback == (expected_reason is not None)
+        expected_output = draft_check.output if expected_reason is None else realise_deterministic(plan, bundle)
+        assert r.output == expected_output
+        assert r.model == (backend.model_name if expected_reason is None
+                           else f"deterministic (after {backend.model_name})")
+        row = demo_session.get(GeneratedContent, r.id)
+        assert row.output == r.output and check_text(row.output, bundle).clean
+        _assert_numbers_supported(row.output, r.facts)
+        assert not re.search(r"<<<|>>>", row.output)
 
 
 def test_unreachable_llm_server_falls_back_and_says_so(demo_session: Session,
