@@ -79,7 +79,7 @@ def main() -> None:
 
     from bizpilot.ml.text.intent import IntentClassifier, load_seeds
     from bizpilot.ml.text.sentiment import LexiconSentiment, default_sentiment_model
-    from bizpilot.services.signals import analyse_message
+    from bizpilot.services.signals.analysis import analyse_message
 
     analyse_message("warm up")  # loads the models
     tfidf_intent = IntentClassifier(embedder="none").fit(*load_seeds())
@@ -94,7 +94,7 @@ def main() -> None:
     bitext = args.data / "bitext-customer-support" / "bitext_customer_support_4514.csv"
     if bitext.is_file():
         from bizpilot.ml.evaluation import label_metrics
-        from bizpilot.services.signals import intent_model
+        from bizpilot.services.signals.analysis import intent_model
 
         texts, labels = _bitext(bitext)
         print(f"\n{'intent, Bitext mapped (zero-shot)':34} {'n':>5} {'accuracy':>9} {'macro_f1':>9} {'ratio':>7}")

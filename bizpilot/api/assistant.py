@@ -11,17 +11,11 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bizpilot.api.deps import SessionDep
-from bizpilot.services.assistant import (
-    ask,
-    get_conversation,
-    list_conversations,
-    list_handoffs,
-    suggest_reply,
-    sync_articles,
-    update_handoff,
-)
 from bizpilot.services.assistant.index import refresh_index
-from bizpilot.services.assistant.knowledge import get_retriever, kb_stats
+from bizpilot.services.assistant.knowledge import get_retriever, kb_stats, sync_articles
+from bizpilot.services.assistant.service import ask
+from bizpilot.services.assistant.suggest import suggest_reply
+from bizpilot.services.assistant.tickets import get_conversation, list_conversations, list_handoffs, update_handoff
 
 router = APIRouter(prefix="/assistant", tags=["assistant"])
 

@@ -11,7 +11,14 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from bizpilot.api.deps import SessionDep
-from bizpilot.services import intelligence as intel
+from bizpilot.services.intelligence.forecasts import product_forecasts
+from bizpilot.services.intelligence.profile import account_intelligence
+from bizpilot.services.intelligence.scores import (
+    at_risk_accounts,
+    behaviour_clusters,
+    opportunity_scores,
+    segment_summary,
+)
 
 router = APIRouter(prefix="/intelligence", tags=["intelligence"])
 NOT_READY = {503: {"description": "A model this needs is not trained yet (queued or training): retry later"}}
@@ -22,37 +29,37 @@ async def account_profile(account_id: int, session: SessionDep, use_llm: bool = 
     """Structured profile (firmographics, RFM/segment, categories, cycle, sentiment, repurchase score with factors,
     open opportunities with win probability and factors, reorders, risks, next actions) and a narrative. A section
     whose model is not ready is listed in ``pending`` with the model's state."""
-    return await run_in_threadpool(intel.account_intelligence, session=session, account_id=account_id,
+    return await run_in_threadpool(account_intelligence, session=session, account_id=account_id,
                                    use_llm=use_llm)
 
 
 @router.get("/segments", responses=NOT_READY)
 async def segments(session: SessionDep, lang: str = "en") -> list[dict[str, Any]]:
     """Named RFM segments with definition, suggested action, account count and revenue."""
-    return await run_in_threadpool(intel.segment_summary, session=session, lang=lang)
+    return await run_in_threadpool(segment_summary, session=session, lang=lang)
 
 
 @router.get("/clusters")
 async def clusters(session: SessionDep, n: Annotated[int, Query(ge=2, le=12)] = 5) -> list[dict[str, Any]]:
     """Behaviour clusters (K-means on log features, computed when asked): size and centre of each."""
-    return await run_in_threadpool(intel.behaviour_clusters, session=session, n_clusters=n)
+    return await run_in_threadpool(behaviour_clusters, session=session, n_clusters=n)
 
 
 @router.get("/at-risk", responses=NOT_READY)
 async def at_risk(session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> list[dict[str, Any]]:
     """Valuable accounts least likely to buy again within the horizon, with the factors."""
-    return await run_in_threadpool(intel.at_risk_accounts, session=session, limit=limit)
+    return await run_in_threadpool(at_risk_accounts, session=session, limit=limit)
 
 
 @router.get("/opportunities", responses=NOT_READY)
 async def opportunities(session: SessionDep, account_id: int | None = None) -> list[dict[str, Any]]:
     """Win probability of open opportunities with top positive/negative factors (and the method/fallback)."""
-    return await run_in_threadpool(intel.opportunity_scores, session=session, account_id=account_id)
+    return await run_in_threadpool(opportunity_scores, session=session, account_id=account_id)
 
 
 @router.get("/forecasts", responses=NOT_READY)
 async def forecasts(session: SessionDep, top: Annotated[int, Query(ge=1, le=500)] = 20,
                     product_id: int | None = None) -> list[dict[str, Any]]:
     """Weekly quantity forecasts with prediction intervals for the top products (or one product)."""
-    items = await run_in_threadpool(intel.product_forecasts, session=session, top=top, product_id=product_id)
+    items = await run_in_threadpool(product_forecasts, session=session, top=top, product_id=product_id)
     return [f.to_dict() for f in items]

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from bizpilot.api.deps import SessionDep
-from bizpilot.services.signals import (
+from bizpilot.services.signals.analysis import (
     AnalysisReport,
     DissatisfactionAlert,
     MessageSignals,

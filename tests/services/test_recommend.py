@@ -6,7 +6,7 @@ nothing is trained on the request."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bizpilot.domain import Account, Product
@@ -14,7 +14,7 @@ from bizpilot.domain.model_run import ModelOutput, ModelRun
 from bizpilot.errors import ModelNotReady, NotFoundError
 from bizpilot.services import recommend as service
 from bizpilot.services.clock import workspace_today
-from bizpilot.services.intelligence import account_profile
+from bizpilot.services.intelligence.profile import account_profile
 from bizpilot.services.models import jobs
 from bizpilot.services.models.access import load_model
 from bizpilot.services.models.store import get_store

@@ -14,14 +14,14 @@ from bizpilot.errors import ValidationFailed
 from bizpilot.services.models.access import model_state
 from bizpilot.services.models.jobs import run_training
 from bizpilot.services.models.store import get_store
-from bizpilot.services.signals import (
+from bizpilot.services.signals.analysis import (
+    SIGNALS,
     analyse_interactions,
     analyse_message,
     dissatisfaction_alerts,
     intent_model,
     unanalysed_count,
 )
-from bizpilot.services.signals.analysis import SIGNALS
 from bizpilot.services.signals.specs import INTENT
 from tests.services import sample_data as sd
 

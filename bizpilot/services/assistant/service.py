@@ -57,7 +57,7 @@ class AskResult:
 
 
 def _signals(text: str, language: str) -> Any:
-    from bizpilot.services.signals import analyse_message
+    from bizpilot.services.signals.analysis import analyse_message
 
     return analyse_message(text, language=language)
 

@@ -1,21 +1,6 @@
-"""Signals of customer messages: intent and sentiment (``analysis``), the workspace's own models and the
-analysis job (``training``, ``specs``)."""
+"""Signals of customer messages: intent and sentiment, the dissatisfaction alerts and the analysis job
+(``analysis``), the workspace's own models (``training``, ``specs``).
 
-from bizpilot.services.signals.analysis import (
-    ALERT_DAYS,
-    ALERT_INTENTS,
-    AnalysisReport,
-    DissatisfactionAlert,
-    MessageSignals,
-    analyse_interactions,
-    analyse_message,
-    analyse_texts,
-    dissatisfaction_alerts,
-    intent_model,
-    sentiment_model,
-    unanalysed_count,
-)
-
-__all__ = ["ALERT_DAYS", "ALERT_INTENTS", "AnalysisReport", "DissatisfactionAlert", "MessageSignals",
-           "analyse_interactions", "analyse_message", "analyse_texts", "dissatisfaction_alerts", "intent_model",
-           "sentiment_model", "unanalysed_count"]
+Modules are imported by name (``from bizpilot.services.signals.analysis import analyse_message``): a package import
+loads no models' code, and there is one name for each function.
+"""

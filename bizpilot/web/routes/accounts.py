@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from bizpilot.api.deps import SessionDep
 from bizpilot.services.accounts import account_detail, revenue_for_accounts
-from bizpilot.services.intelligence import account_intelligence
+from bizpilot.services.intelligence.profile import account_intelligence
 from bizpilot.services.listing import distinct_values, list_rows
 from bizpilot.web.charts import revenue_chart
 from bizpilot.web.i18n import request_lang, t

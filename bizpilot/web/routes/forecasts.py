@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from bizpilot.api.deps import SessionDep
-from bizpilot.services import intelligence as intel
+from bizpilot.services.intelligence.forecasts import ProductForecast, product_forecasts
+from bizpilot.services.intelligence.scores import at_risk_accounts, segment_summary
 from bizpilot.web.i18n import request_lang, t
 from bizpilot.web.pages import render
 from bizpilot.web.pending import attempt, refresh_after
@@ -18,7 +19,7 @@ router = APIRouter()
 TOP = 12
 
 
-def forecast_chart(f: intel.ProductForecast, lang: str) -> dict[str, Any]:
+def forecast_chart(f: ProductForecast, lang: str) -> dict[str, Any]:
     """A line chart: history, then the forecast (dashed) between its lower and upper bounds (a filled band)."""
     n_hist, n_fut = len(f.history), len(f.mean)
     pad_h, pad_f = [None] * n_hist, [None] * n_fut
@@ -35,9 +36,9 @@ def forecasts_page(request: Request, session: SessionDep) -> Response:
     """Reads what training computed; a section whose model is still training shows its state instead."""
     lang = request_lang(request)
     pending: list[dict[str, Any]] = []
-    items = attempt(pending, lambda: intel.product_forecasts(session=session, top=TOP), [])
-    segments = attempt(pending, lambda: intel.segment_summary(session=session, lang=lang), [])
-    at_risk = attempt(pending, lambda: intel.at_risk_accounts(session=session, limit=10), [])
+    items = attempt(pending, lambda: product_forecasts(session=session, top=TOP), [])
+    segments = attempt(pending, lambda: segment_summary(session=session, lang=lang), [])
+    at_risk = attempt(pending, lambda: at_risk_accounts(session=session, limit=10), [])
     charts = [forecast_chart(f, lang) for f in items]
     return render(request, "forecasts/index.html", title=t("forecasts.title", lang), charts=charts, items=items,
                   segments=segments, at_risk=at_risk, pending=pending, refresh=refresh_after(pending))

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from bizpilot.api.deps import SessionDep
 from bizpilot.services.overview import get_overview
-from bizpilot.services.signals import ALERT_DAYS, dissatisfaction_alerts, unanalysed_count
+from bizpilot.services.signals.analysis import ALERT_DAYS, dissatisfaction_alerts, unanalysed_count
 from bizpilot.web.charts import revenue_chart
 from bizpilot.web.i18n import request_lang, t
 from bizpilot.web.pages import render
