@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tests.live_server import free_port
+from tests.live_server import free_port, serve_app
 
 MODEL_ALIAS = "smollm2"
 # `python -m llama_cpp.server`, plus a watchdog thread that ends the server when the test process is gone (a
@@ -127,17 +126,5 @@ class RecordingProxy:
 @contextmanager
 def serve_proxy(proxy: RecordingProxy) -> Iterator[str]:
     """Run the proxy with uvicorn in a thread; yields its base URL (``.../v1``)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(proxy.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("recording proxy did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_app(proxy.app, "recording proxy") as url:
+        yield f"{url}/v1"
