@@ -73,9 +73,9 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
 
-    from bizpilot.services.evaluation.generate import read_advertisegen
     from bizpilot.ml.evaluation import copy_check_metrics, corpus_text_metrics
     from bizpilot.ml.text.attributes import ValueLexicon
+    from bizpilot.services.evaluation.generate import read_advertisegen
 
     params = {k: _value(v) for k, v in (p.split("=", 1) for p in args.param)}
     from bizpilot.ml.text.copywriter import ExampleCopywriter

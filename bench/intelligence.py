@@ -26,8 +26,8 @@ ORIGIN_SHIFTS_WEEKS = (0, 4, 8)
 
 
 def main() -> None:
-    from bizpilot.services.intelligence.data import online_retail_transactions
     from bizpilot.services.evaluation.intelligence import evaluate_churn, evaluate_forecast
+    from bizpilot.services.intelligence.data import online_retail_transactions
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)

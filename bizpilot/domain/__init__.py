@@ -32,13 +32,13 @@ from bizpilot.domain.knowledge import (
     KnowledgeArticlePublic,
     KnowledgeArticleUpdate,
 )
+from bizpilot.domain.model_run import ModelOutput, ModelRun, ModelRunPublic  # noqa: F401
 from bizpilot.domain.opportunity import (
     Opportunity,
     OpportunityCreate,
     OpportunityPublic,
     OpportunityUpdate,
 )
-from bizpilot.domain.model_run import ModelOutput, ModelRun, ModelRunPublic  # noqa: F401
 from bizpilot.domain.ops import (
     GeneratedContent,
     GeneratedContentPublic,

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bizpilot.cli.main import app
-from bizpilot.services.evaluation.generate import evaluate_generation, read_advertisegen
 from bizpilot.ml.text.copywriter import NearestCopywriter
+from bizpilot.services.evaluation.generate import evaluate_generation, read_advertisegen
 from tests.conftest import shared_data
 
 runner = CliRunner()

@@ -73,7 +73,6 @@ def test_upload_validation(engine: Engine) -> None:
 
 def _status(engine, run_id):  # noqa: ANN001, ANN202 - the service in its own unit of work, as an edge runs it
     from bizpilot.db.engine import session_scope
-    from bizpilot.services.imports import import_status
 
     with session_scope(engine) as session:
         return import_status(session=session, run_id=run_id)
@@ -81,7 +80,6 @@ def _status(engine, run_id):  # noqa: ANN001, ANN202 - the service in its own un
 
 def _rejects(engine, run_id):  # noqa: ANN001, ANN202
     from bizpilot.db.engine import session_scope
-    from bizpilot.services.imports import read_rejects
 
     with session_scope(engine) as session:
         return read_rejects(session=session, run_id=run_id)

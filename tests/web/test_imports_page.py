@@ -185,7 +185,6 @@ def test_chinese_imports_page(browser_client: TestClient) -> None:
 
 def _status(engine, run_id):  # noqa: ANN001, ANN202 - the service in its own unit of work, as an edge runs it
     from bizpilot.db.engine import session_scope
-    from bizpilot.services.imports import import_status
 
     with session_scope(engine) as session:
         return import_status(session=session, run_id=run_id)
