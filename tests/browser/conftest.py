@@ -135,7 +135,10 @@ def page(browser: Browser, site: Site, watch: Watch) -> Iterator[Page]:
     tab = context.new_page()
     tab.on("console", lambda msg: watch.console_errors.append(msg.text) if msg.type == "error" else None)
     tab.on("pageerror", lambda exc: watch.console_errors.append(f"uncaught: {exc}"))
-    tab.on("requestfailed", lambda req: watch.failed.append(f"{req.url} ({req.failure})"))
+    # A request the browser itself cancelled because the page navigated away (a redirect to the login page while
+    # the favicon loads) is not a failure of the server; any answer the server gave is checked by "response".
+    tab.on("requestfailed", lambda req: None if req.failure == "net::ERR_ABORTED"
+           else watch.failed.append(f"{req.url} ({req.failure})"))
     tab.on("response", lambda resp: watch.failed.append(f"{resp.url} -> {resp.status}")
            if resp.status >= 400 else None)
     try:
