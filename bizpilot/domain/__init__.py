@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from bizpilot.db.base import Base
 from bizpilot.domain.account import Account, AccountCreate, AccountPublic, AccountUpdate
+from bizpilot.domain.audit import AuditEntry, AuditEntryPublic  # noqa: F401
 from bizpilot.domain.contact import Contact, ContactCreate, ContactPublic, ContactUpdate
 from bizpilot.domain.conversation import (  # noqa: F401  (own API: bizpilot/api/assistant.py)
     Conversation,
@@ -53,8 +54,12 @@ from bizpilot.domain.order import (
     OrderPublic,
     OrderUpdate,
 )
+from bizpilot.domain.outreach import OutboxMessage, Sequence, SequenceEnrollment  # noqa: F401
 from bizpilot.domain.product import Product, ProductCreate, ProductPublic, ProductUpdate
 from bizpilot.domain.security import ApiKey, LoginToken, WebSession, WorkspaceSetting  # noqa: F401  (not in ENTITIES)
+from bizpilot.domain.task import Task, TaskCreate, TaskPublic, TaskUpdate  # noqa: F401
+from bizpilot.domain.user import User, UserCreate, UserPublic  # noqa: F401
+from bizpilot.domain.webhook import WebhookDelivery, WebhookSubscription  # noqa: F401
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import Field
-from sqlalchemy import DateTime, Index, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, utcnow
+from bizpilot.domain.record import Editable
 from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
 SIZE_BANDS = ("1-10", "11-50", "51-200", "201-1000", "1000+")
 TIERS = ("strategic", "key", "standard", "small")
 
 
-class Account(Base):
+class Account(Editable, Base):
     __tablename__ = "accounts"
     __table_args__ = (Index("ix_accounts_name", "name"), Index("ix_accounts_country", "country"))
 
@@ -30,6 +31,7 @@ class Account(Base):
     description: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
 
 class AccountCreate(InputSchema):

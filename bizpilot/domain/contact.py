@@ -9,10 +9,11 @@ from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, utcnow
+from bizpilot.domain.record import Editable
 from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
 
-class Contact(Base):
+class Contact(Editable, Base):
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)

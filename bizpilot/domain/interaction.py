@@ -10,6 +10,7 @@ from sqlalchemy import DateTime, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base
+from bizpilot.domain.record import Editable
 from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
 CHANNELS = ("email", "chat", "ticket", "review", "call", "note")
@@ -17,7 +18,7 @@ Channel = Literal["email", "chat", "ticket", "review", "call", "note"]
 Direction = Literal["inbound", "outbound", "internal"]
 
 
-class Interaction(Base):
+class Interaction(Editable, Base):
     __tablename__ = "interactions"
     __table_args__ = (Index("ix_interactions_account_time", "account_id", "occurred_at"),)
 
@@ -40,6 +41,8 @@ class Interaction(Base):
     intent: Mapped[str | None] = mapped_column(String(32))
     intent_confidence: Mapped[float | None] = mapped_column(Float)
     analysed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # who logged it
+    outcome: Mapped[str | None] = mapped_column(String(64))
 
 
 class InteractionCreate(InputSchema):

@@ -6,17 +6,18 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, Money
+from bizpilot.domain.record import Editable
 from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
 STAGES = ("prospecting", "qualification", "proposal", "negotiation", "closed")
 Outcome = Literal["open", "won", "lost"]
 
 
-class Opportunity(Base):
+class Opportunity(Editable, Base):
     __tablename__ = "opportunities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,6 +32,9 @@ class Opportunity(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     outcome: Mapped[str] = mapped_column(String(8), default="open", index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    next_step: Mapped[str | None] = mapped_column(String(255))
+    close_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class OpportunityCreate(InputSchema):

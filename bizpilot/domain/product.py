@@ -10,10 +10,11 @@ from sqlalchemy import Boolean, ColumnElement, DateTime, String, Text, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, JsonType, Money, Quantity, utcnow
+from bizpilot.domain.record import Editable
 from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
 
-class Product(Base):
+class Product(Editable, Base):
     __tablename__ = "products"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -53,16 +53,36 @@ _SCRYPT_MAXMEM = 64 * 1024 * 1024
 class Principal:
     """Who is calling: an API key, a signed-in dashboard session, or anonymous open reads on loopback."""
 
-    kind: str  # "key" | "session" | "open"
+    kind: str  # "key" | "session" | "open" | "system" (the CLI, imports, background jobs)
     name: str
-    role: str  # "read" | "write" | "admin"
+    role: str  # a user role (viewer, service, sales, manager, admin) or a key's level (read, write, admin)
     key_id: int | None = None
     session_id: int | None = None
     csrf_token: str | None = field(default=None, repr=False, compare=False)
+    user_id: int | None = None
 
-    def allows(self, role: str) -> bool:
-        """Roles are ordered read < write < admin; a higher role may do everything a lower one may."""
-        return ROLES.index(self.role) >= ROLES.index(role)
+    @property
+    def level(self) -> str:
+        """The access level of the role: read, write or admin (what the router guards check)."""
+        return ROLE_LEVELS[self.role]
+
+    def allows(self, level: str) -> bool:
+        """Levels are ordered read < write < admin; a higher level may do everything a lower one may."""
+        return ROLES.index(self.level) >= ROLES.index(ROLE_LEVELS.get(level, level))
+
+    @property
+    def changes_everything(self) -> bool:
+        """Managers and admins (and the system, and a key with no user) change every record; sales and service
+        users only what they own; viewers nothing."""
+        return self.role in ("manager", "admin", "write")
+
+
+# The access level of every role: viewers read; service, sales and managers write (service and sales only what
+# they own); admins also manage users, keys and settings. read/write/admin are also roles themselves (keys made
+# without a user, and the system).
+ROLE_LEVELS: dict[str, str] = {"viewer": "read", "read": "read", "service": "write", "sales": "write",
+                               "manager": "write", "write": "write", "admin": "admin"}
+SYSTEM = Principal(kind="system", name="system", role="admin")
 
 
 @dataclass(frozen=True)
@@ -318,7 +338,8 @@ def end_session(*, session: Session, token: str) -> bool:
 
 
 __all__ = [
-    "Principal", "SessionTicket", "hash_secret", "check_role", "key_prefix", "create_api_key", "authenticate_key",
+    "ROLE_LEVELS", "SYSTEM", "Principal", "SessionTicket",
+    "hash_secret", "check_role", "key_prefix", "create_api_key", "authenticate_key",
     "list_api_keys", "revoke_api_key", "set_password", "has_password", "check_password", "create_login_token",
     "consume_login_token", "create_session", "session_principal", "end_session",
 ]

@@ -4,9 +4,11 @@ state instead of training on the request."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from bizpilot.config import reset_settings
 from bizpilot.services.models import jobs
 from bizpilot.services.models.registry import MODELS
 from tests.services import sample_data as sd
@@ -71,18 +73,28 @@ def test_train_all_queues_every_workspace_model(engine: Engine, write_client: Te
                       "sentiment": "default"}
 
 
-def test_routes_answer_503_with_the_state_before_training(engine: Engine, api_client: TestClient) -> None:
+def test_routes_answer_503_with_the_state_before_training(engine: Engine, api_client: TestClient,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     ids = sd.load_sample(engine)
+    # First without training on demand, so what is pending does not depend on how fast the worker is.
+    monkeypatch.setenv("BIZPILOT_TRAIN_ON_DEMAND", "0")
+    reset_settings()
     segments = api_client.get("/api/v1/intelligence/segments")
     assert segments.status_code == 503 and segments.headers["retry-after"] == "10"
     error = segments.json()["error"]
-    assert error["code"] == "model_not_ready" and error["model"] == "segments"
-    assert error["details"] == [{"field": "model", "reason": error["state"], "value": "segments"}]
+    assert error["code"] == "model_not_ready" and error["model"] == "segments" and error["state"] == "missing"
+    assert error["details"] == [{"field": "model", "reason": "missing", "value": "segments"}]
     profile = api_client.get(f"/api/v1/intelligence/accounts/{ids['ACME']}/profile")
     assert profile.status_code == 200  # the profile answers with what needs no model, the rest pending
-    assert [p["model"] for p in profile.json()["pending"]] == ["segments", "churn", "winprob", "reorder"]
+    assert [(p["model"], p["state"]) for p in profile.json()["pending"]] == [
+        ("segments", "missing"), ("churn", "missing"), ("winprob", "missing"), ("reorder", "missing")]
+    monkeypatch.setenv("BIZPILOT_TRAIN_ON_DEMAND", "1")
+    reset_settings()
     recs = api_client.get("/api/v1/recommend/accounts/ACME")
     assert recs.status_code == 503 and recs.json()["error"]["model"] == "recommend"
+    assert api_client.get("/api/v1/intelligence/segments").json()["error"]["model"] == "segments"
+    profile = api_client.get(f"/api/v1/intelligence/accounts/{ids['ACME']}/profile")  # queues what it needs
+    assert profile.status_code == 200
     jobs.wait(timeout=600)
     assert api_client.get("/api/v1/intelligence/segments").status_code == 200
     profile = api_client.get(f"/api/v1/intelligence/accounts/{ids['ACME']}/profile").json()

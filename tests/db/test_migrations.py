@@ -6,24 +6,27 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 
 from bizpilot.db.base import Base
 from bizpilot.db.migrate import alembic_config, current_revision, upgrade
 from bizpilot.domain import Product
 
 pytestmark = pytest.mark.storage
+HEAD = "0006"
 
 EXPECTED_TABLES = {"accounts", "contacts", "products", "orders", "order_lines", "interactions", "opportunities",
                    "knowledge_articles", "model_runs", "generated_content", "import_runs", "conversations",
-                   "conversation_messages", "handoff_tickets", "kb_chunks", "model_outputs", "glossary_terms"}
+                   "conversation_messages", "handoff_tickets", "kb_chunks", "model_outputs", "glossary_terms",
+                   "users", "audit_log", "tasks", "sequences", "sequence_enrollments", "outbox_messages",
+                   "webhook_subscriptions", "webhook_deliveries"}
 
 
 def test_upgrade_creates_every_table(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert EXPECTED_TABLES <= tables
     assert "alembic_version" in tables
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == HEAD
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
@@ -35,7 +38,7 @@ def test_models_and_migrations_agree(engine: Engine) -> None:
 def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == HEAD
 
 
 def test_the_glossary_migration_downgrades_and_upgrades_again(engine: Engine) -> None:
@@ -45,7 +48,21 @@ def test_the_glossary_migration_downgrades_and_upgrades_again(engine: Engine) ->
         command.downgrade(cfg, "0004")
     assert "glossary_terms" not in inspect(engine).get_table_names() and current_revision(engine) == "0004"
     upgrade(engine)
-    assert "glossary_terms" in inspect(engine).get_table_names() and current_revision(engine) == "0005"
+    assert "glossary_terms" in inspect(engine).get_table_names() and current_revision(engine) == HEAD
+
+
+def test_the_work_migration_keeps_existing_rows_at_version_1(engine: Engine) -> None:
+    """Rows that existed before migration 0006 get version 1 (optimistic concurrency starts there)."""
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO accounts (external_id, name, created_at) VALUES ('A1', 'Acme', '2025-01-01')"))
+    upgrade(engine)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT version, archived_at, owner_id FROM accounts")).one()
+    assert tuple(row) == (1, None, None)
 
 
 def test_json_attributes_round_trip(engine: Engine) -> None:
