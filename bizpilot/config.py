@@ -63,6 +63,19 @@ class Settings(BaseSettings):
                                  "(hours; 0 turns the schedule off)")
     retrain_at: str = Field(default="02:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
                             description="Local time of day of the first scheduled retraining (HH:MM)")
+    # Sending e-mail (the outbox): without a host, messages stay drafts in the outbox; with one, "send" delivers them.
+    smtp_host: str | None = Field(default=None, description="SMTP server for sending follow-ups (none: drafts only)")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port")
+    smtp_username: str | None = Field(default=None, description="SMTP user name")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password (never logged)")
+    smtp_from: str | None = Field(default=None, description="From address of sent messages")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS when offered")
+    smtp_timeout_s: float = Field(default=30.0, gt=0, description="Time limit of one SMTP delivery")
+    # Webhooks: how often and how long failed deliveries are retried (exponential backoff from 30 s).
+    webhook_max_attempts: int = Field(default=8, ge=1, le=20, description="Delivery attempts before giving up")
+    webhook_timeout_s: float = Field(default=10.0, gt=0, description="Time limit of one webhook delivery")
+    # Tasks: an open opportunity with no activity this long gets a follow-up task.
+    stale_deal_days: int = Field(default=21, ge=1, le=365, description="Days without activity before a deal task")
     # The dashboard password of a single-person install (`bizpilot init --password` reads it when set).
     password: SecretStr | None = Field(default=None, description="Dashboard password for `init --password` "
                                        "(never stored in clear)")

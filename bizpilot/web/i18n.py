@@ -6,6 +6,8 @@ crash). The language comes from ``?lang=``, then the ``bizpilot_lang`` cookie, t
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -468,6 +470,23 @@ ZH: dict[str, str] = {
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
+TEXTS_DIR = Path(__file__).with_name("texts")
+
+
+def _merge_area_texts() -> None:
+    """Texts of a feature area live in ``web/texts/<area>.json`` (``{"en": {...}, "zh": {...}}``) beside the ones
+    above, so features add their words without editing one shared file; a key defined twice is an error."""
+    for path in sorted(TEXTS_DIR.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for lang, texts in data.items():
+            catalog = CATALOGS[lang]
+            twice = sorted(set(texts) & set(catalog))
+            if twice:
+                raise ValueError(f"{path.name}: text keys already defined: {', '.join(twice)}")
+            catalog.update(texts)
+
+
+_merge_area_texts()
 
 
 def normalise_lang(value: str | None) -> str | None:

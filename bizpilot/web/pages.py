@@ -44,7 +44,9 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("overview", "/"),
+    NavItem("today", "/today"),
     NavItem("accounts", "/accounts"),
+    NavItem("pipeline", "/pipeline"),
     NavItem("products", "/products"),
     NavItem("recommendations", "/recommendations"),
     NavItem("forecasts", "/forecasts"),
