@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, Money
@@ -35,6 +35,8 @@ class Opportunity(Editable, Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     next_step: Mapped[str | None] = mapped_column(String(255))
     close_reason: Mapped[str | None] = mapped_column(Text)
+    # When the deal is expected to close (the forecast's month); empty: estimated from the workspace's won deals.
+    expected_close: Mapped[date | None] = mapped_column(Date)
 
 
 class OpportunityCreate(InputSchema):
@@ -49,9 +51,11 @@ class OpportunityCreate(InputSchema):
     created_at: datetime
     closed_at: datetime | None = None
     outcome: Outcome = "open"
+    expected_close: date | None = None
 
 
-OpportunityUpdate = update_schema(OpportunityCreate, "stage", "amount", "owner", "closed_at", "outcome")
+OpportunityUpdate = update_schema(OpportunityCreate, "stage", "amount", "owner", "closed_at", "outcome",
+                                  "expected_close")
 
 
 class OpportunityPublic(PublicSchema):
@@ -67,3 +71,4 @@ class OpportunityPublic(PublicSchema):
     created_at: datetime
     closed_at: datetime | None
     outcome: str
+    expected_close: date | None = None

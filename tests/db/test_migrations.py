@@ -13,7 +13,7 @@ from bizpilot.db.migrate import alembic_config, current_revision, upgrade
 from bizpilot.domain import Product
 
 pytestmark = pytest.mark.storage
-HEAD = "0006"
+HEAD = "0007"
 
 EXPECTED_TABLES = {"accounts", "contacts", "products", "orders", "order_lines", "interactions", "opportunities",
                    "knowledge_articles", "model_runs", "generated_content", "import_runs", "conversations",
@@ -63,6 +63,24 @@ def test_the_work_migration_keeps_existing_rows_at_version_1(engine: Engine) -> 
     with engine.connect() as conn:
         row = conn.execute(text("SELECT version, archived_at, owner_id FROM accounts")).one()
     assert tuple(row) == (1, None, None)
+
+
+def test_the_expected_close_migration_downgrades_and_upgrades_again(engine: Engine) -> None:
+    """0007 adds ``opportunities.expected_close`` (empty on existing deals) and takes it away again."""
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO opportunities (external_id, name, stage, created_at, outcome, version) "
+                          "VALUES ('opp-1', 'Spring fair', 'proposal', '2025-01-01', 'open', 1)"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+    columns = {c["name"] for c in inspect(engine).get_columns("opportunities")}
+    assert "expected_close" not in columns and current_revision(engine) == "0006"
+    upgrade(engine)
+    assert "expected_close" in {c["name"] for c in inspect(engine).get_columns("opportunities")}
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT external_id, expected_close FROM opportunities")).one()
+    assert tuple(row) == ("opp-1", None) and current_revision(engine) == HEAD
 
 
 def test_json_attributes_round_trip(engine: Engine) -> None:
