@@ -63,3 +63,7 @@ class AccountPublic(PublicSchema):
     description: str | None
     language: str | None
     created_at: datetime
+    owner_id: int | None = None
+    version: int = 1
+    archived_at: datetime | None = None
+    updated_at: datetime | None = None

@@ -51,3 +51,6 @@ class ContactPublic(PublicSchema):
     title: str | None
     language: str | None
     created_at: datetime
+    version: int = 1
+    archived_at: datetime | None = None
+    updated_at: datetime | None = None

@@ -82,3 +82,8 @@ class InteractionPublic(PublicSchema):
     intent: str | None = None
     intent_confidence: float | None = None
     analysed_at: datetime | None = None
+    user_id: int | None = None
+    outcome: str | None = None
+    version: int = 1
+    archived_at: datetime | None = None
+    updated_at: datetime | None = None

@@ -72,3 +72,7 @@ class OpportunityPublic(PublicSchema):
     closed_at: datetime | None
     outcome: str
     expected_close: date | None = None
+    owner_id: int | None = None
+    version: int = 1
+    archived_at: datetime | None = None
+    updated_at: datetime | None = None

@@ -75,3 +75,6 @@ class ProductPublic(PublicSchema):
     language: str | None
     active: bool
     created_at: datetime
+    version: int = 1
+    archived_at: datetime | None = None
+    updated_at: datetime | None = None
