@@ -13,8 +13,8 @@ from bizpilot.db.base import Base
 from bizpilot.domain.record import Editable
 from bizpilot.domain.schemas import InputSchema, PublicSchema, update_schema
 
-CHANNELS = ("email", "chat", "ticket", "review", "call", "note")
-Channel = Literal["email", "chat", "ticket", "review", "call", "note"]
+CHANNELS = ("email", "chat", "ticket", "review", "call", "meeting", "note")
+Channel = Literal["email", "chat", "ticket", "review", "call", "meeting", "note"]
 Direction = Literal["inbound", "outbound", "internal"]
 
 

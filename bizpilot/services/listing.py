@@ -15,10 +15,13 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from bizpilot.domain import ENTITIES, EntityInfo
+from bizpilot.domain.user import User
 from bizpilot.errors import NotFoundError, ValidationFailed
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_ID = 2**63 - 1
+ARCHIVED = ("exclude", "include", "only")  # archived records: left out (default), listed too, listed alone
 _TRUE = {"1", "true", "yes", "y", "on", "t"}
 _FALSE = {"0", "false", "no", "n", "off", "f"}
 
@@ -163,12 +166,75 @@ def paginate(*, session: Session, stmt: Select[Any], limit: int = DEFAULT_LIMIT,
     return Page(items=items, total=int(total), limit=limit, offset=offset)
 
 
+def archivable(entity: str | EntityInfo) -> bool:
+    """Whether the entity's records can be archived (soft-deleted), so lists leave those out by default."""
+    return "archived_at" in entity_info(entity).model.__table__.c
+
+
+def owned(entity: str | EntityInfo) -> bool:
+    """Whether the entity's records have an owner (accounts, opportunities), so lists filter by ``owner``."""
+    return "owner_id" in entity_info(entity).model.__table__.c
+
+
+def apply_archived(stmt: Select[Any], *, entity: str | EntityInfo, archived: str = "exclude") -> Select[Any]:
+    """Leave archived records out (``exclude``), keep them (``include``) or list only them (``only``)."""
+    info = entity_info(entity)
+    if archived not in ARCHIVED:
+        raise ValidationFailed(f"archived must be one of {', '.join(ARCHIVED)}",
+                               details=[{"field": "archived", "reason": f"one of {', '.join(ARCHIVED)}",
+                                         "value": archived}])
+    if not archivable(info) or archived == "include":
+        return stmt
+    column = _column(info, "archived_at")
+    return stmt.where(column.is_(None) if archived == "exclude" else column.is_not(None))
+
+
+def owner_condition(*, entity: str | EntityInfo, owner: str | int, user_id: int | None) -> ColumnElement[bool]:
+    """``owner=me`` (the caller), ``owner=<user id>``, ``owner=none`` (nobody's), or a user's name or e-mail
+    (on opportunities also the owner name as imported)."""
+    info = entity_info(entity)
+    if not owned(info):
+        raise ValidationFailed(f"{info.name} have no owner to filter by",
+                               details=[{"field": "owner", "reason": "not an owned entity"}])
+    column = _column(info, "owner_id")
+    text = str(owner).strip()
+    if text.lower() == "me":
+        if user_id is None:
+            raise ValidationFailed("owner=me needs a caller who is a user (this key or sign-in belongs to no user)",
+                                   details=[{"field": "owner", "reason": "the caller is not a user", "value": text}])
+        return column == user_id
+    if text.lower() in ("none", "nobody"):
+        return column.is_(None)
+    if text.isdigit():
+        if not 1 <= int(text) <= MAX_ID:
+            raise ValidationFailed(f"owner {text} is not a user id", details=[{"field": "owner", "reason":
+                                                                               "out of range", "value": text}])
+        return column == int(text)
+    users = select(User.id).where(or_(User.name == text, func.lower(User.email) == text.lower()))
+    condition = column.in_(users)
+    if "owner" in info.model.__table__.c:  # opportunities keep the owner name their import carried
+        condition = or_(condition, _column(info, "owner") == text)
+    return condition
+
+
 def list_rows(*, session: Session, entity: str | EntityInfo, filters: Mapping[str, Any] | None = None,
               q: str | None = None, sort: str | None = None, limit: int = DEFAULT_LIMIT, offset: int = 0,
-              base: Select[Any] | None = None) -> Page:
-    """One page of ``entity`` ORM rows. ``base`` lets a caller start from its own select of the model."""
+              base: Select[Any] | None = None, archived: str = "exclude", owner: str | int | None = None,
+              user_id: int | None = None) -> Page:
+    """One page of ``entity`` ORM rows. ``base`` lets a caller start from its own select of the model.
+
+    Archived records are left out unless ``archived`` is ``include`` or ``only``; ``owner`` filters owned entities
+    (see ``owner_condition``; ``user_id`` is the caller, for ``owner=me``). On an owned entity an ``owner`` filter
+    means the same."""
     info = entity_info(entity)
+    filters = dict(filters or {})
+    if owned(info) and "owner" in filters:
+        given = filters.pop("owner")
+        owner = given if owner in (None, "") else owner
     stmt = base if base is not None else select(info.model)
+    stmt = apply_archived(stmt, entity=info, archived=archived)
+    if owner not in (None, ""):
+        stmt = stmt.where(owner_condition(entity=info, owner=owner, user_id=user_id))
     stmt = apply_filters(stmt, entity=info, filters=filters)
     stmt = apply_search(stmt, entity=info, q=q)
     stmt = apply_sort(stmt, entity=info, sort=sort)
@@ -203,6 +269,7 @@ def unknown_params(names: Sequence[str], *, entity: str | EntityInfo, reserved: 
 
 
 __all__ = [
-    "DEFAULT_LIMIT", "MAX_LIMIT", "Page", "entity_info", "apply_filters", "apply_search", "apply_sort",
-    "parse_sort", "paginate", "list_rows", "get_row", "distinct_values", "unknown_params", "coerce_value",
+    "ARCHIVED", "DEFAULT_LIMIT", "MAX_LIMIT", "Page", "entity_info", "apply_archived", "apply_filters", "apply_search",
+    "apply_sort", "archivable", "owned", "owner_condition", "parse_sort", "paginate", "list_rows", "get_row",
+    "distinct_values", "unknown_params", "coerce_value",
 ]

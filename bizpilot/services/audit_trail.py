@@ -1,0 +1,43 @@
+"""The audit trail's two primitives: a value as the trail stores it, and one row (with its ``record.changed``
+event) per change of a record. ``services/records.py`` is where edits call them; they live here so the order sync
+(``services/order_sync.py``), which ``records`` calls, can write the same rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bizpilot.db.base import utcnow
+from bizpilot.domain.audit import AuditEntry
+from bizpilot.services.auth import Principal
+from bizpilot.services.events import emit
+
+
+def plain(value: Any) -> Any:
+    """A value as the audit trail and webhooks store it (JSON)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def audit(*, session: Session, entity: str, record_id: int, action: str, changes: Mapping[str, list[Any]],
+          principal: Principal, channel: str) -> AuditEntry:
+    """Add one audit row (and the ``record.changed`` event) for a change of a record."""
+    entry = AuditEntry(entity=entity, record_id=record_id, action=action, changes=dict(changes),
+                       user_id=principal.user_id, actor=principal.name, channel=channel, at=utcnow())
+    session.add(entry)
+    emit(session=session, event="record.changed", data={"entity": entity, "id": record_id, "action": action,
+                                                        "changes": dict(changes), "by": principal.name,
+                                                        "channel": channel})
+    return entry
+
+
+__all__ = ["audit", "plain"]
