@@ -20,6 +20,7 @@ from bizpilot.domain.conversation import (  # noqa: F401  (own API: bizpilot/api
     HandoffTicket,
 )
 from bizpilot.domain.glossary import GlossaryTerm, GlossaryTermCreate, GlossaryTermPublic, GlossaryTermUpdate
+from bizpilot.domain.industry import AccountIndustry, IndustryLabel  # noqa: F401  (own API: bizpilot/api/industry.py)
 from bizpilot.domain.interaction import (
     Interaction,
     InteractionCreate,

@@ -13,13 +13,13 @@ from bizpilot.db.migrate import alembic_config, current_revision, upgrade
 from bizpilot.domain import Product
 
 pytestmark = pytest.mark.storage
-HEAD = "0007"
+HEAD = "0008"
 
 EXPECTED_TABLES = {"accounts", "contacts", "products", "orders", "order_lines", "interactions", "opportunities",
                    "knowledge_articles", "model_runs", "generated_content", "import_runs", "conversations",
                    "conversation_messages", "handoff_tickets", "kb_chunks", "model_outputs", "glossary_terms",
                    "users", "audit_log", "tasks", "sequences", "sequence_enrollments", "outbox_messages",
-                   "webhook_subscriptions", "webhook_deliveries"}
+                   "webhook_subscriptions", "webhook_deliveries", "industry_labels", "account_industries"}
 
 
 def test_upgrade_creates_every_table(engine: Engine) -> None:
@@ -91,3 +91,15 @@ def test_json_attributes_round_trip(engine: Engine) -> None:
         row = conn.execute(select(Product.attributes, Product.price)).one()
     assert row.attributes == attrs
     assert row.price == pytest.approx(12.5)
+
+
+def test_the_industry_migration_downgrades_and_upgrades_again(engine: Engine) -> None:
+    """0008 adds the taxonomy and review tables and takes them away again (accounts keep their industry)."""
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+    tables = set(inspect(engine).get_table_names())
+    assert not {"industry_labels", "account_industries"} & tables and current_revision(engine) == "0007"
+    upgrade(engine)
+    assert {"industry_labels", "account_industries"} <= set(inspect(engine).get_table_names())
