@@ -130,6 +130,8 @@ def test_a_viewer_reads_the_board_without_controls(engine: Engine, seeded: Seede
     stages = page(vera, "/pipeline/stages")
     assert 'id="stages-form"' not in stages and "Only admins change the stages." in stages
     assert '<tr data-stage="negotiation"><td><code>negotiation</code></td><td>Negotiation</td>' in stages
+    chinese = page(vera, "/pipeline?lang=zh")
+    assert '<h2 id="col-prospecting">线索开发' in chinese and "加权金额" in chinese and "赢单 75%（按阶段）" in chinese
 
 
 def test_an_admin_changes_the_stages_moving_the_deals_of_a_removed_one(engine: Engine, seeded: Seeded) -> None:
@@ -165,6 +167,10 @@ def test_an_admin_changes_the_stages_moving_the_deals_of_a_removed_one(engine: E
         "prospecting", "qualification", "samples", "proposal"]
     bad = admin.post("/pipeline/stages", data={**form, "kind_5": "won", "move_negotiation": "samples"})
     assert bad.status_code == 422 and "exactly one won stage" in bad.text
+    renamed = {k: v for k, v in form.items() if not k.endswith("_3")}  # the saved list: samples is row 6
+    renamed.update({"key_6": "sampling", "original_6": "samples"})
+    assert admin.post("/pipeline/stages", data=renamed, follow_redirects=False).status_code == 303
+    assert deal(engine, seeded.deals["cups"]).stage == "sampling"  # a renamed stage takes its deals along
 
 
 def test_only_admins_post_the_stages(engine: Engine, seeded: Seeded) -> None:

@@ -128,7 +128,8 @@ def stages_page(request: Request, session: SessionDep) -> Response:
 
 
 def _form_rows(form: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]]:
-    """(rows as shown again, the stages to save in their order, the move targets) from the stages form."""
+    """(rows as shown again, the stages to save in their order, the move targets) from the stages form; an open
+    stage whose key was changed moves its deals to the new key."""
     shown, kept = [], []
     for i in range(MAX_STAGES + BLANK_ROWS):
         key = str(form.get(f"key_{i}", "")).strip()
@@ -151,6 +152,10 @@ def _form_rows(form: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], d
         kept.append((position, i, {"key": key, "name_en": names[0], "name_zh": names[1],
                                    "probability": probability, "kind": row["kind"]}))
     move = {k[5:]: str(v) for k, v in form.items() if k.startswith("move_") and str(v).strip()}
+    for row in shown:  # a renamed open stage takes its deals along
+        if row["original"] and row["key"] and row["original"] != row["key"] and not row["remove"] \
+                and row["kind"] == "open":
+            move.setdefault(row["original"], row["key"])
     return shown, [s for _, _, s in sorted(kept, key=lambda x: (x[0], x[1]))], move
 
 
