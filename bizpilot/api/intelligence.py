@@ -5,18 +5,20 @@ factors and method; every forecast its interval. A model that is not trained yet
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from bizpilot.api.deps import SessionDep
+from bizpilot.api.export import AT_RISK, EXPORT_RESPONSES, SEGMENT_ACCOUNTS, ExportDep, exportable
 from bizpilot.services.intelligence.forecasts import product_forecasts
 from bizpilot.services.intelligence.profile import account_intelligence
 from bizpilot.services.intelligence.scores import (
     at_risk_accounts,
     behaviour_clusters,
     opportunity_scores,
+    segment_accounts,
     segment_summary,
 )
 
@@ -39,16 +41,31 @@ async def segments(session: SessionDep, lang: str = "en") -> list[dict[str, Any]
     return await run_in_threadpool(segment_summary, session=session, lang=lang)
 
 
+@router.get("/segments/{key}/accounts", responses={**NOT_READY, **EXPORT_RESPONSES,
+                                                   404: {"description": "No such segment"}})
+async def segment_members(key: str, session: SessionDep, export: ExportDep, lang: Literal["en", "zh"] = "en",
+                          limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                          offset: Annotated[int, Query(ge=0)] = 0) -> Any:
+    """The accounts of one segment, most valuable first, with their RFM values (``total`` counts them all). A
+    download (``format``) holds every member, from ``offset``."""
+    result = await run_in_threadpool(segment_accounts, session=session, key=key, lang=lang,
+                                     limit=None if export else limit, offset=offset)
+    return exportable(result["items"], SEGMENT_ACCOUNTS, export, "segment_accounts", json=result,
+                      filename=f"segment-{key}")
+
+
 @router.get("/clusters")
 async def clusters(session: SessionDep, n: Annotated[int, Query(ge=2, le=12)] = 5) -> list[dict[str, Any]]:
     """Behaviour clusters (K-means on log features, computed when asked): size and centre of each."""
     return await run_in_threadpool(behaviour_clusters, session=session, n_clusters=n)
 
 
-@router.get("/at-risk", responses=NOT_READY)
-async def at_risk(session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> list[dict[str, Any]]:
+@router.get("/at-risk", responses={**NOT_READY, **EXPORT_RESPONSES})
+async def at_risk(session: SessionDep, export: ExportDep,
+                  limit: Annotated[int, Query(ge=1, le=500)] = 20) -> list[dict[str, Any]]:
     """Valuable accounts least likely to buy again within the horizon, with the factors."""
-    return await run_in_threadpool(at_risk_accounts, session=session, limit=limit)
+    rows = await run_in_threadpool(at_risk_accounts, session=session, limit=limit)
+    return exportable(rows, AT_RISK, export, "at_risk", filename="at-risk-accounts")  # type: ignore[no-any-return]
 
 
 @router.get("/opportunities", responses=NOT_READY)

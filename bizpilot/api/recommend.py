@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from bizpilot.api.deps import SessionDep
+from bizpilot.api.export import EXPORT_RESPONSES, RECOMMENDATIONS, REORDER, ExportDep, exportable
 from bizpilot.services import recommend as service
 
 router = APIRouter(prefix="/recommend", tags=["recommendations"])
@@ -16,20 +17,26 @@ RESPONSES = {404: {"description": "No such account or product"},
              503: {"description": "The model is not trained yet (queued or training): retry later"}}
 
 
-@router.get("/accounts/{account}", responses=RESPONSES)
-async def for_account(account: str, session: SessionDep, n: Annotated[int, Query(ge=1, le=200)] = 10,
-                      lang: Literal["en", "zh"] = "en", category: str | None = None) -> dict[str, Any]:
+@router.get("/accounts/{account}", responses={**RESPONSES, **EXPORT_RESPONSES})
+async def for_account(account: str, session: SessionDep, export: ExportDep,
+                      n: Annotated[int, Query(ge=1, le=200)] = 10, lang: Literal["en", "zh"] = "en",
+                      category: str | None = None) -> dict[str, Any]:
     """Next-best products for an account (external id, or id), each with a reason; ``fallback`` is true when the
-    account has no purchase history (most popular products); ``reorder`` lists its cycles coming due."""
-    return await run_in_threadpool(service.recommend_for_account, session=session, account=account, n=n, lang=lang,
-                                   category=category)
+    account has no purchase history (most popular products); ``reorder`` lists its cycles coming due. A download
+    (``format``) holds the recommended products."""
+    result = await run_in_threadpool(service.recommend_for_account, session=session, account=account, n=n,
+                                     lang=lang, category=category)
+    return exportable(result["items"], RECOMMENDATIONS, export, "recommendations",  # type: ignore[no-any-return]
+                      json=result, filename=f"recommendations-{result['account']['id']}")
 
 
-@router.get("/reorder", responses=RESPONSES)
-async def reorder(session: SessionDep, account: str | None = None, lang: Literal["en", "zh"] = "en",
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
+@router.get("/reorder", responses={**RESPONSES, **EXPORT_RESPONSES})
+async def reorder(session: SessionDep, export: ExportDep, account: str | None = None,
+                  lang: Literal["en", "zh"] = "en", limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
     """Purchase cycles and due dates per account and product, soonest (most overdue) first."""
-    return await run_in_threadpool(service.reorder_due, session=session, account=account, lang=lang, limit=limit)
+    result = await run_in_threadpool(service.reorder_due, session=session, account=account, lang=lang, limit=limit)
+    return exportable(result["items"], REORDER, export, "reorder", json=result,  # type: ignore[no-any-return]
+                      filename="reorder-due")
 
 
 @router.get("/products/{product}/similar", responses=RESPONSES)

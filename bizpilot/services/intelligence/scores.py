@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bizpilot.domain import Account, Opportunity
+from bizpilot.errors import NotFoundError
 from bizpilot.ml.segment import SEGMENT_BY_KEY, SEGMENTS
 from bizpilot.services.intelligence.specs import CHURN, WINPROB
 from bizpilot.services.intelligence.specs import SEGMENTS as SEGMENTS_MODEL
@@ -30,6 +31,33 @@ def segment_summary(*, session: Session, lang: str = "en") -> list[dict[str, Any
     revenue = run.metrics.get("revenue", {})
     return [{**d, "accounts": int(counts.get(d["key"], 0)), "revenue": float(revenue.get(d["key"], 0.0))}
             for d in segment_definitions(lang)]
+
+
+def segment_accounts(*, session: Session, key: str, lang: str = "en", limit: int | None = 50,
+                     offset: int = 0) -> dict[str, Any]:
+    """The accounts of one named segment (most valuable first) with their RFM values: the list a team works
+    through for the segment's action."""
+    segment = SEGMENT_BY_KEY.get(key)
+    if segment is None:
+        raise NotFoundError(f"unknown segment '{key}'; known: {', '.join(SEGMENT_BY_KEY)}",
+                            details=[{"field": "key", "reason": "unknown segment", "value": key}])
+    members = [r for r in outputs(session=session, spec=SEGMENTS_MODEL, subject="account", order="-score")
+               if r.payload.get("segment") == key]
+    page = members[offset:offset + limit if limit is not None else None]
+    accounts = {a.id: a for a in session.scalars(select(Account).where(
+        Account.id.in_([r.subject_id for r in page])))}
+    name = segment.name_zh if lang == "zh" else segment.name
+    items = []
+    for r in page:
+        a = accounts.get(r.subject_id)
+        items.append({"account_id": r.subject_id, "external_id": a.external_id if a else None,
+                      "name": a.name if a else f"#{r.subject_id}", "industry": a.industry if a else None,
+                      "country": a.country if a else None, "owner_id": a.owner_id if a else None,
+                      "segment": key, "segment_name": name, "rfm": r.payload["rfm"],
+                      "recency_days": r.payload["recency_days"], "frequency": r.payload["frequency"],
+                      "monetary": r.payload["monetary"]})
+    return {"segment": {"key": key, "name": name, "definition": segment.definition, "action": segment.action},
+            "total": len(members), "limit": limit, "offset": offset, "items": items}
 
 
 def account_segment(*, session: Session, account_id: int) -> dict[str, Any] | None:
@@ -125,4 +153,4 @@ def behaviour_clusters(*, session: Session, n_clusters: int = 5) -> list[dict[st
 
 
 __all__ = ["account_repurchase", "account_segment", "at_risk_accounts", "behaviour_clusters", "churn_scores",
-           "opportunity_scores", "segment_definitions", "segment_summary"]
+           "opportunity_scores", "segment_accounts", "segment_definitions", "segment_summary"]
