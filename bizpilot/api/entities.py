@@ -1,22 +1,28 @@
 """List and detail routes generated from the entity registry: adding an entity there adds its routes here.
 
-Each list route gets its own query model (limit/offset/q/sort plus the entity's filterable columns), so the
-OpenAPI page documents exactly what can be filtered. No ``from __future__ import annotations`` here: FastAPI
-must see the real, dynamically created types.
+Each list route gets its own query model (limit/offset/q/sort plus the entity's filterable columns; ``archived``
+and ``owner`` where records can be archived or owned), so the OpenAPI page documents exactly what can be filtered.
+The records people edit also get their write routes (``api/records.py``). No ``from __future__ import
+annotations`` here: FastAPI must see the real, dynamically created types.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, create_model
 
 from bizpilot.api.deps import SessionDep
+from bizpilot.api.records import add_record_routes, etag
 from bizpilot.api.schemas import ERROR_RESPONSES, NOT_FOUND, Page
+from bizpilot.api.security import authenticate
 from bizpilot.domain import ENTITIES, EntityInfo
 from bizpilot.errors import ValidationFailed
-from bizpilot.services.listing import DEFAULT_LIMIT, MAX_LIMIT, get_row, list_rows
+from bizpilot.services.auth import Principal
+from bizpilot.services.listing import DEFAULT_LIMIT, MAX_LIMIT, archivable, get_row, list_rows, owned
+from bizpilot.services.record_input import MAX_ID, RECORD_ENTITIES
 
-CONTROLS = ("limit", "offset", "q", "sort")
+CONTROLS = ("limit", "offset", "q", "sort", "archived", "owner")
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id")]
 
 
 def _camel(name: str) -> str:
@@ -33,7 +39,7 @@ def _filter_type(info: EntityInfo, column: str) -> type:
 
 def list_query_model(info: EntityInfo) -> type[BaseModel]:
     """The query parameters of ``GET /api/v1/{name}`` as a pydantic model (validated and documented)."""
-    clash = set(info.filterable) & set(CONTROLS)
+    clash = set(info.filterable) & set(CONTROLS) - ({"owner"} if owned(info) else set())
     if clash:
         raise RuntimeError(f"{info.name}: filterable column(s) {clash} clash with list controls")
     sortable = ", ".join(info.sortable)
@@ -49,6 +55,13 @@ def list_query_model(info: EntityInfo) -> type[BaseModel]:
             f"Case-insensitive search in {', '.join(info.searchable)}")))
     for column in info.filterable:
         fields[column] = (_filter_type(info, column) | None, Field(None, description=f"Exact match on {column}"))
+    if archivable(info):
+        fields["archived"] = (Literal["exclude", "include", "only"], Field("exclude", description=(
+            "Archived records: left out (exclude), listed too (include) or listed alone (only)")))
+    if owned(info):
+        also = "; or the owner name as imported" if "owner" in info.model.__table__.c else ""
+        fields["owner"] = (str | None, Field(None, max_length=255, description=(
+            f"The owner: me (the caller), a user id, a user's name or e-mail, or none (nobody's){also}")))
     return create_model(f"{_camel(info.name)}ListQuery", **fields)
 
 
@@ -68,17 +81,21 @@ def _add_entity_routes(router: APIRouter, info: EntityInfo) -> None:
     page_model = Page[info.public]  # type: ignore[name-defined]
 
     def list_endpoint(request: Request, params: Annotated[query_model, Query()],  # type: ignore[valid-type]
-                      session: SessionDep) -> Any:
+                      session: SessionDep, principal: Annotated[Principal, Depends(authenticate)]) -> Any:
         _reject_unknown(request, info, query_model)
         values: dict[str, Any] = BaseModel.model_dump(params)
-        filters = {c: values[c] for c in info.filterable if values[c] is not None}
+        filters = {c: values[c] for c in info.filterable if values[c] is not None and c != "owner"}
         page = list_rows(session=session, entity=info, filters=filters, q=values.get("q"), sort=values["sort"],
-                         limit=values["limit"], offset=values["offset"])
+                         limit=values["limit"], offset=values["offset"], archived=values.get("archived", "include"),
+                         owner=values.get("owner"), user_id=principal.user_id)
         return page_model(items=[info.public.model_validate(r) for r in page.items], total=page.total,
                           limit=page.limit, offset=page.offset)
 
-    def detail_endpoint(item_id: int, session: SessionDep) -> Any:
-        return info.public.model_validate(get_row(session=session, entity=info, row_id=item_id))
+    def detail_endpoint(item_id: ItemId, session: SessionDep, response: Response) -> Any:
+        row = get_row(session=session, entity=info, row_id=item_id)
+        if getattr(row, "version", None) is not None:
+            response.headers["ETag"] = etag(row.version)
+        return info.public.model_validate(row)
 
     label = info.name.replace("_", " ")
     router.add_api_route(f"/{info.name}", list_endpoint, methods=["GET"], response_model=page_model,
@@ -91,8 +108,11 @@ def _add_entity_routes(router: APIRouter, info: EntityInfo) -> None:
 
 
 def entity_router() -> APIRouter:
-    """A router with list + detail routes for every registry entity (built fresh, so tests can add entities)."""
+    """A router with list + detail routes for every registry entity (built fresh, so tests can add entities), and
+    the write routes of the records people edit (and the upsert of orders)."""
     router = APIRouter()
     for info in ENTITIES.values():
+        if info.name in (*RECORD_ENTITIES, "orders"):
+            add_record_routes(router, info)  # before /{name}/{item_id}: the literal paths must match first
         _add_entity_routes(router, info)
     return router

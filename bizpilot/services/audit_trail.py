@@ -28,16 +28,26 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+def actor_of(principal: Principal) -> str:
+    """Who made a change, for people: the user (and the API key they used), else the key, session or system."""
+    if principal.kind == "key":
+        user = getattr(principal, "user_name", None)
+        text = f"{user} (API key {principal.name})" if user else f"API key {principal.name}"
+    else:
+        text = principal.name
+    return text[:128]
+
+
 def audit(*, session: Session, entity: str, record_id: int, action: str, changes: Mapping[str, list[Any]],
           principal: Principal, channel: str) -> AuditEntry:
     """Add one audit row (and the ``record.changed`` event) for a change of a record."""
     entry = AuditEntry(entity=entity, record_id=record_id, action=action, changes=dict(changes),
-                       user_id=principal.user_id, actor=principal.name, channel=channel, at=utcnow())
+                       user_id=principal.user_id, actor=actor_of(principal), channel=channel, at=utcnow())
     session.add(entry)
     emit(session=session, event="record.changed", data={"entity": entity, "id": record_id, "action": action,
-                                                        "changes": dict(changes), "by": principal.name,
+                                                        "changes": dict(changes), "by": actor_of(principal),
                                                         "channel": channel})
     return entry
 
 
-__all__ = ["audit", "plain"]
+__all__ = ["actor_of", "audit", "plain"]

@@ -131,6 +131,29 @@ def _resolve(session: Session, spec: EntitySpec, dump: Mapping[str, Any], given:
     return out
 
 
+def _owner_by_name(session: Session, spec: EntitySpec, text: str | None, values: dict[str, Any],
+                   extras: dict[str, Any]) -> None:
+    """An ``owner`` given by a user's name or e-mail, matched as imports match an owner column
+    (``ingest/owners.py``): an account naming nobody is refused; a deal keeps the name as text, without owner."""
+    from bizpilot.ingest.owners import user_index
+
+    index = user_index(session.connection())
+    if not index:  # nobody to match (a single-person install): as an import, no owner is set
+        return
+    match = index.get(text.strip().casefold()) if text else None
+    if match is None and text and spec.owned == "reject":
+        raise ValidationFailed(f"unknown owner '{text}': no user has this name or e-mail",
+                               details=[{"field": "owner", "reason": "unknown user", "value": text}])
+    owner_id = match[0] if match else None
+    if "owner_id" in extras and extras["owner_id"] != owner_id:
+        raise ValidationFailed("owner and owner_id name different users",
+                               details=[{"field": "owner_id", "reason": "not the user named by owner",
+                                         "value": extras["owner_id"]}])
+    extras["owner_id"] = owner_id
+    if "owner" in spec.model.__table__.c:
+        values["owner"] = match[1] if match else (text or None)
+
+
 def prepare(*, session: Session, entity: str, data: Mapping[str, Any], record: Any = None) -> Prepared:
     """Check ``data`` as an import row of ``entity`` and turn it into column values.
 
@@ -169,6 +192,8 @@ def prepare(*, session: Session, entity: str, data: Mapping[str, Any], record: A
     columns = model.__table__.c
     values = {f: normalise(model, f, dump[f]) for f in fields if f in columns and f not in ref_fields}
     values.update(_resolve(session, spec, dump, given, direct))
+    if getattr(spec, "owned", None) and "owner" in given:
+        _owner_by_name(session, spec, dump.get("owner"), values, extras)
     if record is None:
         values = {k: v for k, v in values.items() if v is not None}
         if not values.get(spec.key):

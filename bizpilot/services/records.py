@@ -130,6 +130,7 @@ def archive_record(*, session: Session, entity: str, record_id: int, principal: 
                    expected_version: int | None = None) -> Any:
     """Soft-delete: the record leaves lists but keeps its rows and history; ``restore_record`` brings it back."""
     record = get_record(session=session, entity=entity, record_id=record_id)
+    require_change(principal, session=session, record=record, what=describe(entity, record))
     if record.archived_at is None:
         _set_archived(session, entity, record, utcnow(), principal, channel, expected_version, "archive")
     return record
@@ -138,6 +139,7 @@ def archive_record(*, session: Session, entity: str, record_id: int, principal: 
 def restore_record(*, session: Session, entity: str, record_id: int, principal: Principal, channel: str,
                    expected_version: int | None = None) -> Any:
     record = get_record(session=session, entity=entity, record_id=record_id)
+    require_change(principal, session=session, record=record, what=describe(entity, record))
     if record.archived_at is not None:
         _set_archived(session, entity, record, None, principal, channel, expected_version, "restore")
     return record
