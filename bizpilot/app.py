@@ -31,18 +31,23 @@ DESCRIPTION = (
 
 
 def _retraining(app: FastAPI) -> Any:
-    """Lifespan of a served app: the nightly retrain schedule runs while the server does (`bizpilot serve`)."""
+    """Lifespan of a served app (`bizpilot serve`): the nightly retrain schedule and the webhook delivery worker
+    run while the server does."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         from bizpilot.db import get_engine
         from bizpilot.services.models.schedule import RetrainSchedule
+        from bizpilot.services.webhook_delivery import DeliveryWorker
 
         schedule = RetrainSchedule(get_engine())
         app.state.retrain_schedule = schedule if schedule.start() else None
+        webhooks = DeliveryWorker(get_engine())  # sends queued webhook deliveries every few seconds
+        app.state.webhook_worker = webhooks if webhooks.start() else None
         try:
             yield
         finally:
+            webhooks.stop()
             schedule.stop()
 
     return lifespan

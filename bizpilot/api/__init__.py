@@ -17,6 +17,7 @@ from bizpilot.api.recommend import router as recommend_router
 from bizpilot.api.security import AUTH_RESPONSES, access_guard, keys_router
 from bizpilot.api.signals import router as signals_router
 from bizpilot.api.system import router as system_router
+from bizpilot.api.webhooks import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
@@ -55,6 +56,7 @@ def api_router(*, title: str = "bizpilot") -> APIRouter:
     router.include_router(models_router)
     router.include_router(glossary_router)
     router.include_router(pipeline_router)
+    router.include_router(webhooks_router)
     root.include_router(router)
     return root
 

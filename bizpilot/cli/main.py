@@ -23,6 +23,7 @@ from bizpilot.cli.llm import llm_app
 from bizpilot.cli.recommend import recommend
 from bizpilot.cli.signals import signals_app
 from bizpilot.cli.train import train_app
+from bizpilot.cli.webhooks import webhooks_app
 
 HELP = "bizpilot: AI platform for B2B e-commerce operations."
 
@@ -49,6 +50,7 @@ SUBAPPS: list[SubApp] = [
     ("signals", signals_app),
     ("kb", kb_app),
     ("glossary", glossary_app),
+    ("webhooks", webhooks_app),
 ]
 
 

@@ -27,6 +27,7 @@ from bizpilot.errors import (
 from bizpilot.ingest.readers import detect_format
 from bizpilot.ingest.report import ImportReport
 from bizpilot.ingest.specs import IMPORTABLE
+from bizpilot.services.events import emit
 
 ADAPTERS = ("online-retail", "movielens")
 IMPORT_ENTITIES: tuple[str, ...] = (*IMPORTABLE, *ADAPTERS)
@@ -62,6 +63,11 @@ def _finish_run(engine: Engine, run_id: int, *, status: str, report: ImportRepor
                       message=message or ("; ".join(report.notes) or None))
     with engine.begin() as conn:
         conn.execute(update(ImportRun).where(ImportRun.id == run_id).values(**values))
+        run = conn.execute(select(ImportRun.entity, ImportRun.source).where(ImportRun.id == run_id)).one()
+        with Session(bind=conn) as session:  # the event is queued in the transaction that records the end
+            emit(session=session, event="import.finished", data={
+                "run_id": run_id, "entity": run.entity, "source": run.source, "status": status,
+                "counts": values.get("counts") or {}, "message": values["message"]})
 
 
 def _create_run(engine: Engine, *, entity: str, source: str, strict: bool) -> int:

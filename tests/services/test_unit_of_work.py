@@ -21,8 +21,9 @@ ENGINE_ALLOWED: dict[str, set[str] | str] = {
     "imports.py": {"run_import", "start_upload_import"},
     "models/jobs.py": EVERY,
     "models/schedule.py": {"retrain_now", "RetrainSchedule.__init__"},
+    "webhook_delivery.py": {"deliver_due", "DeliveryWorker.__init__"},  # sends after the commit, like a job
 }
-COMMIT_ALLOWED = {"imports.py", "models/jobs.py", "models/schedule.py"}
+COMMIT_ALLOWED = {"imports.py", "models/jobs.py", "models/schedule.py", "webhook_delivery.py"}
 
 # Known debt, listed so that nothing new joins it; each entry must go once its module is converted (the test
 # fails on an entry that no longer applies, so this list can only shrink).

@@ -28,6 +28,7 @@ from bizpilot.services.assistant.compose import (
 from bizpilot.services.assistant.index import refresh_index
 from bizpilot.services.assistant.knowledge import CONFIGURED, get_retriever
 from bizpilot.services.assistant.orders import account_name, find_orders, order_refs
+from bizpilot.services.events import emit
 from bizpilot.services.references import resolve_account
 
 MAX_QUESTION_CHARS = 4000
@@ -161,6 +162,9 @@ def ask(*, session: Session, question: str, account: int | str | None = None, co
         session.add(ticket)
         session.flush()
         ticket_id = ticket.id
+        emit(session=session, event="handoff.opened", data={
+            "ticket_id": ticket.id, "conversation_id": conv.id, "account_id": account_id, "reason": reason,
+            "intent": sig.intent, "sentiment": sig.sentiment, "language": lang, "summary": ticket.summary})
         answer = HANDOFF_TEXT[lang][reason].format(ticket=ticket_id)
         sources = []
         conv.status = "handed_off"

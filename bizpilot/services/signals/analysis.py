@@ -10,7 +10,7 @@ messages are negative or complaints, for the dashboard Overview and the API.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from bizpilot.db.base import utcnow
 from bizpilot.domain import Account, Interaction
 from bizpilot.errors import ValidationFailed
 from bizpilot.services.clock import as_of as workspace_as_of
+from bizpilot.services.events import emit
 from bizpilot.services.models.spec import ModelSpec, Progress, Trained
 from bizpilot.services.models.store import get_store
 from bizpilot.services.signals.specs import INTENT, SENTIMENT
@@ -117,6 +118,8 @@ def analyse_interactions(*, session: Session, reanalyse: bool = False, limit: in
     if limit is not None:
         stmt = stmt.limit(limit)
     ids = list(session.execute(stmt).scalars())
+    accounts = _accounts_of(session, ids)
+    alerting_before = _alerting(session, accounts)
     analysed = skipped = negative = complaints = 0
     for start in range(0, len(ids), batch_size):
         rows = session.execute(select(Interaction).where(Interaction.id.in_(ids[start:start + batch_size]))
@@ -135,8 +138,45 @@ def analyse_interactions(*, session: Session, reanalyse: bool = False, limit: in
         session.flush()
         if on_progress:
             on_progress(min(start + batch_size, len(ids)), len(ids))
+    _raise_new_alerts(session, _alerting(session, accounts) - alerting_before)
     return AnalysisReport(analysed=analysed, skipped_empty=skipped, negative=negative, complaints=complaints,
                           seconds=round(time.perf_counter() - started, 3))
+
+
+def _accounts_of(session: Session, interaction_ids: list[int]) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(interaction_ids), 500):
+        found.update(session.scalars(select(Interaction.account_id).distinct().where(
+            Interaction.id.in_(interaction_ids[start:start + 500]), Interaction.account_id.is_not(None))))
+    return found
+
+
+def _alerting(session: Session, account_ids: set[int]) -> set[int]:
+    """Which of these accounts have a dissatisfaction alert now (the rule of ``dissatisfaction_alerts``)."""
+    if not account_ids:
+        return set()
+    now = workspace_as_of(session=session)
+    ids = sorted(account_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(session.scalars(select(Interaction.account_id).distinct().where(
+            Interaction.account_id.in_(ids[start:start + 500]), Interaction.analysed_at.is_not(None),
+            Interaction.direction == "inbound", Interaction.occurred_at >= now - timedelta(days=ALERT_DAYS),
+            Interaction.occurred_at <= now, _bad_message())))
+    return found
+
+
+def _raise_new_alerts(session: Session, account_ids: set[int]) -> None:
+    """``alert.raised`` for each account that this analysis turned into a dissatisfaction alert (it had none
+    before its messages were analysed, it has one now), in the caller's transaction."""
+    if not account_ids:
+        return
+    for alert in dissatisfaction_alerts(session=session, limit=len(account_ids), account_ids=account_ids):
+        emit(session=session, event="alert.raised", data={
+            "kind": "dissatisfaction", "account_id": alert.account_id, "account_name": alert.account_name,
+            "severity": alert.severity, "negative": alert.negative, "complaints": alert.complaints,
+            "interactions": alert.interactions, "average_score": alert.average_score,
+            "last_at": alert.last_at.isoformat(), "last_text": alert.last_text, "days": ALERT_DAYS})
 
 
 def _is_complaint(row: Interaction) -> bool:
@@ -162,23 +202,32 @@ class DissatisfactionAlert:
     severity: str  # high / medium
 
 
+def _bad_message() -> Any:
+    """A negative message, or a complaint/refund request the intent model is sure of: what raises an alert."""
+    return (Interaction.sentiment == "negative") | (Interaction.intent.in_(ALERT_INTENTS)
+                                                    & (Interaction.intent_confidence >= ALERT_MIN_CONFIDENCE))
+
+
 def dissatisfaction_alerts(*, session: Session, days: int = ALERT_DAYS, limit: int = 10, min_negative: int = 1,
-                           now: datetime | None = None) -> list[DissatisfactionAlert]:
+                           now: datetime | None = None, account_ids: Collection[int] | None = None
+                           ) -> list[DissatisfactionAlert]:
     """Accounts with negative or complaint/refund inbound messages in the last ``days`` before ``now`` (default:
-    the end of the workspace's today, so imported history still shows), worst first."""
+    the end of the workspace's today, so imported history still shows), worst first (of ``account_ids`` only,
+    when given)."""
     if days < 1 or limit < 1:
         raise ValidationFailed("days and limit must be at least 1")
     if now is None:
         now = workspace_as_of(session=session)
     since = now - timedelta(days=days)
-    bad = (Interaction.sentiment == "negative") | (Interaction.intent.in_(ALERT_INTENTS)
-                                                   & (Interaction.intent_confidence >= ALERT_MIN_CONFIDENCE))
+    bad = _bad_message()
     stmt = (select(Interaction.account_id, func.count(), func.sum(func.coalesce(Interaction.sentiment_score, 0.0)),
                    func.max(Interaction.occurred_at))
             .where(Interaction.account_id.is_not(None), Interaction.analysed_at.is_not(None),
                    Interaction.direction == "inbound", Interaction.occurred_at >= since,
                    Interaction.occurred_at <= now, bad)
             .group_by(Interaction.account_id))
+    if account_ids is not None:
+        stmt = stmt.where(Interaction.account_id.in_(list(account_ids)))
     groups = {a: (int(n), float(s or 0.0), last) for a, n, s, last in session.execute(stmt).all()}
     if not groups:
         return []

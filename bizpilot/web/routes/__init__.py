@@ -16,11 +16,12 @@ from bizpilot.web.routes import (
                                   recommendations,
                                   service,
                                   settings,
+                                  webhooks,
 )
 
 PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router, imports.router, settings.router,
                                   content.router, forecasts.router, service.router, recommendations.router,
-                                  models.router, pipeline.router]
+                                  models.router, pipeline.router, webhooks.router]
 # Pages anyone may open (signing in); everything in PAGE_ROUTERS needs a session, key or open reads.
 # ``imports.upload_router`` authenticates and checks its role itself (see its module), to answer 403 pages.
 PUBLIC_ROUTERS: list[APIRouter] = [login.router, imports.upload_router]
