@@ -12,6 +12,7 @@ from bizpilot.api.glossary import router as glossary_router
 from bizpilot.api.imports import router as imports_router
 from bizpilot.api.intelligence import router as intelligence_router
 from bizpilot.api.models import router as models_router
+from bizpilot.api.outreach import router as outreach_router
 from bizpilot.api.pipeline import router as pipeline_router
 from bizpilot.api.recommend import router as recommend_router
 from bizpilot.api.security import AUTH_RESPONSES, access_guard, keys_router
@@ -56,6 +57,7 @@ def api_router(*, title: str = "bizpilot") -> APIRouter:
     router.include_router(models_router)
     router.include_router(glossary_router)
     router.include_router(pipeline_router)
+    router.include_router(outreach_router)
     router.include_router(webhooks_router)
     root.include_router(router)
     return root

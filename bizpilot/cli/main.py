@@ -21,6 +21,7 @@ from bizpilot.cli.glossary import glossary_app
 from bizpilot.cli.keys import keys_app, login_link
 from bizpilot.cli.llm import llm_app
 from bizpilot.cli.recommend import recommend
+from bizpilot.cli.sequences import sequences_app
 from bizpilot.cli.signals import signals_app
 from bizpilot.cli.train import train_app
 from bizpilot.cli.webhooks import webhooks_app
@@ -50,6 +51,7 @@ SUBAPPS: list[SubApp] = [
     ("signals", signals_app),
     ("kb", kb_app),
     ("glossary", glossary_app),
+    ("sequences", sequences_app),
     ("webhooks", webhooks_app),
 ]
 

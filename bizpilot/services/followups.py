@@ -98,12 +98,12 @@ def _language(requested: str | None, contact: Contact | None, account: Account) 
 
 
 def _slots(bundle: FactBundle, language: str, opportunity_name: str | None) -> dict[str, str]:
+    """Slot texts; the opportunity is the task's, else the account's most recent open one."""
     values = {"account": "account.name", "product": "product.name"}
-    if opportunity_name:
-        match = next((f.id for f in bundle.facts if f.id.startswith("opportunity.") and f.id.endswith(".name")
-                      and f.value == opportunity_name), None)
-        if match:
-            values["opportunity"] = match
+    match = next((f.id for f in bundle.facts if f.id.startswith("opportunity.") and f.id.endswith(".name")
+                  and f.value == opportunity_name), None) if opportunity_name else "opportunity.1.name"
+    if match:
+        values["opportunity"] = match
     return {slot: fact.render(language) for slot, fid in values.items() if (fact := bundle.get(fid))}
 
 

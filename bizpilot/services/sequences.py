@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -212,8 +212,7 @@ def delete_sequence(*, session: Session, sequence_id: int, principal: Principal)
     if active is not None:
         raise ConflictError(f"sequence {sequence.name!r} has active enrolments: stop them or deactivate it",
                             details=[{"field": "id", "reason": "active enrolments", "value": sequence.id}])
-    for enrollment in session.scalars(select(SequenceEnrollment).where(SequenceEnrollment.sequence_id == sequence.id)):
-        session.delete(enrollment)
+    session.execute(delete(SequenceEnrollment).where(SequenceEnrollment.sequence_id == sequence.id))
     session.delete(sequence)
     session.flush()
 

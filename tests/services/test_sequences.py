@@ -207,3 +207,39 @@ def test_without_a_trained_model_nobody_is_enrolled_automatically(sample_session
     report = advance_sequences(session=sample_session, now=T0)
     assert report.enrolled == 0
     assert report.auto_enroll == "the repurchase model is missing: train it (`bizpilot train churn`) first"
+
+
+def test_the_command_line(engine: Engine, sample: dict[str, int]) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from bizpilot.cli.main import app
+
+    runner = CliRunner()
+
+    def run(*args: str) -> dict:
+        result = runner.invoke(app, ["sequences", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    assert [s["name"] for s in run("list")["items"]] == ["Win-back"]
+    created = run("create", "Reorder nudge", "--step", "email:0:reorder_reminder", "--step", "call:2")
+    assert created["steps"] == [{"kind": "email", "delay_days": 0, "purpose": "reorder_reminder"},
+                                {"kind": "call", "delay_days": 2, "purpose": "check_in"}]
+    enrolled = run("enroll", "Reorder nudge", "ACME")
+    assert (enrolled["account"], enrolled["status"], enrolled["step"]) == ("Acme Trading Co", "active", 1)
+    listed = {s["name"]: s["active_enrollments"] for s in run("list")["items"]}
+    assert listed == {"Win-back": 0, "Reorder nudge": 1}
+    advanced = run("advance", "--no-auto")
+    assert (advanced["calls"], advanced["auto_enroll"]) == (0, "not asked for")  # the call is two days away
+    stopped = run("stop", str(enrolled["id"]), "--reason", "ordered by phone")
+    assert (stopped["status"], stopped["stopped_reason"]) == ("stopped", "ordered by phone")
+    bad = runner.invoke(app, ["sequences", "create", "Bad", "--step", "fax:1"])
+    assert bad.exit_code == 2 and "steps.0.kind" in bad.output
+    bad = runner.invoke(app, ["sequences", "create", "Bad", "--step", "call:soon"])
+    assert bad.exit_code == 2 and "must be a whole number" in bad.output
+    with Session(engine) as session:
+        # the step's draft (a reorder reminder for the account: a sequence names no product) went with the stop
+        assert session.scalar(select(OutboxMessage.subject).where(OutboxMessage.status == "discarded")) == \
+            "Acme Trading Co补货提醒"
