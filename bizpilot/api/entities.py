@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, create_model
 
 from bizpilot.api.deps import SessionDep
+from bizpilot.api.export import EXPORT_PARAMS, EXPORT_RESPONSES, ExportDep, all_pages, entity_rows, exportable
 from bizpilot.api.records import add_record_routes, etag
 from bizpilot.api.schemas import ERROR_RESPONSES, NOT_FOUND, Page
 from bizpilot.api.security import authenticate
@@ -66,7 +67,8 @@ def list_query_model(info: EntityInfo) -> type[BaseModel]:
 
 
 def _reject_unknown(request: Request, info: EntityInfo, model: type[BaseModel]) -> None:
-    unknown = sorted({name for name in request.query_params if name not in model.model_fields})
+    unknown = sorted({name for name in request.query_params
+                      if name not in model.model_fields and name not in EXPORT_PARAMS})
     if unknown:
         controls = ", ".join(c for c in CONTROLS if c in model.model_fields)
         raise ValidationFailed(
@@ -81,13 +83,23 @@ def _add_entity_routes(router: APIRouter, info: EntityInfo) -> None:
     page_model = Page[info.public]  # type: ignore[name-defined]
 
     def list_endpoint(request: Request, params: Annotated[query_model, Query()],  # type: ignore[valid-type]
-                      session: SessionDep, principal: Annotated[Principal, Depends(authenticate)]) -> Any:
+                      session: SessionDep, principal: Annotated[Principal, Depends(authenticate)],
+                      export: ExportDep) -> Any:
         _reject_unknown(request, info, query_model)
         values: dict[str, Any] = BaseModel.model_dump(params)
         filters = {c: values[c] for c in info.filterable if values[c] is not None and c != "owner"}
-        page = list_rows(session=session, entity=info, filters=filters, q=values.get("q"), sort=values["sort"],
-                         limit=values["limit"], offset=values["offset"], archived=values.get("archived", "include"),
-                         owner=values.get("owner"), user_id=principal.user_id)
+
+        def fetch(limit: int, offset: int) -> Any:
+            return list_rows(session=session, entity=info, filters=filters, q=values.get("q"), sort=values["sort"],
+                             limit=limit, offset=offset, archived=values.get("archived", "include"),
+                             owner=values.get("owner"), user_id=principal.user_id)
+
+        if export:  # a download holds every matching row, unless limit pages it
+            items = (fetch(values["limit"], values["offset"]).items if "limit" in request.query_params
+                     else all_pages(fetch, page_size=MAX_LIMIT, offset=values["offset"]))
+            rows, columns = entity_rows(session=session, public=info.public, items=items)
+            return exportable(rows, columns, export, info.name)
+        page = fetch(values["limit"], values["offset"])
         return page_model(items=[info.public.model_validate(r) for r in page.items], total=page.total,
                           limit=page.limit, offset=page.offset)
 
@@ -100,7 +112,7 @@ def _add_entity_routes(router: APIRouter, info: EntityInfo) -> None:
     label = info.name.replace("_", " ")
     router.add_api_route(f"/{info.name}", list_endpoint, methods=["GET"], response_model=page_model,
                          name=f"list_{info.name}", operation_id=f"list_{info.name}", tags=[info.name],
-                         summary=f"List {label}", responses=ERROR_RESPONSES)
+                         summary=f"List {label}", responses={**ERROR_RESPONSES, **EXPORT_RESPONSES})
     router.add_api_route(f"/{info.name}/{{item_id}}", detail_endpoint, methods=["GET"],
                          response_model=info.public, name=f"get_{info.name}", operation_id=f"get_{info.name}",
                          tags=[info.name], summary=f"One of {label} by id", responses={**NOT_FOUND,

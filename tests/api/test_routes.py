@@ -148,7 +148,7 @@ def test_openapi_lists_every_registry_entity_with_its_filters(client: TestClient
         assert f"/api/v1/{name}" in spec["paths"] and f"/api/v1/{name}/{{item_id}}" in spec["paths"]
     params = {p["name"] for p in spec["paths"]["/api/v1/accounts"]["get"]["parameters"]}
     assert params == {"limit", "offset", "q", "sort", "industry", "country", "tier", "size_band", "region",
-                      "archived", "owner"}
+                      "archived", "owner", "format"}
     assert not any(path.startswith("/accounts") for path in spec["paths"])  # pages stay out of the API schema
 
 
