@@ -146,6 +146,18 @@ RECOMMENDATIONS = (ExportColumn("product_id"), ExportColumn("sku"), ExportColumn
                    ExportColumn("price"), ExportColumn("currency"), ExportColumn("score"), ExportColumn("reason"),
                    ExportColumn("new_product"))
 
+PIPELINE = (ExportColumn("id"), ExportColumn("external_id"), ExportColumn("name"), ExportColumn("account_name"),
+            ExportColumn("stage_name"), ExportColumn("amount"), ExportColumn("currency"),
+            ExportColumn("probability"), ExportColumn("weighted"), ExportColumn("owner_name"),
+            ExportColumn("next_step"), ExportColumn("expected_close", kind="date"), ExportColumn("created_at"),
+            ExportColumn("age_days"), ExportColumn("positive", factors("positive")),
+            ExportColumn("negative", factors("negative")))
+
+
+def pipeline_rows(board: dict[str, Any]) -> list[dict[str, Any]]:
+    """The deals of a pipeline board, one row each, stage by stage (with the stage's name)."""
+    return [{**card, "stage_name": column["name"]} for column in board["columns"] for card in column["cards"]]
+
 
 def entity_rows(*, session: Session, public: type[BaseModel], items: Iterable[Any]) -> tuple[
         list[dict[str, Any]], list[ExportColumn]]:
@@ -166,6 +178,6 @@ def all_pages(fetch: Callable[[int, int], Any], *, page_size: int, offset: int =
     return collect(lambda limit, start: fetch(limit, start).items, page_size=page_size, offset=offset)
 
 
-__all__ = ["AT_RISK", "EXPORT_PARAMS", "EXPORT_RESPONSES", "RECOMMENDATIONS", "REORDER", "SEGMENT_ACCOUNTS",
-           "Export", "ExportColumn", "ExportDep", "all_pages", "entity_rows", "export_request", "exportable",
-           "factors"]
+__all__ = ["AT_RISK", "EXPORT_PARAMS", "EXPORT_RESPONSES", "PIPELINE", "RECOMMENDATIONS", "REORDER",
+           "SEGMENT_ACCOUNTS", "Export", "ExportColumn", "ExportDep", "all_pages", "entity_rows", "export_request",
+           "exportable", "factors", "pipeline_rows"]

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Header, Path, Query
 from pydantic import BaseModel, Field
 
 from bizpilot.api.deps import SessionDep
+from bizpilot.api.export import EXPORT_RESPONSES, PIPELINE, ExportDep, exportable, pipeline_rows
 from bizpilot.api.schemas import ErrorResponse
 from bizpilot.api.security import AdminPrincipal, ReadPrincipal, WritePrincipal
 from bizpilot.errors import ValidationFailed
@@ -196,11 +197,17 @@ def _if_match(value: str | None) -> int | None:
     return int(match.group(1))
 
 
-@router.get("/pipeline", response_model=Board, operation_id="pipeline_board", responses=_errors(422))
-def get_board(session: SessionDep, principal: ReadPrincipal, owner: OwnerQuery = None, lang: LangQuery = "en",
-              limit: Annotated[int, Query(ge=1, le=1000, description="Cards per stage")] = 200) -> dict[str, Any]:
+@router.get("/pipeline", response_model=Board, operation_id="pipeline_board",
+            responses={**_errors(422), **EXPORT_RESPONSES})
+def get_board(session: SessionDep, principal: ReadPrincipal, export: ExportDep, owner: OwnerQuery = None,
+              lang: LangQuery = "en",
+              limit: Annotated[int, Query(ge=1, le=1000, description="Cards per stage")] = 200) -> Any:
     """Open deals by stage, biggest first, each with amount, owner, next step, account, age and win probability
-    with its top factors; ``can_move`` says whether the caller may move it."""
+    with its top factors; ``can_move`` says whether the caller may move it. A download (``format``) has one row per
+    deal, up to 1000 per stage."""
+    if export:
+        result = board(session=session, principal=principal, owner=owner, lang=lang, limit=1000)
+        return exportable(pipeline_rows(result), PIPELINE, export, "pipeline")
     return board(session=session, principal=principal, owner=owner, lang=lang, limit=limit)
 
 

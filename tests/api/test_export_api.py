@@ -147,3 +147,22 @@ def test_the_format_parameter_is_validated_and_documented(trained: Engine, api_c
         [fmt] = [p for p in op["parameters"] if p["name"] == "format"]
         assert fmt["in"] == "query" and "csv" in fmt["description"], path
         assert {"text/csv", XLSX} <= set(op["responses"]["200"]["content"]), path
+
+
+def test_pipeline_download_has_one_row_per_deal_with_the_owner_filter(engine: Engine, api_client: TestClient,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.services.pipeline_data import pin_today, seed_pipeline
+
+    pin_today(monkeypatch)
+    seeded = seed_pipeline(engine)
+    board = api_client.get("/api/v1/pipeline", params={"lang": "zh"}).json()
+    deals = [(c["name"], col["name"]) for col in board["columns"] for c in col["cards"]]
+    resp = api_client.get("/api/v1/pipeline", params={"lang": "zh", "format": "xlsx"})
+    _disposition(resp, "pipeline", "xlsx")
+    sheet = _xlsx(resp)
+    assert [(r["商机"], r["阶段"]) for r in sheet] == deals and len(deals) == 4
+    cups = next(r for r in sheet if r["商机"] == "Cups")
+    assert (cups["负责人"], cups["赢单概率"], cups["金额"]) == ("bob", 0.75, next(
+        c["amount"] for col in board["columns"] for c in col["cards"] if c["name"] == "Cups"))
+    bobs = _csv(api_client.get("/api/v1/pipeline", params={"owner": str(seeded.users["bob"]), "format": "csv"}))
+    assert {r["Owner"] for r in bobs} == {"bob"} and 0 < len(bobs) < len(deals)

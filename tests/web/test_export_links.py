@@ -9,6 +9,7 @@ import html
 import io
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine, select
@@ -67,3 +68,18 @@ def test_download_links_carry_the_page_filters(engine: Engine, browser_client: T
     assert reorder["csv"] == "/api/v1/recommend/reorder?account=O02&format=csv&lang=en"
     lines = _csv_rows(browser_client, reorder["csv"])
     assert {r["Account"] for r in lines} == {"Office 2"} and len(lines) == 4
+
+
+def test_pipeline_download_links_keep_the_owner(engine: Engine, browser_client: TestClient,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.services.pipeline_data import pin_today, seed_pipeline
+
+    pin_today(monkeypatch)
+    bob = seed_pipeline(engine).users["bob"]
+    everyone = _links(browser_client.get("/pipeline").text, "pipeline-download")
+    assert everyone["xlsx"] == "/api/v1/pipeline?format=xlsx&lang=en"
+    links = _links(browser_client.get("/pipeline", params={"owner": bob}).text, "pipeline-download")
+    assert links["csv"] == f"/api/v1/pipeline?owner={bob}&format=csv&lang=en"
+    rows = _csv_rows(browser_client, links["csv"])
+    assert rows and {r["Owner"] for r in rows} == {"bob"}
+    assert len(_csv_rows(browser_client, everyone["xlsx"].replace("xlsx", "csv"))) > len(rows)
