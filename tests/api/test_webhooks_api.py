@@ -15,7 +15,7 @@ from bizpilot.db.engine import session_scope
 from bizpilot.domain.user import User
 from bizpilot.services.auth import create_api_key
 from bizpilot.services.webhook_delivery import deliver_due
-from tests.api.conftest import auth_headers
+from tests.api.conftest import auth_headers, new_key
 from tests.services.webhook_receiver import Receiver, webhook_receiver
 
 
@@ -101,3 +101,19 @@ def test_only_admins_manage_webhooks(engine: Engine, api_client: TestClient, wri
     assert len(admin.get("/api/v1/webhooks").json()["items"]) == 1
     anonymous = TestClient(create_app())
     assert anonymous.get("/api/v1/webhooks").status_code == 401
+
+
+def test_the_served_app_sends_deliveries_in_the_background(engine: Engine, receiver: Receiver) -> None:
+    """`bizpilot serve` builds the app with its lifespan: the delivery worker runs while it serves."""
+    app = create_app(schedule_retraining=True)
+    with TestClient(app) as client:
+        worker = app.state.webhook_worker
+        assert worker is not None and worker.running
+        admin = client.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["*"]},
+                            headers=auth_headers(new_key(engine, "admin")))
+        receiver.secret = admin.json()["secret"]
+        assert client.post(f"/api/v1/webhooks/{admin.json()['subscription']['id']}/test",
+                           headers=auth_headers(new_key(engine, "admin"))).status_code == 202
+        assert receiver.got.wait(60), "the worker sent nothing"
+    assert not worker.running
+    assert receiver.received[0].signature_ok and receiver.received[0].json["event"] == "ping"
