@@ -1,5 +1,6 @@
 """Follow-up sequences: an ordered set of steps (an e-mail draft, a call task), each a number of days after the one
-before, run for one account at a time, as HubSpot or Odoo sales sequences do.
+before, run for one account at a time, as HubSpot or Odoo sales sequences do. This module defines them, enrols and
+stops accounts and runs ``advance_sequences``; how one step runs is in ``services/sequence_runs.py``.
 
 An account is enrolled by hand, or by itself when its repurchase probability (the churn model's latest outputs)
 is below a threshold and the sequence's trigger is ``churn_risk`` - once per lapse: an account already enrolled
@@ -12,8 +13,7 @@ its last step. Every workspace has a "Win-back" sequence, made the first time se
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -22,32 +22,31 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bizpilot.db.base import utcnow
-from bizpilot.domain import Account, Interaction, Order, Task
-from bizpilot.domain.outreach import OutboxMessage, Sequence, SequenceEnrollment
+from bizpilot.domain import Account
+from bizpilot.domain.outreach import Sequence, SequenceEnrollment
 from bizpilot.domain.schemas import InputSchema, PublicSchema
 from bizpilot.domain.security import WorkspaceSetting
 from bizpilot.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
-from bizpilot.services.auth import SYSTEM, Principal
-from bizpilot.services.clock import as_of, utc_today, workspace_today
-from bizpilot.services.events import emit
-from bizpilot.services.followups import PURPOSES, draft_for_account
-from bizpilot.services.outbox import UNSENT
+from bizpilot.services.auth import Principal
 from bizpilot.services.policy import require_change
-from bizpilot.services.records import apply_changes, audit, plain
+from bizpilot.services.sequence_runs import (
+    CHURN_THRESHOLD,
+    AdvanceReport,
+    auto_enroll,
+    run_step,
+    start_enrollment,
+    stop_now,
+    why_stop,
+    workspace_now,
+)
 
 TRIGGERS = ("manual", "churn_risk")
 ENROLLMENT_STATUSES = ("active", "stopped", "completed")
-CHURN_THRESHOLD = 0.3  # enrol when the chance of ordering within the horizon is below this
-MAX_AUTO_ENROLL = 25  # per run, the accounts with the most revenue at risk first
 DEFAULT_SEQUENCE = {"name": "Win-back", "trigger": "churn_risk", "steps": [
     {"kind": "email", "delay_days": 0, "purpose": "win_back"},
     {"kind": "call", "delay_days": 3, "purpose": "win_back"},
     {"kind": "email", "delay_days": 7, "purpose": "check_in"}]}
 DEFAULTS_MARK = "sequences.defaults"
-PURPOSE_WORDS = {"reorder_reminder": "reorder reminder", "win_back": "win-back", "quote_follow_up": "quote follow-up",
-                 "cross_sell": "cross-sell", "service_follow_up": "service follow-up", "check_in": "check-in"}
-TASK_EVENT_FIELDS = ("id", "title", "reason", "source", "status", "priority", "due_date", "owner_id", "account_id",
-                     "opportunity_id", "ticket_id", "product_id", "expected_value")
 Purpose = Literal["reorder_reminder", "win_back", "quote_follow_up", "cross_sell", "service_follow_up", "check_in"]
 
 
@@ -92,27 +91,6 @@ class EnrollmentPublic(PublicSchema):
     started_at: datetime
     stopped_at: datetime | None
     stopped_reason: str | None
-
-
-@dataclass
-class AdvanceReport:
-    """What one run did; ``auto_enroll`` says why automatic enrolment did not run, when it did not."""
-
-    enrolled: int = 0
-    emails: int = 0
-    calls: int = 0
-    stopped: int = 0
-    completed: int = 0
-    auto_enroll: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def workspace_now(*, session: Session) -> datetime:
-    """Now, for a live workspace; the end of the data's own today for one whose data ends in the past (the demo),
-    so enrolments start after its history (see ``services/clock.py``)."""
-    return utcnow() if workspace_today(session=session) == utc_today() else as_of(session=session)
 
 
 def require_manager(principal: Principal, what: str) -> None:
@@ -229,17 +207,6 @@ def list_enrollments(*, session: Session, sequence_id: int | None = None, accoun
     return list(session.scalars(stmt.order_by(SequenceEnrollment.id.desc()).limit(limit)))
 
 
-def _enroll(session: Session, sequence: Sequence, account: Account, owner_id: int | None,
-            now: datetime) -> SequenceEnrollment:
-    steps = sequence.steps or []
-    enrollment = SequenceEnrollment(sequence_id=sequence.id, account_id=account.id, owner_id=owner_id,
-                                    status="active", step=0, started_at=now,
-                                    next_at=now + timedelta(days=int(steps[0].get("delay_days", 0))) if steps else now)
-    session.add(enrollment)
-    session.flush()
-    return enrollment
-
-
 def enroll_account(*, session: Session, sequence_id: int | str, account_id: int, principal: Principal,
                    now: datetime | None = None, start: bool = True, use_llm: bool = False) -> SequenceEnrollment:
     """Start ``sequence_id`` for an account the principal may change; with ``start``, a first step that is due at
@@ -259,9 +226,11 @@ def enroll_account(*, session: Session, sequence_id: int | str, account_id: int,
         raise ConflictError(f"{account.name} is already going through {sequence.name!r} (enrolment {running})",
                             details=[{"field": "account_id", "reason": "already enrolled", "value": account.id}])
     now = now or workspace_now(session=session)
-    enrollment = _enroll(session, sequence, account, account.owner_id or principal.user_id, now)
+    enrollment = start_enrollment(session=session, sequence=sequence, account=account,
+                                  owner_id=account.owner_id or principal.user_id, now=now)
     if start:
-        _step(session, enrollment, sequence, now, AdvanceReport(), use_llm=use_llm)
+        run_step(session=session, enrollment=enrollment, sequence=sequence, now=now, report=AdvanceReport(),
+                 use_llm=use_llm)
     return enrollment
 
 
@@ -276,128 +245,9 @@ def stop_enrollment(*, session: Session, enrollment_id: int, principal: Principa
     if enrollment.status != "active":
         raise ConflictError(f"enrolment {enrollment.id} is already {enrollment.status}",
                             details=[{"field": "status", "reason": enrollment.status}])
-    _stop(session, enrollment, reason or f"stopped by {principal.name}", now or workspace_now(session=session))
+    stop_now(session=session, enrollment=enrollment, reason=reason or f"stopped by {principal.name}",
+             now=now or workspace_now(session=session))
     return enrollment
-
-
-def _stop(session: Session, enrollment: SequenceEnrollment, reason: str, now: datetime) -> None:
-    enrollment.status, enrollment.stopped_at, enrollment.stopped_reason, enrollment.next_at = (
-        "stopped", now, reason, None)
-    for message in session.scalars(select(OutboxMessage).where(OutboxMessage.enrollment_id == enrollment.id,
-                                                               OutboxMessage.status.in_(UNSENT))):
-        message.status = "discarded"
-    for task in session.scalars(select(Task).where(Task.source == "sequence",
-                                                   Task.source_key.like(f"sequence:{enrollment.id}:%"),
-                                                   Task.status.in_(("open", "snoozed")))):
-        apply_changes(session=session, entity="tasks", record=task, principal=SYSTEM, channel="system",
-                      changes={"status": "closed", "closed_reason": f"sequence stopped: {reason}"})
-    session.flush()
-
-
-def _why_stop(session: Session, enrollment: SequenceEnrollment) -> str | None:
-    """The customer ordered or wrote to us since the enrolment started (a reason in words), or None."""
-    order = session.scalar(select(Order).where(Order.account_id == enrollment.account_id, Order.kind == "sale",
-                                               Order.ordered_at > enrollment.started_at)
-                           .order_by(Order.ordered_at).limit(1))
-    if order is not None:
-        return f"the customer ordered on {order.ordered_at.date().isoformat()} (order {order.external_id})"
-    reply = session.scalar(select(Interaction).where(Interaction.account_id == enrollment.account_id,
-                                                     Interaction.direction == "inbound",
-                                                     Interaction.occurred_at > enrollment.started_at)
-                           .order_by(Interaction.occurred_at).limit(1))
-    if reply is not None:
-        about = f": {reply.subject}" if reply.subject else ""
-        return f"the customer replied on {reply.occurred_at.date().isoformat()} ({reply.channel}{about})"
-    return None
-
-
-def _step(session: Session, enrollment: SequenceEnrollment, sequence: Sequence, now: datetime,
-          report: AdvanceReport, *, use_llm: bool) -> None:
-    """Do the enrolment's step if it is due, then schedule the next one or complete it."""
-    steps = sequence.steps or []
-    if enrollment.step >= len(steps):
-        enrollment.status, enrollment.next_at, enrollment.stopped_at = "completed", None, now
-        report.completed += 1
-        return
-    if enrollment.next_at is not None and enrollment.next_at > now:
-        return
-    step, number = steps[enrollment.step], enrollment.step + 1
-    account = session.get(Account, enrollment.account_id)
-    purpose = str(step.get("purpose") or "check_in")
-    words = PURPOSE_WORDS.get(purpose, purpose)
-    kind = "email" if step.get("kind") == "email" else "call"
-    title = (f"Send the {words} e-mail to {account.name}" if kind == "email" else f"Call {account.name}: {words}")
-    task = Task(title=title[:255], due_date=now.date(), owner_id=enrollment.owner_id, account_id=account.id,
-                status="open", priority="normal", source="sequence",
-                source_key=f"sequence:{enrollment.id}:{number}", created_at=utcnow(),
-                reason=f"Step {number} of {len(steps)} of the {sequence.name!r} sequence ({kind}, {words}), "
-                       f"started {enrollment.started_at.date().isoformat()}.")
-    session.add(task)
-    session.flush()
-    event = {k: plain(getattr(task, k)) for k in TASK_EVENT_FIELDS}  # as the tasks service tells subscribers
-    audit(session=session, entity="tasks", record_id=task.id, action="create", principal=SYSTEM, channel="system",
-          changes={k: [None, v] for k, v in event.items() if k != "id" and v is not None})
-    emit(session=session, event="task.created", data=event)
-    if kind == "email":
-        draft_for_account(session=session, account_id=account.id, purpose=purpose if purpose in PURPOSES else
-                          "check_in", principal=SYSTEM, task_id=task.id, enrollment_id=enrollment.id,
-                          use_llm=use_llm)
-        report.emails += 1
-    else:
-        report.calls += 1
-    enrollment.step = number
-    if number < len(steps):
-        enrollment.next_at = now + timedelta(days=int(steps[number].get("delay_days", 0)))
-    else:
-        enrollment.status, enrollment.next_at, enrollment.stopped_at = "completed", None, now
-        report.completed += 1
-    session.flush()
-
-
-def auto_enroll(*, session: Session, now: datetime, threshold: float = CHURN_THRESHOLD,
-                limit: int = MAX_AUTO_ENROLL, report: AdvanceReport | None = None) -> AdvanceReport:
-    """Enrol accounts whose repurchase probability is below ``threshold`` in every active ``churn_risk``
-    sequence (once per lapse, the most revenue at risk first), from the churn model's latest outputs."""
-    from bizpilot.services.intelligence.specs import CHURN
-    from bizpilot.services.models.access import model_state, outputs
-
-    report = report or AdvanceReport()
-    sequences = list(session.scalars(select(Sequence).where(Sequence.active.is_(True),
-                                                            Sequence.trigger == "churn_risk")))
-    if not sequences:
-        report.auto_enroll = "no active sequence is started by churn risk"
-        return report
-    state = model_state(session=session, spec=CHURN)
-    if state.state != "ready":  # a job that never queues training: it runs after `train all`
-        report.auto_enroll = f"the repurchase model is {state.state}: train it (`bizpilot train churn`) first"
-        return report
-    rows = [r for r in outputs(session=session, spec=CHURN, subject="account", order="-score")
-            if float((r.payload or {}).get("probability", 1.0)) < threshold]
-    scored_at = state.finished.as_of if state.finished is not None else None
-    for sequence in sequences:
-        added = 0
-        for row in rows:
-            if added >= limit:
-                break
-            account = session.get(Account, row.subject_id)
-            if account is None or account.archived_at is not None:
-                continue
-            last_order = session.scalar(select(Order.ordered_at).where(Order.account_id == account.id,
-                                                                       Order.kind == "sale")
-                                        .order_by(Order.ordered_at.desc()).limit(1))
-            if last_order is not None and scored_at is not None and last_order >= scored_at:
-                continue  # ordered since it was scored: the score is out of date, not a lapse
-            seen = select(SequenceEnrollment.id).where(SequenceEnrollment.sequence_id == sequence.id,
-                                                       SequenceEnrollment.account_id == account.id)
-            if last_order is not None:  # once per lapse: enrolled since the last order means handled
-                seen = seen.where((SequenceEnrollment.status == "active")
-                                  | (SequenceEnrollment.started_at >= last_order))
-            if session.scalar(seen.limit(1)) is not None:
-                continue
-            _enroll(session, sequence, account, account.owner_id, now)
-            added += 1
-        report.enrolled += added
-    return report
 
 
 def advance_sequences(*, session: Session, now: datetime | None = None, auto: bool = True,
@@ -413,14 +263,15 @@ def advance_sequences(*, session: Session, now: datetime | None = None, auto: bo
     sequences = {s.id: s for s in session.scalars(select(Sequence))}
     for enrollment in list(session.scalars(select(SequenceEnrollment).where(SequenceEnrollment.status == "active")
                                            .order_by(SequenceEnrollment.id))):
-        reason = _why_stop(session, enrollment)
+        reason = why_stop(session=session, enrollment=enrollment)
         if reason is not None:
-            _stop(session, enrollment, reason, now)
+            stop_now(session=session, enrollment=enrollment, reason=reason, now=now)
             report.stopped += 1
             continue
         sequence = sequences.get(enrollment.sequence_id)
         if sequence is not None and sequence.active:
-            _step(session, enrollment, sequence, now, report, use_llm=use_llm)
+            run_step(session=session, enrollment=enrollment, sequence=sequence, now=now, report=report,
+                     use_llm=use_llm)
     session.flush()
     return report
 
