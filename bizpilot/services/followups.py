@@ -75,12 +75,12 @@ def purpose_for_task(*, session: Session, task: Task) -> str:
     """The follow-up a task calls for, from its source (a sequence task: its step's purpose)."""
     if task.source in PURPOSE_BY_SOURCE:
         return PURPOSE_BY_SOURCE[task.source]
-    if task.source == "sequence":
-        message = session.scalar(select(OutboxMessage).where(OutboxMessage.task_id == task.id,
-                                                             OutboxMessage.enrollment_id.is_not(None)).limit(1))
-        enrollment = session.get(SequenceEnrollment, message.enrollment_id) if message else None
-        sequence = session.get(Sequence, enrollment.sequence_id) if enrollment else None
-        step = (sequence.steps or [])[enrollment.step - 1] if sequence and enrollment and enrollment.step else {}
+    if task.source == "sequence" and task.source_key:  # sequence:<enrolment>:<step number>
+        _, enrollment_id, number = (task.source_key.split(":") + ["", ""])[:3]
+        enrollment = session.get(SequenceEnrollment, int(enrollment_id)) if enrollment_id.isdigit() else None
+        sequence = session.get(Sequence, enrollment.sequence_id) if enrollment is not None else None
+        steps = (sequence.steps or []) if sequence is not None else []
+        step = steps[int(number) - 1] if number.isdigit() and 0 < int(number) <= len(steps) else {}
         if step.get("purpose") in PURPOSES:
             return str(step["purpose"])
     return "quote_follow_up" if task.opportunity_id is not None else "check_in"

@@ -17,6 +17,7 @@ from bizpilot.domain.outreach import OutboxMessage, Sequence, SequenceEnrollment
 from bizpilot.domain.webhook import WebhookDelivery, WebhookSubscription
 from bizpilot.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from bizpilot.services.auth import SYSTEM
+from bizpilot.services.followups import purpose_for_task
 from bizpilot.services.sequences import (
     DEFAULT_SEQUENCE,
     advance_sequences,
@@ -84,6 +85,9 @@ def test_a_sequence_runs_step_by_step_on_its_delays_and_completes(sample_session
     assert (enrollment.status, enrollment.step, enrollment.next_at) == ("completed", 3, None)
     assert [m.subject for m in _messages(sample_session, enrollment)] == ["Acme Trading Co，好久不见",
                                                                           "Acme Trading Co，近况如何"]
+    # drafting again from a step's task writes that step's follow-up
+    assert [purpose_for_task(session=sample_session, task=t) for t in _tasks(sample_session, enrollment)] == [
+        "win_back", "win_back", "check_in"]
     assert advance_sequences(session=sample_session, now=T0 + timedelta(days=30), auto=False).to_dict() == {
         "enrolled": 0, "emails": 0, "calls": 0, "stopped": 0, "completed": 0, "auto_enroll": "not asked for"}
 
