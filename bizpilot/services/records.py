@@ -114,6 +114,11 @@ def update_record(*, session: Session, entity: str, record_id: int, data: Mappin
     if schema is not None:
         values = validate(entity, schema, values).model_dump(exclude_unset=True)
     values = {k: normalise(type(record), k, v) for k, v in {**values, **extras}.items()}
+    columns = type(record).__table__.c
+    emptied = sorted(k for k, v in values.items() if v is None and k in columns and not columns[k].nullable)
+    if emptied:  # a field every record has cannot be cleared
+        raise ValidationFailed(f"{', '.join(emptied)} cannot be empty",
+                               details=[{"field": k, "reason": "required value is missing"} for k in emptied])
     if "owner_id" in values:
         check_owner(session=session, principal=principal, owner_id=values["owner_id"], current=record.owner_id)
     require_change(principal, session=session, record=record, what=describe(entity, record))

@@ -14,6 +14,7 @@ from bizpilot.web.routes import (
                                   outreach,
                                   overview,
                                   pipeline,
+                                  products,
                                   recommendations,
                                   service,
                                   settings,
@@ -23,7 +24,7 @@ from bizpilot.web.routes import (
 PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router, imports.router, settings.router,
                                   content.router, forecasts.router, service.router, recommendations.router,
                                   models.router, pipeline.router, webhooks.router,
-                                  outreach.router]
+                                  outreach.router, products.router]
 # Pages anyone may open (signing in); everything in PAGE_ROUTERS needs a session, key or open reads.
 # ``imports.upload_router`` authenticates and checks its role itself (see its module), to answer 403 pages.
 PUBLIC_ROUTERS: list[APIRouter] = [login.router, imports.upload_router]
