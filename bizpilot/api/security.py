@@ -1,8 +1,10 @@
 """Authentication and roles at the HTTP edge, shared by the JSON API and the dashboard pages.
 
-A request is made by a ``Principal``: an API key (``Authorization: Bearer <key>`` or ``X-API-Key: <key>``), a
-signed-in dashboard session (cookie; the workspace owner, role admin), or - only when open reads are switched
-on and the request comes from this machine - an anonymous reader. Roles are ordered read < write < admin.
+A request is made by a ``Principal``: an API key (``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; it acts
+with its user's role capped by its level), a signed-in dashboard session (cookie; a user with their role, or the
+workspace owner with role admin), or - only when open reads are switched on and the request comes from this
+machine - an anonymous reader. Access levels are ordered read < write < admin (viewers read; service, sales and
+managers write; admins also manage users, keys and settings).
 
 ``access_guard`` is attached to whole routers (every ``/api/v1`` data route and every page), so new routes are
 protected by default: GET/HEAD/OPTIONS need read, anything that changes state needs write. A route that needs
@@ -26,17 +28,21 @@ from bizpilot.api.deps import SessionDep, ensure_database
 from bizpilot.api.schemas import ErrorResponse
 from bizpilot.config import get_settings
 from bizpilot.db.engine import session_scope
-from bizpilot.domain.security import ROLES, ApiKeyInfo
-from bizpilot.errors import Forbidden, Unauthorized
+from bizpilot.domain.security import ROLES
+from bizpilot.errors import Forbidden, Unauthorized, ValidationFailed
 from bizpilot.services.auth import (
+    FIRST_ADMIN,
+    KeyInfo,
     Principal,
     SessionTicket,
+    UserRef,
     authenticate_key,
     create_api_key,
     list_api_keys,
     revoke_api_key,
     session_principal,
 )
+from bizpilot.services.users import find_user
 
 SESSION_COOKIE = "bizpilot_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -197,16 +203,20 @@ def clear_session_cookie(response: Response, request: Request) -> None:
 
 class KeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=64, description="Unique name, e.g. the script or person using it")
-    role: Literal["read", "write", "admin"] = Field("read", description="read < write < admin")
+    role: Literal["read", "write", "admin"] = Field(
+        "read", description="The key's level, read < write < admin: it acts with its user's role capped by it "
+                            "(read: as a viewer; write: at most as a manager)")
+    user: str | None = Field(None, min_length=1, max_length=255,
+                             description="The user it belongs to (name, e-mail or id); default: the first admin")
 
 
 class KeyCreated(BaseModel):
     key: str = Field(description="The API key. Shown only in this response; only its hash is stored")
-    info: ApiKeyInfo
+    info: KeyInfo
 
 
 class KeyList(BaseModel):
-    items: list[ApiKeyInfo]
+    items: list[KeyInfo]
 
 
 keys_router = APIRouter(prefix="/keys", tags=["keys"], dependencies=[Depends(require_role("admin"))])
@@ -218,17 +228,26 @@ def list_keys(session: SessionDep) -> KeyList:
 
 
 @keys_router.post("", response_model=KeyCreated, status_code=201, operation_id="create_key",
-                  summary="Create an API key (returned once)", responses={409: {"model": ErrorResponse}})
+                  summary="Create an API key (returned once)",
+                  responses={409: {"model": ErrorResponse, "description": "The name is taken"},
+                             422: {"model": ErrorResponse, "description": "No such user, or a deactivated one"}})
 def create_key(body: KeyCreate) -> KeyCreated:
     # Committed before the 201 goes out (SessionDep commits after the response), so the key works at once.
     with session_scope(ensure_database()) as session:
-        key, info = create_api_key(session=session, name=body.name, role=body.role)
+        user_id: UserRef = FIRST_ADMIN
+        if body.user is not None:
+            user = find_user(session=session, ref=body.user)
+            if user is None:
+                raise ValidationFailed(f"no user '{body.user}'", details=[{"field": "user", "reason": "no such user",
+                                                                           "value": body.user}])
+            user_id = user.id
+        key, info = create_api_key(session=session, name=body.name, role=body.role, user_id=user_id)
     return KeyCreated(key=key, info=info)
 
 
-@keys_router.delete("/{name_or_prefix}", response_model=ApiKeyInfo, operation_id="revoke_key",
+@keys_router.delete("/{name_or_prefix}", response_model=KeyInfo, operation_id="revoke_key",
                     summary="Revoke an API key by name or prefix", responses={404: {"model": ErrorResponse}})
-def revoke_key(name_or_prefix: str) -> ApiKeyInfo:
+def revoke_key(name_or_prefix: str) -> KeyInfo:
     # Committed before the answer goes out: a key reported revoked must not work in the next request.
     with session_scope(ensure_database()) as session:
         return revoke_api_key(session=session, name_or_prefix=name_or_prefix)

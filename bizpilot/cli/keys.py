@@ -1,5 +1,5 @@
-"""Access from the command line: `bizpilot keys create|list|revoke`, `bizpilot login-link`, the dashboard password
-and the checks `bizpilot serve` runs before it opens a port.
+"""Access from the command line: `bizpilot keys create|list|revoke` (keys of a user, `--user`), `bizpilot login-link`
+(for a user, `--user`), the workspace password and the checks `bizpilot serve` runs before it opens a port.
 
 Secrets go to stdout exactly once (so scripts can capture them); everything else goes to stderr.
 """
@@ -21,27 +21,33 @@ keys_app = typer.Typer(help="API keys for the REST API (only their hashes are st
 @keys_app.command("create")
 def create(
     name: str = typer.Option(..., "--name", help="Unique name: who or what uses the key"),
-    role: str = typer.Option("read", "--role", help="read, write or admin (read < write < admin)"),
+    role: str = typer.Option("read", "--role", help="read, write or admin (read < write < admin): the key acts "
+                             "with its user's role capped by this (read: as a viewer; write: at most as a manager)"),
+    user: str | None = typer.Option(None, "--user", help="The user it belongs to (name, e-mail or id); default: "
+                                    "the workspace's first admin (nobody while there are no users)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object {key, name, role, prefix, ...}"),
 ) -> None:
     """Create an API key and print it once on stdout; it cannot be shown again."""
-    from bizpilot.services.auth import create_api_key
+    from bizpilot.services.auth import FIRST_ADMIN, UserRef, create_api_key
+    from bizpilot.services.users import get_user
 
     with workspace_session() as session:
-        key, info = create_api_key(session=session, name=name, role=role)
+        owner: UserRef = get_user(session=session, ref=user).id if user is not None else FIRST_ADMIN
+        key, info = create_api_key(session=session, name=name, role=role, user_id=owner)
     if as_json:
         print_json({"key": key, **info.model_dump(mode="json")})
     else:
         sys.stdout.write(key + "\n")
         sys.stdout.flush()
-    err_console.print(f"created API key '{info.name}' (role {info.role}, prefix {info.prefix}). Store it now: it is "
+    err_console.print(f"created API key '{info.name}' (role {info.role}, user {info.user or 'none'}, prefix "
+                      f"{info.prefix}). Store it now: it is "
                       "shown only once. Send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
                       highlight=False, markup=False)
 
 
 @keys_app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON object {keys: [...]}")) -> None:
-    """Name, role, prefix, when created and last used, and whether revoked (never the keys)."""
+    """Name, role, user, prefix, when created and last used, and whether revoked (never the keys)."""
     from bizpilot.services.auth import list_api_keys
 
     with workspace_session() as session:
@@ -53,8 +59,8 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
         err_console.print("no API keys yet; create one with `bizpilot keys create --name NAME --role read`",
                           highlight=False, markup=False)
         return
-    print_table("API keys", ("name", "role", "prefix", "created", "last used", "revoked"),
-                ((k.name, k.role, k.prefix, _when(k.created_at), _when(k.last_used_at) or "never",
+    print_table("API keys", ("name", "role", "user", "prefix", "created", "last used", "revoked"),
+                ((k.name, k.role, k.user or "-", k.prefix, _when(k.created_at), _when(k.last_used_at) or "never",
                   _when(k.revoked_at) or "-") for k in keys))
 
 
@@ -90,7 +96,8 @@ def set_password_interactively() -> None:
         source = "prompt"
     with session_scope(get_engine()) as session:
         set_password(session=session, password=password)
-    err_console.print(f"dashboard password set (from {source}); existing dashboard sessions were signed out",
+    err_console.print(f"workspace password set (from {source}); the browsers it signed in (the workspace owner's "
+                      "and the first admin's) were signed out",
                       highlight=False, markup=False)
 
 
@@ -103,13 +110,16 @@ def link_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
-def new_login_link(host: str, port: int) -> str:
-    """A fresh one-time login URL (single use, valid for ``login_link_minutes``), committed before it is shown."""
+def new_login_link(host: str, port: int, user: str | None = None) -> str:
+    """A fresh one-time login URL (single use, valid for ``login_link_minutes``), committed before it is shown; it
+    signs in ``user`` (name, e-mail or id), by default the first admin (the workspace owner without users)."""
     from bizpilot.db import get_engine, session_scope
-    from bizpilot.services.auth import create_login_token
+    from bizpilot.services.auth import FIRST_ADMIN, create_login_token
+    from bizpilot.services.users import get_user
 
     with session_scope(get_engine()) as session:
-        token = create_login_token(session=session)
+        owner = get_user(session=session, ref=user).id if user is not None else FIRST_ADMIN
+        token = create_login_token(session=session, user_id=owner)
     return f"http://{link_host(host)}:{port}/login/token/{token}"
 
 
@@ -146,12 +156,15 @@ def announce_access(host: str, port: int, *, open_reads: bool) -> None:
 
 
 def login_link(host: str | None = typer.Option(None, "--host"), port: int | None = typer.Option(None, "--port"),
+               user: str | None = typer.Option(None, "--user", help="Whom it signs in (name, e-mail or id); "
+                                               "default: the first admin, or the workspace owner without users"),
                ) -> None:
     """Print a new one-time dashboard login link on stdout (for a server that is already running)."""
     from bizpilot.config import get_settings
 
     prepare_workspace()
     settings = get_settings()
-    sys.stdout.write(new_login_link(host or settings.host, port or settings.port) + "\n")
+    sys.stdout.write(new_login_link(host or settings.host, port or settings.port, user) + "\n")
     sys.stdout.flush()
-    err_console.print(f"single use, valid {settings.login_link_minutes} minutes", highlight=False, markup=False)
+    who = f" for {user}" if user else ""
+    err_console.print(f"single use{who}, valid {settings.login_link_minutes} minutes", highlight=False, markup=False)

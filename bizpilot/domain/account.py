@@ -45,6 +45,7 @@ class AccountCreate(InputSchema):
     description: str | None = None
     language: str | None = Field(default=None, max_length=8)
     created_at: datetime | None = None
+    owner: str | None = Field(default=None, max_length=255, description="The owning user's name or e-mail")
 
 
 AccountUpdate = update_schema(AccountCreate, "name", "industry", "size_band", "country", "region", "tier",

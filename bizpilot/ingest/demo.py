@@ -50,6 +50,7 @@ from bizpilot.ingest.demo_text import (
     SUBJECTS,
     template_tags,
 )
+from bizpilot.ingest.demo_users import build_demo_users
 from bizpilot.ingest.pipeline import import_frame
 from bizpilot.services.glossary import import_terms
 
@@ -458,6 +459,7 @@ def build_demo(*, seed: int = 42, engine: Engine | None = None,
             raise ImportRejected(f"demo {entity}: {report.rejected} rejected row(s), unused columns "
                                  f"{report.unused_columns}; see {report.rejects_path}")
         out[entity] = report.tables
+    out["team"] = build_demo_users(engine)  # users who own the accounts and deals (ingest/demo_users.py)
     if progress:
         progress("demo data ready")
     return out

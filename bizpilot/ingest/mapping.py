@@ -39,6 +39,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "region": ("region", "state", "province", "area", "地区", "省份", "区域"),
         "tier": ("tier", "segment", "level", "customer_tier", "等级", "客户等级"),
         "description": ("description", "about", "company_description", "desc", "简介", "公司简介", "描述"),
+        "owner": ("owner", "account_owner", "owner_name", "owner_email", "sales_rep", "salesperson", "sales_owner",
+                  "account_manager", "assigned_to", "负责人", "客户经理", "销售", "销售代表", "业务员", "归属销售"),
     },
     "contacts": {
         "external_id": ("external_id", "contact_id", "contactid", "id", "联系人编号"),
@@ -86,7 +88,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "stage": ("stage", "deal_stage", "阶段"),
         "amount": ("amount", "value", "deal_value", "expected_revenue", "金额"),
         "source": ("source", "lead_source", "来源"),
-        "owner": ("owner", "sales_rep", "salesperson", "负责人", "销售"),
+        "owner": ("owner", "opportunity_owner", "deal_owner", "owner_name", "owner_email", "sales_rep",
+                  "salesperson", "account_owner", "assigned_to", "负责人", "销售", "销售代表", "客户经理", "业务员"),
         "created_at": ("created_at", "created", "created_date", "open_date", "创建日期"),
         "closed_at": ("closed_at", "close_date", "closed_date", "关闭日期", "成交日期"),
         "outcome": ("outcome", "result", "status", "won_lost", "结果"),

@@ -20,6 +20,7 @@ from bizpilot.db.engine import get_engine
 from bizpilot.domain import Order, OrderLine
 from bizpilot.errors import ImportRejected, RowError, ValidationFailed
 from bizpilot.ingest.mapping import load_mapping_file, normalise_header, resolve_columns
+from bizpilot.ingest.owners import OWNER_COLUMN, resolve_owners
 from bizpilot.ingest.quality import outlier_mask
 from bizpilot.ingest.readers import SOURCE_ROW, read_table
 from bizpilot.ingest.report import ImportReport, write_issue_file
@@ -111,7 +112,8 @@ def _entity_writes(conn: Connection, spec: EntitySpec, rows: list[ValidRow], pre
     resolved = _resolve(conn, rows, spec.references, rejects)
     ref_fields = {r.field for r in spec.references}
     columns = [c for c in spec.model.__table__.c.keys() if c != "id"]
-    value_fields = [f for f in spec.schema.model_fields if f in present and f not in ref_fields and f in columns]
+    fields = [*spec.schema.model_fields, *((OWNER_COLUMN,) if spec.owned else ())]
+    value_fields = [f for f in fields if f in present and f not in ref_fields and f in columns]
     ref_columns = [r.column for r in spec.references if r.field in present]
     records = []
     for row, ids in resolved:
@@ -240,6 +242,8 @@ def import_frame(entity: str, frame: pd.DataFrame, *, source: str, mapping: dict
             order_write, report.duplicates_in_file, lines = _order_writes(conn, valid, present, rejects, flags)
             writes = [order_write]
         else:
+            if spec.owned:  # an owner column names users: owner_id (ingest/owners.py)
+                valid = resolve_owners(conn, valid, present, rejects, report.notes, unknown=spec.owned)
             writes = _entity_writes(conn, spec, valid, present, rejects)
         report.rejected = len({r.row for r in rejects})
         if rejects:

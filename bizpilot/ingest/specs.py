@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -57,6 +57,9 @@ class EntitySpec:
     references: tuple[Reference, ...] = ()
     json_columns: tuple[str, ...] = ()
     accepts_attr_columns: bool = False
+    # Has an owner (a user, by name or e-mail in an owner column) and what an owner who is no user does to the row:
+    # "reject" it, or "keep" it without owner_id (see ingest/owners.py).
+    owned: Literal["reject", "keep"] | None = None
     extra_fields: dict[str, Any] = field(default_factory=dict)
 
 
@@ -83,7 +86,7 @@ SPECS: dict[str, EntitySpec] = {
     spec.name: spec
     for spec in (
         EntitySpec("accounts", AccountCreate, Account, "external_id",
-                   derive_key=lambda r: stable_id("acct", r.get("name"))),
+                   derive_key=lambda r: stable_id("acct", r.get("name")), owned="reject"),
         EntitySpec("contacts", ContactCreate, Contact, "external_id",
                    derive_key=lambda r: (r["email"].strip().lower() if r.get("email")
                                          else stable_id("contact", r.get("account_external_id"), r.get("name"))),
@@ -97,7 +100,7 @@ SPECS: dict[str, EntitySpec] = {
         EntitySpec("opportunities", OpportunityCreate, Opportunity, "external_id",
                    derive_key=lambda r: stable_id("opp", r.get("account_external_id"), r.get("name"),
                                                   r.get("created_at")),
-                   references=(ACCOUNT_REF,)),
+                   references=(ACCOUNT_REF,), owned="keep"),
         EntitySpec("knowledge", KnowledgeArticleCreate, KnowledgeArticle, "external_id",
                    derive_key=lambda r: stable_id("kb", r.get("title"), r.get("language")),
                    json_columns=("tags",)),

@@ -1,8 +1,13 @@
 """Authentication use cases: API keys, the dashboard password, one-time login links and browser sessions.
 
 Keys, link tokens and session ids are long random strings, so a plain SHA-256 is enough to store them (there is
-nothing to brute-force) and lookups stay one indexed query. The password is chosen by a person, so it gets a
-salted scrypt. Secrets are compared in constant time and never logged.
+nothing to brute-force) and lookups stay one indexed query. Passwords (the workspace's and each user's) are chosen
+by people, so they get a salted scrypt (``hash_password``/``verify_password``). Secrets are compared in constant
+time and never logged.
+
+Keys, sessions and login links belong to a user (``user_id``); a key acts with its user's role capped by the key's
+level (``effective_role``), and a deactivated user's keys and sessions stop working. Without a user they belong to
+the workspace owner (a single-person install): sessions act as admin, keys with their level.
 
 Like every service, these take the caller's ``session`` and never commit: the edge (a request, a page, a CLI
 command) owns the unit of work, so a key, a password or a sign-in is stored together with whatever else the
@@ -11,13 +16,13 @@ caller does, or not at all.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
 import string
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +38,23 @@ from bizpilot.domain.security import (
     WebSession,
     WorkspaceSetting,
 )
+from bizpilot.domain.user import User
 from bizpilot.errors import ConflictError, NotFoundError, ValidationFailed
+from bizpilot.services.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    verify_password,
+)
+from bizpilot.services.principal import (
+    KEY_CAPS,
+    OWNER_NAME,
+    ROLE_LEVELS,
+    ROLE_RANK,
+    SYSTEM,
+    Principal,
+    effective_role,
+)
 
 KEY_SCHEME = "bp"
 KEY_ID_LENGTH = 8
@@ -43,46 +64,11 @@ _MAX_TOKEN_LENGTH = 256
 # last_used_at / last_seen_at are refreshed at most this often, so authenticating stays (almost) read-only.
 TOUCH_EVERY = timedelta(seconds=60)
 PASSWORD_SETTING = "auth.password"
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 1024
-_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
-_SCRYPT_MAXMEM = 64 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: an API key, a signed-in dashboard session, or anonymous open reads on loopback."""
-
-    kind: str  # "key" | "session" | "open" | "system" (the CLI, imports, background jobs)
-    name: str
-    role: str  # a user role (viewer, service, sales, manager, admin) or a key's level (read, write, admin)
-    key_id: int | None = None
-    session_id: int | None = None
-    csrf_token: str | None = field(default=None, repr=False, compare=False)
-    user_id: int | None = None
-
-    @property
-    def level(self) -> str:
-        """The access level of the role: read, write or admin (what the router guards check)."""
-        return ROLE_LEVELS[self.role]
-
-    def allows(self, level: str) -> bool:
-        """Levels are ordered read < write < admin; a higher level may do everything a lower one may."""
-        return ROLES.index(self.level) >= ROLES.index(ROLE_LEVELS.get(level, level))
-
-    @property
-    def changes_everything(self) -> bool:
-        """Managers and admins (and the system, and a key with no user) change every record; sales and service
-        users only what they own; viewers nothing."""
-        return self.role in ("manager", "admin", "write")
-
-
-# The access level of every role: viewers read; service, sales and managers write (service and sales only what
-# they own); admins also manage users, keys and settings. read/write/admin are also roles themselves (keys made
-# without a user, and the system).
-ROLE_LEVELS: dict[str, str] = {"viewer": "read", "read": "read", "service": "write", "sales": "write",
-                               "manager": "write", "write": "write", "admin": "admin"}
-SYSTEM = Principal(kind="system", name="system", role="admin")
+# The default owner of a key or login link made without naming a user.
+FIRST_ADMIN = "first_admin"
+UserRef = int | None | Literal["first_admin"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +118,36 @@ def _new_key() -> tuple[str, str]:
     return prefix, f"{prefix}_{secrets.token_urlsafe(_SECRET_BYTES)}"
 
 
+def first_admin(*, session: Session) -> User | None:
+    """The active admin created first: whom the workspace password signs in as and who owns keys and links made
+    without a user. None where there are no users (a single-person install) or no active admin."""
+    return session.scalar(select(User).where(User.role == "admin", User.active.is_(True)).order_by(User.id).limit(1))
+
+
+def _owner_id(session: Session, user_id: UserRef) -> int | None:
+    """The user a new key or link belongs to: the one named, the first admin by default, or nobody."""
+    if user_id == FIRST_ADMIN:
+        admin = first_admin(session=session)
+        return admin.id if admin is not None else None
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"no user with id {user_id}", details=[{"field": "user", "reason": "no such user"}])
+    if not user.active:
+        raise ValidationFailed(f"user '{user.name}' is deactivated; activate them first",
+                               details=[{"field": "user", "reason": "deactivated", "value": user.name}])
+    return user.id
+
+
+def _user_of(session: Session, user_id: int | None) -> tuple[bool, User | None]:
+    """(usable, user) for a key or session: one of nobody is usable, one of a missing or deactivated user not."""
+    if user_id is None:
+        return True, None
+    user = session.get(User, user_id)
+    return user is not None and user.active, user
+
+
 # --- API keys ------------------------------------------------------------------------------------------------
 
 def _name_taken(name: str) -> ConflictError:
@@ -151,20 +167,37 @@ def _begin_outer(session: Session) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def create_api_key(*, session: Session, name: str, role: str = "read") -> tuple[str, ApiKeyInfo]:
+class KeyInfo(ApiKeyInfo):
+    """What may be shown about a key, with the user it belongs to (None: a key of the workspace, acting with its
+    level)."""
+
+    user_id: int | None = None
+    user: str | None = None
+
+
+def _key_info(row: ApiKey, user_name: str | None) -> KeyInfo:
+    return KeyInfo.model_validate(row).model_copy(update={"user": user_name})
+
+
+def create_api_key(*, session: Session, name: str, role: str = "read",
+                   user_id: UserRef = FIRST_ADMIN) -> tuple[str, KeyInfo]:
     """A new key and what may be shown about it. The key itself is returned only here and stored only hashed.
+
+    The key belongs to ``user_id`` (by default the workspace's first admin, or nobody where there are no users)
+    and acts with that user's role capped by ``role``.
 
     The insert is flushed (the id is in the returned info) inside a SAVEPOINT: a concurrent create with the same
     name is a ConflictError and leaves the caller's transaction usable.
     """
     name, role = _check_name(name), check_role(role)
+    owner = _owner_id(session, user_id)
     if session.scalar(select(exists().where(ApiKey.name == name))):
         raise _name_taken(name)
     while True:  # a clash of two random 8-character ids is unlikely, but cheap to rule out
         prefix, key = _new_key()
         if not session.scalar(select(exists().where(ApiKey.prefix == prefix))):
             break
-    row = ApiKey(name=name, role=role, prefix=prefix, key_hash=hash_secret(key), created_at=utcnow())
+    row = ApiKey(name=name, role=role, user_id=owner, prefix=prefix, key_hash=hash_secret(key), created_at=utcnow())
     _begin_outer(session)
     try:
         with session.begin_nested():
@@ -172,11 +205,12 @@ def create_api_key(*, session: Session, name: str, role: str = "read") -> tuple[
             session.flush()
     except IntegrityError:  # a concurrent create with the same name got there first
         raise _name_taken(name) from None
-    return key, ApiKeyInfo.model_validate(row)
+    return key, _key_info(row, session.get(User, owner).name if owner is not None else None)
 
 
 def authenticate_key(*, session: Session, key: str) -> Principal | None:
-    """The principal of a valid, unrevoked key; None otherwise (the caller answers 401 either way).
+    """The principal of a valid, unrevoked key of an active user (or of nobody); None otherwise (the caller answers
+    401 either way). It acts with ``effective_role`` of its user's role and its level.
 
     ``last_used_at`` is written at most every TOUCH_EVERY, so most requests only read; the caller's commit
     stores the touch.
@@ -189,21 +223,28 @@ def authenticate_key(*, session: Session, key: str) -> Principal | None:
         return None
     if row.revoked_at is not None or row.role not in ROLES:
         return None
+    usable, user = _user_of(session, row.user_id)
+    if not usable:
+        return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
         row.last_used_at = now
         session.flush()
-    return Principal(kind="key", name=row.name, role=row.role, key_id=row.id)
+    if user is None:
+        return Principal(kind="key", name=row.name, role=row.role, key_id=row.id)
+    return Principal(kind="key", name=row.name, role=effective_role(user.role, row.role), key_id=row.id,
+                     user_id=user.id, user_name=user.name)
 
 
-def list_api_keys(*, session: Session, include_revoked: bool = True) -> list[ApiKeyInfo]:
-    query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
+def list_api_keys(*, session: Session, include_revoked: bool = True) -> list[KeyInfo]:
+    query = (select(ApiKey, User.name).outerjoin(User, User.id == ApiKey.user_id)
+             .order_by(ApiKey.created_at, ApiKey.id))
     if not include_revoked:
         query = query.where(ApiKey.revoked_at.is_(None))
-    return [ApiKeyInfo.model_validate(row) for row in session.scalars(query)]
+    return [_key_info(row, user_name) for row, user_name in session.execute(query)]
 
 
-def revoke_api_key(*, session: Session, name_or_prefix: str) -> ApiKeyInfo:
+def revoke_api_key(*, session: Session, name_or_prefix: str) -> KeyInfo:
     """Revoke by name, by prefix (``bp_k3x9q2ab`` or ``k3x9q2ab``) or by the whole key; revoking twice is a no-op.
 
     Revoked keys stay listed (who had access, and when it ended) and stop working once the caller commits.
@@ -218,29 +259,24 @@ def revoke_api_key(*, session: Session, name_or_prefix: str) -> ApiKeyInfo:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.flush()
-    return ApiKeyInfo.model_validate(row)
+    return _key_info(row, session.get(User, row.user_id).name if row.user_id is not None else None)
 
 
-# --- dashboard password -------------------------------------------------------------------------------------
-
-def _scrypt(password: str, salt: bytes, *, n: int, r: int, p: int, dklen: int = 32) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_SCRYPT_MAXMEM, dklen=dklen)
-
+# --- passwords ---------------------------------------------------------------------------------------------
 
 def set_password(*, session: Session, password: str) -> None:
-    """Store a salted scrypt hash of the workspace password and sign out every browser (a change of owner)."""
-    if not isinstance(password, str) or not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise ValidationFailed(f"the password must have {MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} characters",
-                               details=[{"field": "password", "reason": f"at least {MIN_PASSWORD_LENGTH} characters"}])
-    salt = secrets.token_bytes(16)
-    value = {"algorithm": "scrypt", **_SCRYPT, "salt": base64.b64encode(salt).decode("ascii"),
-             "hash": base64.b64encode(_scrypt(password, salt, **_SCRYPT)).decode("ascii")}
+    """Store a salted scrypt hash of the workspace password and sign out every browser it may have signed in: the
+    workspace owner's and the first admin's (whom it signs in as). Other users keep their sessions."""
+    value = hash_password(password)
     row = session.get(WorkspaceSetting, PASSWORD_SETTING)
     if row is None:
         session.add(WorkspaceSetting(key=PASSWORD_SETTING, value=value, updated_at=utcnow()))
     else:
         row.value = value
-    session.execute(delete(WebSession))
+    admin = first_admin(session=session)
+    end_sessions(session=session, user_id=None)
+    if admin is not None:
+        end_sessions(session=session, user_id=admin.id)
     session.flush()
 
 
@@ -251,23 +287,21 @@ def has_password(*, session: Session) -> bool:
 def check_password(*, session: Session, password: str) -> bool:
     """True when ``password`` is the workspace password; False when it is wrong or none is set."""
     stored = session.scalar(select(WorkspaceSetting.value).where(WorkspaceSetting.key == PASSWORD_SETTING))
-    if not stored or stored.get("algorithm") != "scrypt" or not isinstance(password, str):
-        return False
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return False
-    try:
-        salt, expected = base64.b64decode(stored["salt"]), base64.b64decode(stored["hash"])
-        actual = _scrypt(password, salt, n=int(stored["n"]), r=int(stored["r"]), p=int(stored["p"]),
-                         dklen=len(expected))
-    except (KeyError, TypeError, ValueError):
-        return False
-    return hmac.compare_digest(actual, expected)
+    return verify_password(stored, password)
 
 
 # --- one-time login links -----------------------------------------------------------------------------------
 
-def create_login_token(*, session: Session, minutes: int | None = None) -> str:
-    """A random single-use token for ``/login/token/<token>``, valid ``minutes`` (default from settings).
+@dataclass(frozen=True)
+class LoginGrant:
+    """A login link that was just used: whom it signs in (None: the workspace owner)."""
+
+    user_id: int | None
+
+
+def create_login_token(*, session: Session, minutes: int | None = None, user_id: UserRef = FIRST_ADMIN) -> str:
+    """A random single-use token for ``/login/token/<token>``, valid ``minutes`` (default from settings), that signs
+    in ``user_id`` (by default the first admin, or the workspace owner where there are no users).
 
     The link works once the caller has committed (``bizpilot serve`` prints it after its transaction).
     """
@@ -275,45 +309,53 @@ def create_login_token(*, session: Session, minutes: int | None = None) -> str:
     token = secrets.token_urlsafe(_SECRET_BYTES)
     now = utcnow()
     session.execute(delete(LoginToken).where(LoginToken.expires_at < now))
-    session.add(LoginToken(token_hash=hash_secret(token), created_at=now, expires_at=now + timedelta(minutes=minutes)))
+    session.add(LoginToken(token_hash=hash_secret(token), user_id=_owner_id(session, user_id), created_at=now,
+                           expires_at=now + timedelta(minutes=minutes)))
     session.flush()
     return token
 
 
-def consume_login_token(*, session: Session, token: str) -> bool:
-    """Use a login token: True once for a valid, unexpired token, False ever after.
+def consume_login_token(*, session: Session, token: str) -> LoginGrant | None:
+    """Use a login token: whom it signs in, once, for a valid, unexpired token of an active user; None ever after.
 
     One atomic ``UPDATE ... WHERE used_at IS NULL``: of two concurrent uses, the second waits for the first's
     row lock and then matches no row, so a link can never open two sessions.
     """
     if not token or len(token) > _MAX_TOKEN_LENGTH:
-        return False
+        return None
     now = utcnow()
+    digest = hash_secret(token)
     result = session.execute(update(LoginToken)
-                             .where(LoginToken.token_hash == hash_secret(token), LoginToken.used_at.is_(None),
+                             .where(LoginToken.token_hash == digest, LoginToken.used_at.is_(None),
                                     LoginToken.expires_at > now)
                              .values(used_at=now))
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return None
+    user_id = session.scalar(select(LoginToken.user_id).where(LoginToken.token_hash == digest))
+    usable, _ = _user_of(session, user_id)
+    return LoginGrant(user_id=user_id) if usable else None
 
 
 # --- browser sessions ---------------------------------------------------------------------------------------
 
-def create_session(*, session: Session, days: int | None = None) -> SessionTicket:
-    """A new dashboard session (after a password or one-time link login); expired sessions are swept here."""
+def create_session(*, session: Session, days: int | None = None, user_id: int | None = None) -> SessionTicket:
+    """A new dashboard session of ``user_id`` (None: the workspace owner) after a password or one-time link login;
+    expired sessions are swept here."""
     days = days or get_settings().session_days
     # The CSRF token is hex: it is echoed into every page, where it must never spell anything (e.g. "cdn").
     token, csrf = secrets.token_urlsafe(_SECRET_BYTES), secrets.token_hex(_SECRET_BYTES)
     now = utcnow()
     expires = now + timedelta(days=days)
     session.execute(delete(WebSession).where(WebSession.expires_at < now))
-    session.add(WebSession(token_hash=hash_secret(token), csrf_token=csrf, created_at=now, expires_at=expires,
-                           last_seen_at=now))
+    session.add(WebSession(token_hash=hash_secret(token), csrf_token=csrf, user_id=user_id, created_at=now,
+                           expires_at=expires, last_seen_at=now))
     session.flush()
     return SessionTicket(token=token, csrf_token=csrf, expires_at=expires, max_age=days * 24 * 3600)
 
 
 def session_principal(*, session: Session, token: str) -> Principal | None:
-    """The workspace owner's principal (role admin) for a live session cookie; None when unknown or expired.
+    """The principal of a live session cookie: its user with their role, or the workspace owner (role admin) for a
+    session of nobody; None when unknown, expired, or the user is deactivated.
 
     ``last_seen_at`` is written at most every TOUCH_EVERY; the caller's commit stores it.
     """
@@ -323,10 +365,16 @@ def session_principal(*, session: Session, token: str) -> Principal | None:
     row = session.scalar(select(WebSession).where(WebSession.token_hash == hash_secret(token)))
     if row is None or row.expires_at <= now:
         return None
+    usable, user = _user_of(session, row.user_id)
+    if not usable:
+        return None
     if row.last_seen_at is None or now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
         session.flush()
-    return Principal(kind="session", name="dashboard", role="admin", session_id=row.id, csrf_token=row.csrf_token)
+    if user is None:
+        return Principal(kind="session", name=OWNER_NAME, role="admin", session_id=row.id, csrf_token=row.csrf_token)
+    return Principal(kind="session", name=user.name, role=user.role, session_id=row.id, csrf_token=row.csrf_token,
+                     user_id=user.id, user_name=user.name)
 
 
 def end_session(*, session: Session, token: str) -> bool:
@@ -337,9 +385,19 @@ def end_session(*, session: Session, token: str) -> bool:
     return result.rowcount == 1
 
 
+def end_sessions(*, session: Session, user_id: int | None, keep: int | None = None) -> int:
+    """Sign out every browser of ``user_id`` (None: the workspace owner's) but session ``keep``; how many ended."""
+    query = delete(WebSession).where(WebSession.user_id.is_(None) if user_id is None
+                                     else WebSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(WebSession.id != keep)
+    return session.execute(query).rowcount
+
+
 __all__ = [
-    "ROLE_LEVELS", "SYSTEM", "Principal", "SessionTicket",
-    "hash_secret", "check_role", "key_prefix", "create_api_key", "authenticate_key",
-    "list_api_keys", "revoke_api_key", "set_password", "has_password", "check_password", "create_login_token",
-    "consume_login_token", "create_session", "session_principal", "end_session",
+    "ROLE_LEVELS", "ROLE_RANK", "KEY_CAPS", "SYSTEM", "OWNER_NAME", "FIRST_ADMIN", "Principal", "SessionTicket",
+    "KeyInfo", "LoginGrant", "UserRef", "effective_role", "first_admin", "hash_password", "verify_password",
+    "MIN_PASSWORD_LENGTH", "MAX_PASSWORD_LENGTH", "hash_secret", "check_role", "key_prefix", "create_api_key",
+    "authenticate_key", "list_api_keys", "revoke_api_key", "set_password", "has_password", "check_password",
+    "create_login_token", "consume_login_token", "create_session", "session_principal", "end_session", "end_sessions",
 ]

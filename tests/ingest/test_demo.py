@@ -13,7 +13,8 @@ from sqlalchemy import Engine, create_engine, func, select
 
 from bizpilot.config import reset_settings
 from bizpilot.db import upgrade
-from bizpilot.domain import Account, Interaction, Order, OrderLine
+from bizpilot.domain import Account, Interaction, Opportunity, Order, OrderLine
+from bizpilot.domain.user import User
 from bizpilot.errors import ImportRejected
 from bizpilot.ingest import demo
 from bizpilot.ingest.demo import ENTITY_ORDER, build_demo, generate_demo
@@ -134,6 +135,21 @@ def test_build_imports_everything_without_rejects(built: tuple[Engine, dict[str,
         assert conn.scalar(select(func.count()).select_from(OrderLine)) == len(frames["orders"])
         unlinked = select(func.count()).select_from(Interaction).where(Interaction.account_id.is_(None))
         assert conn.scalar(unlinked) == 0
+
+
+def test_the_demo_team_owns_the_accounts_between_two_reps(built: tuple[Engine, dict[str, dict]]) -> None:
+    engine, out = built
+    assert out["team"]["users"] == {"inserted": 4, "updated": 0, "unchanged": 0}
+    with engine.connect() as conn:
+        users = {row.name: (row.id, row.role) for row in conn.execute(select(User.id, User.name, User.role))}
+        owned = conn.execute(select(Account.language, Account.owner_id, func.count()).group_by(
+            Account.language, Account.owner_id)).all()
+        deal_owners = dict(conn.execute(select(Opportunity.owner_id, func.count()).where(
+            Opportunity.owner.in_(["Emily Carter", "王芳"])).group_by(Opportunity.owner_id)).all())
+    assert sorted(role for _, role in users.values()) == ["admin", "sales", "sales", "service"]
+    emily, wang = users["Emily Carter"][0], users["王芳"][0]
+    assert {(language, owner) for language, owner, _ in owned} == {("en", emily), ("zh", wang)}
+    assert set(deal_owners) == {emily, wang}  # the reps' own deals are theirs; the others follow their account
 
 
 def test_rebuilding_the_same_seed_changes_nothing(built: tuple[Engine, dict[str, dict]]) -> None:

@@ -1,5 +1,10 @@
 """Signing in to the dashboard: the password form, the one-time login link, and signing out.
 
+The form takes a user's e-mail or name with their password; left without a name, the password is the workspace
+password, which signs in as the first admin (or as the workspace owner where there are no users). A login link
+signs in the user it was made for. Wrong names and wrong passwords get one answer, so the form does not tell
+which names exist; only the right password of a deactivated user hears that they are deactivated.
+
 These routes are public (they are how one gets a session); every other page sits behind ``access_guard`` and
 sends an anonymous browser here with ``?next=`` so it comes back to where it was going. Each handler is one
 transaction that is committed before the redirect goes out, so the browser's next request already finds its
@@ -29,13 +34,13 @@ from bizpilot.api.security import (
 from bizpilot.db.engine import session_scope
 from bizpilot.errors import Forbidden
 from bizpilot.services.auth import (
-    check_password,
     consume_login_token,
     create_session,
     end_session,
     has_password,
     session_principal,
 )
+from bizpilot.services.users import anyone_has_password, has_users, sign_in
 from bizpilot.web.i18n import request_lang, t
 from bizpilot.web.pages import render, safe_next
 
@@ -59,18 +64,20 @@ def _failures(request: Request) -> deque[float]:
 
 
 def _page(request: Request, session: Session, *, next_path: str = "/", error: str | None = None,
-          status_code: int = 200) -> Response:
+          status_code: int = 200, login: str = "") -> Response:
     lang = request_lang(request)
     response = render(request, "login.html", status_code=status_code, title=t("login.title", lang),
-                      has_password=has_password(session=session), next=next_path, error=error,
-                      signed_out=request.query_params.get("signed_out") == "1")
+                      has_password=anyone_has_password(session=session),
+                      workspace_password=has_password(session=session),
+                      has_users=has_users(session=session), login=login,
+                      next=next_path, error=error, signed_out=request.query_params.get("signed_out") == "1")
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _signed_in(request: Request, session: Session, target: str) -> Response:
+def _signed_in(request: Request, session: Session, target: str, user_id: int | None) -> Response:
     """A fresh session id on every sign-in (no fixation), then on to the page the user wanted."""
-    ticket = create_session(session=session)
+    ticket = create_session(session=session, user_id=user_id)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, ticket)
     response.headers["Cache-Control"] = "no-store"
@@ -88,21 +95,25 @@ def login_page(request: Request, next: str | None = None) -> Response:
 
 @router.post("/login", name="login_submit")
 def login_submit(request: Request, password: Annotated[str, Form(max_length=1024)] = "",
+                 login: Annotated[str, Form(max_length=255)] = "",
                  next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     lang = request_lang(request)
     target = safe_next(next)
     failures = _failures(request)
     with session_scope(ensure_database()) as session:
         if len(failures) >= MAX_FAILURES:
-            return _page(request, session, next_path=target, error=t("login.too_many", lang), status_code=429)
-        if not check_password(session=session, password=password):
+            return _page(request, session, next_path=target, error=t("login.too_many", lang), status_code=429,
+                         login=login)
+        result = sign_in(session=session, login=login, password=password)
+        if not result.ok:
             with _lock:
                 failures.append(time.monotonic())
-            message = t("login.wrong_password" if has_password(session=session) else "login.no_password", lang)
-            return _page(request, session, next_path=target, error=message, status_code=401)
+            key = {"no_password": "login.no_password", "inactive": "users.login_inactive"}.get(
+                result.reason or "", "users.login_wrong" if login.strip() else "login.wrong_password")
+            return _page(request, session, next_path=target, error=t(key, lang), status_code=401, login=login)
         with _lock:
             failures.clear()
-        return _signed_in(request, session, target)
+        return _signed_in(request, session, target, result.user_id)
 
 
 @router.get("/login/token/{token}", name="login_token")
@@ -112,9 +123,10 @@ def login_with_token(request: Request, token: str, next: str | None = None) -> R
     Using the link and creating the session are one transaction: a failure leaves the link unused.
     """
     with session_scope(ensure_database()) as session:
-        if not consume_login_token(session=session, token=token):
+        grant = consume_login_token(session=session, token=token)
+        if grant is None:
             return _page(request, session, error=t("login.link_invalid", request_lang(request)), status_code=401)
-        return _signed_in(request, session, safe_next(next))
+        return _signed_in(request, session, safe_next(next), grant.user_id)
 
 
 @router.post("/logout", name="logout")
