@@ -24,6 +24,7 @@ from bizpilot.cli.recommend import recommend
 from bizpilot.cli.sequences import sequences_app
 from bizpilot.cli.signals import signals_app
 from bizpilot.cli.train import train_app
+from bizpilot.cli.users import users_app
 from bizpilot.cli.webhooks import webhooks_app
 
 HELP = "bizpilot: AI platform for B2B e-commerce operations."
@@ -44,6 +45,7 @@ COMMANDS: list[Command] = [
 
 SUBAPPS: list[SubApp] = [
     ("keys", keys_app),
+    ("users", users_app),
     ("llm", llm_app),
     ("eval", eval_app),
     ("train", train_app),

@@ -26,5 +26,6 @@ PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router, imports.route
                                   models.router, pipeline.router, webhooks.router,
                                   outreach.router, products.router]
 # Pages anyone may open (signing in); everything in PAGE_ROUTERS needs a session, key or open reads.
-# ``imports.upload_router`` authenticates and checks its role itself (see its module), to answer 403 pages.
-PUBLIC_ROUTERS: list[APIRouter] = [login.router, imports.upload_router]
+# ``imports.upload_router`` authenticates and checks its role itself (see its module), to answer 403 pages;
+# ``settings.profile_router`` authenticates itself too: any signed-in user, viewers included, sets their password.
+PUBLIC_ROUTERS: list[APIRouter] = [login.router, imports.upload_router, settings.profile_router]
