@@ -90,9 +90,11 @@ def revenue_for_accounts(*, session: Session, account_ids: list[int]) -> dict[in
     return {int(a): (float(r or 0.0), int(n)) for a, r, n in session.execute(stmt).all()}
 
 
-def owner_choices(*, session: Session) -> list[User]:
-    """The active users a record can be given to, by name (for owner drop-downs and filters)."""
-    return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.name, User.id)))
+def owner_choices(*, session: Session, keep: int | None = None) -> list[User]:
+    """The active users a record can be given to, by name (for owner drop-downs and filters), and the user ``keep``
+    even if deactivated (a record's current owner: saving its form must not take it from them unasked)."""
+    condition = User.active.is_(True) if keep is None else (User.active.is_(True) | (User.id == keep))
+    return list(session.scalars(select(User).where(condition).order_by(User.name, User.id)))
 
 
 def account_activities(*, session: Session, account_id: int, limit: int = 20) -> list[Activity]:

@@ -92,9 +92,9 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def users_to_pick(*, session: Session) -> list[Any]:
-    """Active users, for owner drop-downs."""
-    return owner_choices(session=session)
+def users_to_pick(*, session: Session, keep: int | None = None) -> list[Any]:
+    """Active users (and the current owner ``keep``), for owner drop-downs."""
+    return owner_choices(session=session, keep=keep)
 
 
 def trail(*, session: Session, entity: str, record_id: int, limit: int = 50) -> list[Any]:

@@ -140,7 +140,7 @@ def _detail_page(request: Request, session: Session, account_id: int, *, status_
     return render(request, "accounts/detail.html", status_code=status_code, title=detail.account.name, d=detail,
                   chart=chart, intel=intel, refresh=None if forms else refresh_after(intel["pending"]),
                   editable=editable, can_assign=principal.changes_everything,
-                  users=users_to_pick(session=session) if editable else [],
+                  users=users_to_pick(session=session, keep=detail.account.owner_id) if editable else [],
                   history=trail(session=session, entity="accounts", record_id=account_id),
                   notice=notice_of(request), forms=forms, edit=forms.get("edit") or FormState(),
                   contact_form=forms.get("contact") or FormState(), activity=forms.get("activity") or FormState(),
