@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 
 from bizpilot.api.deps import SessionDep, ensure_database
 from bizpilot.api.schemas import ERROR_RESPONSES, NOT_FOUND
+from bizpilot.api.security import authenticate
 from bizpilot.db.engine import session_scope
 from bizpilot.domain.ops import ImportRunStatus, RejectedRows
+from bizpilot.services.audit_trail import actor_of
+from bizpilot.services.auth import Principal
 from bizpilot.services.imports import (
     IMPORT_ENTITIES,
     import_status,
@@ -24,13 +27,14 @@ router = APIRouter(prefix="/imports", tags=["imports"])
              summary="Upload a file and import it in the background", responses=ERROR_RESPONSES)
 async def start_import(file: Annotated[UploadFile, File(description="CSV/TSV/Excel/Parquet/JSON Lines")],
                        entity: Annotated[str, Form(description=f"One of {', '.join(IMPORT_ENTITIES)}")],
+                       principal: Annotated[Principal, Depends(authenticate)],
                        strict: Annotated[bool, Form(description="Write nothing if any row is bad")] = False,
                        ) -> ImportRunStatus:
     """Returns at once with the run (status ``running``); poll ``GET /imports/{id}`` for progress."""
     content = await file.read()
     engine = ensure_database()
     run_id = start_upload_import(engine=engine, entity=entity, filename=file.filename or "upload",
-                                 content=content, strict=strict)
+                                 content=content, strict=strict, actor=(principal.user_id, actor_of(principal)))
     with session_scope(engine) as session:
         return ImportRunStatus.model_validate(import_status(session=session, run_id=run_id))
 

@@ -9,6 +9,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from bizpilot.errors import (
 from bizpilot.ingest.readers import detect_format
 from bizpilot.ingest.report import ImportReport
 from bizpilot.ingest.specs import IMPORTABLE
+from bizpilot.ingest.writer import acting_as
 from bizpilot.services.events import emit
 
 ADAPTERS = ("online-retail", "movielens")
@@ -79,8 +81,10 @@ def _create_run(engine: Engine, *, entity: str, source: str, strict: bool) -> in
 
 def run_import(*, engine: Engine, entity: str, path: str | Path, strict: bool = False,
                mapping_file: str | Path | None = None, rejects_path: str | Path | None = None,
-               progress: Progress | None = None, run_id: int | None = None) -> ImportReport:
-    """Import ``path`` as ``entity`` and log the run (finished, rejected in strict mode, or failed)."""
+               progress: Progress | None = None, run_id: int | None = None,
+               actor: tuple[int | None, str] | None = None) -> ImportReport:
+    """Import ``path`` as ``entity`` and log the run (finished, rejected in strict mode, or failed). ``actor``
+    (user id, name) is who the audit trail names for the records the import changes (default: the system)."""
     if entity not in IMPORT_ENTITIES:
         raise ValidationFailed(f"unknown entity '{entity}'; choose one of {', '.join(IMPORT_ENTITIES)}",
                                details=[{"field": "entity", "reason": "unknown entity"}])
@@ -88,9 +92,11 @@ def run_import(*, engine: Engine, entity: str, path: str | Path, strict: bool = 
     if run_id is None:
         run_id = _create_run(engine, entity=entity, source=str(path), strict=strict)
     try:
-        report = _dispatch(entity, path, strict=strict, mapping_file=Path(mapping_file) if mapping_file else None,
-                           rejects_path=Path(rejects_path) if rejects_path else None, engine=engine,
-                           progress=progress)
+        with acting_as(*actor) if actor else nullcontext():
+            report = _dispatch(entity, path, strict=strict,
+                               mapping_file=Path(mapping_file) if mapping_file else None,
+                               rejects_path=Path(rejects_path) if rejects_path else None, engine=engine,
+                               progress=progress)
     except ImportRejected as exc:
         _finish_run(engine, run_id, status="rejected", report=exc.report, message=exc.message)
         raise
@@ -111,7 +117,7 @@ def _safe_name(filename: str) -> str:
 
 
 def start_upload_import(*, engine: Engine, entity: str, filename: str, content: bytes, strict: bool = False,
-                        wait: bool = False) -> int:
+                        wait: bool = False, actor: tuple[int | None, str] | None = None) -> int:
     """Save an uploaded file in the workspace and import it in a background thread; returns the run id at once
     (``wait=True`` runs it in the caller's thread, for tests and scripts)."""
     if entity not in IMPORT_ENTITIES or entity == "movielens":
@@ -138,7 +144,8 @@ def start_upload_import(*, engine: Engine, entity: str, filename: str, content: 
 
     def work() -> None:
         try:
-            run_import(engine=engine, entity=entity, path=path, strict=strict, progress=progress, run_id=run_id)
+            run_import(engine=engine, entity=entity, path=path, strict=strict, progress=progress, run_id=run_id,
+                       actor=actor)
         except BizpilotError:
             pass  # logged on the run by run_import
         except Exception:  # noqa: BLE001 - a background thread must not die silently

@@ -130,3 +130,18 @@ def test_orders_are_not_audited_and_large_files_audit_every_changed_row(engine: 
         one = session.scalar(select(AuditEntry).join(Product, Product.id == AuditEntry.record_id)
                              .where(Product.sku == "S-7"))
         assert one.changes == {"price": [7.0, 8.0]}
+
+
+def test_an_upload_names_its_user_in_the_trail(engine: Engine, accounts: Path) -> None:
+    from bizpilot.services.imports import import_status, start_upload_import
+
+    with Session(engine) as session:
+        user = User(name="uma", email="uma@example.com", role="sales")
+        session.add(user)
+        session.commit()
+        user_id = user.id
+    run_id = start_upload_import(engine=engine, entity="accounts", filename="changed.csv",
+                                 content=CHANGED_ACCOUNTS.encode("utf-8"), wait=True, actor=(user_id, "uma"))
+    with Session(engine) as session:
+        assert import_status(session=session, run_id=run_id)["status"] == "finished"
+    assert {(r.user_id, r.actor, r.channel) for r in trail(engine)} == {(user_id, "uma", "import")}

@@ -25,6 +25,7 @@ from bizpilot.errors import (
     UnsupportedFormat,
     ValidationFailed,
 )
+from bizpilot.services.audit_trail import actor_of
 from bizpilot.services.auth import Principal
 from bizpilot.services.imports import (
     IMPORT_ENTITIES,
@@ -114,7 +115,8 @@ async def imports_upload(request: Request, principal: PrincipalDep,
     try:
         engine = ensure_database()
         run_id = await run_in_threadpool(start_upload_import, engine=engine, entity=entity,
-                                         filename=file.filename, content=content, strict=strict)
+                                         filename=file.filename, content=content, strict=strict,
+                                         actor=(principal.user_id, actor_of(principal)))
     except ValidationFailed as exc:
         return _index(request, principal, error=_form_error(exc, lang), entity=entity, strict=strict,
                       status_code=422)
