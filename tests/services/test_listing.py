@@ -117,3 +117,18 @@ def test_distinct_values_and_unknown_params(sample_session: Session) -> None:
 def test_filters_compose_on_a_custom_select(sample_session: Session) -> None:
     stmt = apply_filters(select(Account.name), entity="accounts", filters={"tier": "standard"})
     assert sorted(sample_session.execute(stmt).scalars()) == ["Cedar Retail Ltd", "Echo Wholesale"]
+
+
+def test_archived_records_are_left_out_unless_asked_for(sample_session: Session) -> None:
+    from datetime import datetime
+
+    from sqlalchemy import update
+
+    echo = update(Account).where(Account.external_id == "ECHO")
+    sample_session.execute(echo.values(archived_at=datetime(2024, 5, 1)))
+    assert "Echo Wholesale" not in names(list_rows(session=sample_session, entity="accounts"))
+    assert names(list_rows(session=sample_session, entity="accounts", archived="only")) == ["Echo Wholesale"]
+    assert list_rows(session=sample_session, entity="accounts", archived="include").total == 5
+    assert list_rows(session=sample_session, entity="orders", archived="only").total == 6  # orders are never archived
+    with pytest.raises(ValidationFailed, match="archived must be one of exclude, include, only"):
+        list_rows(session=sample_session, entity="accounts", archived="maybe")
