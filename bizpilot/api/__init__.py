@@ -18,6 +18,7 @@ from bizpilot.api.recommend import router as recommend_router
 from bizpilot.api.security import AUTH_RESPONSES, access_guard, keys_router
 from bizpilot.api.signals import router as signals_router
 from bizpilot.api.system import router as system_router
+from bizpilot.api.tasks import router as tasks_router
 from bizpilot.api.users import router as users_router
 from bizpilot.api.webhooks import router as webhooks_router
 
@@ -61,6 +62,7 @@ def api_router(*, title: str = "bizpilot") -> APIRouter:
     router.include_router(outreach_router)
     router.include_router(webhooks_router)
     router.include_router(users_router)
+    router.include_router(tasks_router)
     root.include_router(router)
     return root
 

@@ -23,6 +23,7 @@ from bizpilot.cli.llm import llm_app
 from bizpilot.cli.recommend import recommend
 from bizpilot.cli.sequences import sequences_app
 from bizpilot.cli.signals import signals_app
+from bizpilot.cli.tasks import tasks_app
 from bizpilot.cli.train import train_app
 from bizpilot.cli.users import users_app
 from bizpilot.cli.webhooks import webhooks_app
@@ -53,6 +54,7 @@ SUBAPPS: list[SubApp] = [
     ("signals", signals_app),
     ("kb", kb_app),
     ("glossary", glossary_app),
+    ("tasks", tasks_app),
     ("sequences", sequences_app),
     ("webhooks", webhooks_app),
 ]

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from bizpilot.cli._common import JsonOpt, err_console, handle_errors, prepare_workspace, print_json
-from bizpilot.errors import InsufficientData, ValidationFailed
+from bizpilot.errors import BizpilotError, InsufficientData, ValidationFailed
 
 train_app = typer.Typer(help="Train workspace models from the workspace's own data and save them.",
                         no_args_is_help=True)
@@ -60,7 +60,25 @@ def run_all_training(*, skip: list[str] | None = None, trigger: str = "cli") -> 
                               on_step=lambda spec, i, n: status.update(f"training {spec.name} ({i + 1}/{n})..."))
     for outcome in outcomes:
         _show(outcome)
+    refresh_tasks_after_training()
     return [o.to_dict() for o in outcomes]
+
+
+def refresh_tasks_after_training() -> None:
+    """Open and close the automatic tasks for what the new models see (one line on stderr)."""
+    from bizpilot.db import get_engine
+    from bizpilot.db.engine import session_scope
+    from bizpilot.services.tasks import refresh_tasks
+
+    try:
+        with err_console.status("refreshing tasks..."), session_scope(get_engine()) as session:
+            result = refresh_tasks(session=session)
+    except BizpilotError as exc:  # the models are trained all the same; `bizpilot tasks refresh` retries
+        err_console.print(f"  {'tasks':<10} [red]not refreshed[/red]  {exc.message}", highlight=False)
+        return
+    counts = ", ".join(f"{sum(result[k].values())} {k}" for k in ("created", "kept", "closed"))
+    err_console.print(f"  {'tasks':<10} {counts}" + "".join(f"; {note}" for note in result["skipped"].values()),
+                      highlight=False)
 
 
 @train_app.command("all")

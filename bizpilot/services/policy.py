@@ -41,10 +41,18 @@ def may_change(principal: Principal, *, owner_id: int | None) -> bool:
     return principal.user_id is not None and owner_id == principal.user_id
 
 
+def _their_accounts_task(principal: Principal, session: Session, record: Any) -> bool:
+    """A task of an account the principal owns is theirs to work on, whoever it is assigned to."""
+    if not isinstance(record, Task) or record.account_id is None:
+        return False
+    account = session.get(Account, record.account_id)
+    return account is not None and may_change(principal, owner_id=account.owner_id)
+
+
 def require_change(principal: Principal, *, session: Session, record: Any, what: str) -> None:
     """Raise ``Forbidden`` (403) naming the record when ``principal`` may not change it."""
     owner_id = owner_of(session=session, record=record)
-    if not may_change(principal, owner_id=owner_id):
+    if not may_change(principal, owner_id=owner_id) and not _their_accounts_task(principal, session, record):
         reason = ("your role only reads" if not principal.allows("write") else
                   "you may change only what you own" if owner_id is not None else
                   "only managers and admins change records nobody owns")

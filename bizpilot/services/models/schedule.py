@@ -44,8 +44,9 @@ def data_changed(*, session: Session, spec: ModelSpec) -> bool:
 
 
 def retrain_now(engine: Engine) -> list[str]:
-    """Queue every `train all` model whose data changed since its current run, wait for them, then check drift;
-    the names queued (a night without new orders retrains nothing)."""
+    """Queue every `train all` model whose data changed since its current run, wait for them, then check drift and
+    refresh the tasks (reorders come due and deals go quiet even without new data); the names queued (a night
+    without new orders retrains nothing)."""
     with session_scope(engine) as session:
         due = [spec for spec in train_all_specs() if data_changed(session=session, spec=spec)]
     queued = jobs.request_many(due, engine=engine, trigger="schedule")
@@ -56,6 +57,10 @@ def retrain_now(engine: Engine) -> list[str]:
                 check_drift(session=session, spec=spec)
             except Exception:  # noqa: BLE001 - a drift check never stops the schedule
                 log.exception("drift check of %s failed", spec.name)
+    from bizpilot.services.tasks import refresh_tasks
+
+    with session_scope(engine) as session:
+        log.info("tasks refreshed: %s", refresh_tasks(session=session))
     return queued
 
 

@@ -18,12 +18,13 @@ from bizpilot.web.routes import (
                                   recommendations,
                                   service,
                                   settings,
+                                  today,
                                   webhooks,
 )
 
 PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router, imports.router, settings.router,
                                   content.router, forecasts.router, service.router, recommendations.router,
-                                  models.router, pipeline.router, webhooks.router,
+                                  models.router, pipeline.router, webhooks.router, today.router,
                                   outreach.router, products.router]
 # Pages anyone may open (signing in); everything in PAGE_ROUTERS needs a session, key or open reads.
 # ``imports.upload_router`` authenticates and checks its role itself (see its module), to answer 403 pages;
