@@ -10,6 +10,7 @@ from bizpilot.api.docs import docs_router
 from bizpilot.api.entities import entity_router
 from bizpilot.api.glossary import router as glossary_router
 from bizpilot.api.imports import router as imports_router
+from bizpilot.api.industry import router as industry_router
 from bizpilot.api.intelligence import router as intelligence_router
 from bizpilot.api.models import router as models_router
 from bizpilot.api.outreach import router as outreach_router
@@ -58,6 +59,7 @@ def api_router(*, title: str = "bizpilot") -> APIRouter:
     router.include_router(recommend_router)
     router.include_router(models_router)
     router.include_router(glossary_router)
+    router.include_router(industry_router)
     router.include_router(pipeline_router)
     router.include_router(outreach_router)
     router.include_router(webhooks_router)

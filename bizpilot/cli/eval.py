@@ -12,6 +12,7 @@ import typer
 
 from bizpilot.cli import eval_generate, eval_intel, eval_recommend, eval_retrieval, eval_signals
 from bizpilot.cli._common import Command, register
+from bizpilot.cli.eval_industry import industry
 
 EVAL_COMMANDS: list[Command] = [
     ("generate", eval_generate.generate),
@@ -22,6 +23,7 @@ EVAL_COMMANDS: list[Command] = [
     ("retrieval", eval_retrieval.retrieval),
     ("intent", eval_signals.intent),
     ("sentiment", eval_signals.sentiment),
+    ("industry", industry),
 ]
 
 eval_app = register(typer.Typer(help="Evaluate models on labelled data; --json prints exactly one JSON object on "

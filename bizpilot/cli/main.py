@@ -15,6 +15,7 @@ import typer
 from bizpilot.cli import models, workspace
 from bizpilot.cli._common import Command, ErrorTranslatingGroup, SubApp, err_console, register
 from bizpilot.cli.ask import ask, kb_app
+from bizpilot.cli.classify import classify_app
 from bizpilot.cli.eval import eval_app
 from bizpilot.cli.generate import generate_app
 from bizpilot.cli.glossary import glossary_app
@@ -54,6 +55,7 @@ SUBAPPS: list[SubApp] = [
     ("signals", signals_app),
     ("kb", kb_app),
     ("glossary", glossary_app),
+    ("classify", classify_app),
     ("tasks", tasks_app),
     ("sequences", sequences_app),
     ("webhooks", webhooks_app),
