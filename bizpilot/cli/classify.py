@@ -44,12 +44,25 @@ def accounts(
 ) -> None:
     """Classify every account without an industry (zh and en descriptions) and list the predictions."""
     from bizpilot.db import get_engine
-    from bizpilot.services.industry.service import classify_accounts
+    from bizpilot.errors import InsufficientData, ValidationFailed
+    from bizpilot.services.industry.service import classification_summary, industry_model_stale
+    from bizpilot.services.industry.specs import INDUSTRY
+    from bizpilot.services.models.jobs import run_training
 
     prepare_workspace()
-    with err_console.status("classifying accounts...") as status:
-        result = classify_accounts(engine=get_engine(), retrain=retrain, limit=limit or None,
+    with workspace_session() as session:
+        stale = industry_model_stale(session=session)
+    outcome = None
+    if retrain or stale:
+        with err_console.status("classifying accounts...") as status:
+            outcome = run_training(INDUSTRY, engine=get_engine(), trigger="cli",
                                    progress=lambda f, note="": status.update(f"classifying accounts: {f:.0%} {note}"))
+        if outcome.status == "skipped":
+            raise InsufficientData(f"nothing classified: {outcome.message}")
+        if outcome.status == "failed":
+            raise ValidationFailed(f"the industry model failed to train: {outcome.message}")
+    with workspace_session() as session:
+        result = classification_summary(session=session, trained=outcome is not None, limit=limit or None)
     if as_json:
         print_json(result)
         return

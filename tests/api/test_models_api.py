@@ -13,7 +13,7 @@ from bizpilot.services.models import jobs
 from bizpilot.services.models.registry import MODELS
 from tests.services import sample_data as sd
 
-WORKSPACE_MODELS = ["segments", "churn", "winprob", "forecast", "recommend", "reorder", "signals", "knowledge"]
+WORKSPACE_MODELS = ["segments", "churn", "winprob", "forecast", "recommend", "reorder", "signals", "knowledge", "industry"]
 
 
 def test_list_and_describe_models(engine: Engine, api_client: TestClient) -> None:

@@ -10,22 +10,20 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bizpilot.db.base import utcnow
-from bizpilot.db.engine import session_scope
 from bizpilot.domain import Account
 from bizpilot.domain.industry import AccountIndustry, label_key
 from bizpilot.domain.model_run import ModelOutput
-from bizpilot.errors import InsufficientData, ModelNotReady, ValidationFailed
+from bizpilot.errors import ModelNotReady, ValidationFailed
 from bizpilot.services.audit_trail import audit
 from bizpilot.services.auth import Principal
 from bizpilot.services.industry.specs import INDUSTRY
 from bizpilot.services.industry.taxonomy import LabelIndex, label_index
 from bizpilot.services.models import access
 from bizpilot.services.models.outputs import read_outputs
-from bizpilot.services.models.spec import Progress
 from bizpilot.services.records import apply_changes, get_record
 
 LABEL_MAX = 100
@@ -176,43 +174,37 @@ def industry_panel(*, session: Session, account_id: int, lang: str = "en",
     return {**view, "lang": lang, "choices": label_choices(session=session, lang=lang)}
 
 
-def classify_accounts(*, engine: Engine, retrain: bool = False, progress: Progress | None = None,
-                      limit: int | None = None) -> dict[str, Any]:
-    """Classify every account without an industry (`bizpilot classify accounts`): train the ``industry``
-    model when ``retrain``, when it never was, or when accounts or the taxonomy changed since; then summarise
-    its predictions (the first ``limit`` of them listed, most uncertain first)."""
-    from bizpilot.services.models.jobs import run_training
+def industry_model_stale(*, session: Session) -> bool:
+    """Whether ``bizpilot classify accounts`` must train first: the ``industry`` model never finished, or the
+    accounts or the taxonomy changed since its last run (its data fingerprint differs)."""
     from bizpilot.services.models.training import data_fingerprint
 
-    with session_scope(engine) as session:
-        state = access.model_state(session=session, spec=INDUSTRY)
-        stale = (state.finished is None
-                 or data_fingerprint(session=session, spec=INDUSTRY) != state.finished.data_fingerprint)
-    outcome = run_training(INDUSTRY, engine=engine, trigger="cli", progress=progress) if retrain or stale else None
-    if outcome is not None and outcome.status == "skipped":
-        raise InsufficientData(f"nothing classified: {outcome.message}")
-    if outcome is not None and outcome.status == "failed":
-        raise ValidationFailed(f"the industry model failed to train: {outcome.message}")
-    with session_scope(engine) as session:
-        run = access.require_ready(session=session, spec=INDUSTRY)
-        rows = session.execute(
-            select(ModelOutput, Account.name).join(Account, Account.id == ModelOutput.subject_id)
-            .where(ModelOutput.model == INDUSTRY.name, ModelOutput.subject == "account")
-            .order_by(ModelOutput.score.desc(), ModelOutput.id)).all()
-        unlabelled = session.scalar(select(func.count()).select_from(Account).where(
-            Account.industry.is_(None), Account.archived_at.is_(None)))
-        metrics = dict(run.metrics or {})
+    state = access.model_state(session=session, spec=INDUSTRY)
+    return state.finished is None or data_fingerprint(session=session, spec=INDUSTRY) != state.finished.data_fingerprint
+
+
+def classification_summary(*, session: Session, trained: bool = False, limit: int | None = None) -> dict[str, Any]:
+    """The ready ``industry`` model's predictions for `bizpilot classify accounts` (the first ``limit`` listed, most
+    uncertain first), its cross-validated figures and how many accounts still lack an industry."""
+    run = access.require_ready(session=session, spec=INDUSTRY)
+    rows = session.execute(
+        select(ModelOutput, Account.name).join(Account, Account.id == ModelOutput.subject_id)
+        .where(ModelOutput.model == INDUSTRY.name, ModelOutput.subject == "account")
+        .order_by(ModelOutput.score.desc(), ModelOutput.id)).all()
+    unlabelled = session.scalar(select(func.count()).select_from(Account).where(
+        Account.industry.is_(None), Account.archived_at.is_(None)))
+    metrics = dict(run.metrics or {})
     predictions = [{"account_id": out.subject_id, "name": name, "label": out.payload["label"],
                     "sector": (out.payload.get("sector") or {}).get("en"), "confidence": out.payload["confidence"],
                     "needs_review": bool(out.payload.get("needs_review")), "source": out.payload.get("source")}
                    for out, name in rows]
     keys = ("mode", "n_accounts", "n_labelled", "n_labels", "n_predicted", "n_review", "mean_confidence",
             "cv_accuracy", "cv_macro_f1", "cv_top3_accuracy", "fit_seconds")
-    return {"trained": outcome is not None, "run_id": run.id, **{k: metrics[k] for k in keys if k in metrics},
+    return {"trained": trained, "run_id": run.id, **{k: metrics[k] for k in keys if k in metrics},
             "accounts_without_industry": int(unlabelled or 0),
             "by_label": dict(Counter(p["label"] for p in predictions).most_common()),
             "predictions": predictions if limit is None else predictions[:limit]}
 
 
-__all__ = ["LABEL_MAX", "account_industry", "canonical_label", "classify_accounts", "industry_panel", "label_choices",
-           "review_industry", "review_queue"]
+__all__ = ["LABEL_MAX", "account_industry", "canonical_label", "classification_summary", "industry_model_stale",
+           "industry_panel", "label_choices", "review_industry", "review_queue"]
