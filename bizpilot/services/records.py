@@ -62,7 +62,8 @@ def check_version(record: Any, expected: int | None, *, entity: str) -> None:
     if expected is not None and int(expected) != record.version:
         raise ConflictError(f"{describe(entity, record)} was changed by someone else meanwhile (it is at version "
                             f"{record.version}, you had {expected}): reload it and apply your change again",
-                            details=[{"field": "version", "reason": "stale", "value": expected}])
+                            details=[{"field": "version", "reason": "stale", "value": expected,
+                                      "current": record.version}])
 
 
 def _flush(session: Session, entity: str, record: Any) -> None:
