@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(default=10.0, gt=0, description="Time limit of one webhook delivery")
     # Tasks: an open opportunity with no activity this long gets a follow-up task.
     stale_deal_days: int = Field(default=21, ge=1, le=365, description="Days without activity before a deal task")
+    # Imports (bizpilot/ingest): what an upload or a file may hold before it is refused with a clear message.
+    import_max_upload_mb: int = Field(default=200, ge=1, le=100_000, description="Largest upload the Imports page "
+                                      "and POST /api/v1/imports accept (MB; larger answers 413)")
+    import_max_unzipped_mb: int = Field(default=1024, ge=1, le=100_000, description="Most an .xlsx workbook may "
+                                        "unpack to (MB): zip bombs are refused before they are opened")
+    import_max_cell_chars: int = Field(default=100_000, ge=100, le=50_000_000, description="Longest cell an import "
+                                       "takes (characters); a row with a longer one is rejected and reported")
     # The dashboard password of a single-person install (`bizpilot init --password` reads it when set).
     password: SecretStr | None = Field(default=None, description="Dashboard password for `init --password` "
                                        "(never stored in clear)")

@@ -63,6 +63,10 @@ class UnsupportedFormat(ValidationFailed, code="unsupported_format"):
     """A file type or format option that nothing here reads."""
 
 
+class PayloadTooLarge(ValidationFailed, code="payload_too_large", status=413):
+    """An upload over the size limit (``BIZPILOT_IMPORT_MAX_UPLOAD_MB``), refused before it is stored."""
+
+
 class InsufficientData(ValidationFailed, code="insufficient_data"):
     """Too little data to fit or score a model (no orders yet, one class only, fewer rows than folds). Training
     everything reports such a model as skipped, not failed."""
