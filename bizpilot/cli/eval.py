@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from bizpilot.cli import eval_generate, eval_intel, eval_recommend, eval_retrieval, eval_signals
+from bizpilot.cli import eval_assistant, eval_generate, eval_intel, eval_recommend, eval_retrieval, eval_signals
 from bizpilot.cli._common import Command, register
 from bizpilot.cli.eval_industry import industry
 
@@ -21,6 +21,7 @@ EVAL_COMMANDS: list[Command] = [
     ("winprob", eval_intel.winprob),
     ("recommend", eval_recommend.recommend),
     ("retrieval", eval_retrieval.retrieval),
+    ("assistant", eval_assistant.assistant),
     ("intent", eval_signals.intent),
     ("sentiment", eval_signals.sentiment),
     ("industry", industry),
