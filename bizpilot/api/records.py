@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import select
 
 from bizpilot.api.deps import SessionDep
@@ -24,6 +25,7 @@ from bizpilot.errors import ValidationFailed
 from bizpilot.services.listing import get_row
 from bizpilot.services.record_input import EXTRAS, MAX_ID, NOW_FIELDS, label, spec_for
 from bizpilot.services.records import (
+    MOVED_ELSEWHERE,
     archive_record,
     create_record,
     get_record,
@@ -125,6 +127,8 @@ def add_record_routes(router: APIRouter, info: EntityInfo) -> None:
     upsert_body = _optional(f"{camel}UpsertBody", (create_body,))
     patch_fields = {"version": (int | None, Field(None, ge=1, le=MAX_ID, description=(
         "The version you read (or send If-Match): a stale one is refused with 409")))}
+    # accepted only to be refused by the service with where to change them (a deal's stage: its stage route)
+    patch_fields.update({f: (SkipJsonSchema[Any], None) for f in MOVED_ELSEWHERE.get(entity, ((),))[0]})
     patch_body = _optional(f"{camel}PatchBody", (info.update, *((EXTRAS[entity],) if entity in EXTRAS else ())),
                            extra=patch_fields) if info.update else None
 

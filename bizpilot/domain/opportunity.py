@@ -54,8 +54,12 @@ class OpportunityCreate(InputSchema):
     expected_close: date | None = None
 
 
-OpportunityUpdate = update_schema(OpportunityCreate, "stage", "amount", "owner", "closed_at", "outcome",
-                                  "expected_close")
+# What a change may set. The stage, outcome and close date move only through the pipeline
+# (``services/pipeline.py::move_opportunity``, ``POST /api/v1/opportunities/{id}/stage``), which checks the workspace's
+# stages, asks a reason for won and lost and tells subscribers (``opportunity.stage_changed``); imports and syncs by
+# external id set them from the file, as the source system has them.
+MOVED_BY_PIPELINE = ("stage", "outcome", "closed_at")
+OpportunityUpdate = update_schema(OpportunityCreate, "name", "amount", "currency", "owner", "expected_close")
 
 
 class OpportunityPublic(PublicSchema):

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bizpilot.db.base import utcnow
 from bizpilot.domain import Account, Contact, Interaction, Opportunity, Product, Task
 from bizpilot.domain.audit import AuditEntry
+from bizpilot.domain.opportunity import MOVED_BY_PIPELINE
 from bizpilot.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from bizpilot.services.audit_trail import audit, plain
 from bizpilot.services.auth import Principal
@@ -33,6 +34,12 @@ EDITABLE: dict[str, type[Any]] = {"accounts": Account, "contacts": Contact, "pro
 # Fields no edit sets directly: identity, bookkeeping, and what only the system computes.
 PROTECTED = {"id", "version", "archived_at", "updated_at", "created_at", "sentiment", "sentiment_score", "intent",
              "intent_confidence", "analysed_at"}
+# Fields an update leaves to another service: the route that changes them and what it checks there.
+MOVED_ELSEWHERE: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "opportunities": (MOVED_BY_PIPELINE, "POST /api/v1/opportunities/{id}/stage",
+                      "move the deal through the pipeline instead ({route} with the stage; won and lost need a "
+                      "reason), or on the Pipeline page"),
+}
 
 
 def model_for(entity: str) -> type[Any]:
@@ -104,6 +111,7 @@ def update_record(*, session: Session, entity: str, record_id: int, data: Mappin
     an owner, a deal's next step or a call's outcome are checked as on create."""
     from bizpilot.domain import ENTITIES
 
+    refuse_moved_fields(entity, data, record_id=record_id)
     record = get_record(session=session, entity=entity, record_id=record_id)
     schema = ENTITIES[entity].update if entity in ENTITIES else None
     values = dict(data)
@@ -122,6 +130,11 @@ def update_record(*, session: Session, entity: str, record_id: int, data: Mappin
                                details=[{"field": k, "reason": "required value is missing"} for k in emptied])
     if "owner_id" in values:
         check_owner(session=session, principal=principal, owner_id=values["owner_id"], current=record.owner_id)
+    if isinstance(record, Opportunity) and "close_reason" in values and not values["close_reason"] \
+            and record.outcome in ("won", "lost"):
+        raise ValidationFailed(f"{describe(entity, record)} was {record.outcome}: its close reason can be changed but "
+                               "not removed (reopen the deal by moving it to an open stage)",
+                               details=[{"field": "close_reason", "reason": f"required for {record.outcome}"}])
     require_change(principal, session=session, record=record, what=describe(entity, record))
     check_version(record, expected_version, entity=entity)
     with session.no_autoflush:  # the signals and the change go out in one write (one version)
@@ -130,6 +143,17 @@ def update_record(*, session: Session, entity: str, record_id: int, data: Mappin
         apply_changes(session=session, entity=entity, record=record, changes=values, principal=principal,
                       channel=channel, expected_version=expected_version)
     return record
+
+
+def refuse_moved_fields(entity: str, data: Mapping[str, Any], *, record_id: int | str = "{id}") -> None:
+    """422 naming the fields of ``data`` that only another service changes (a deal's stage, outcome and close
+    date: the pipeline) and where to change them, rather than ignoring them silently."""
+    fields, route, where = MOVED_ELSEWHERE.get(entity, ((), "", ""))
+    given = [f for f in fields if f in data]
+    if given:
+        route = route.replace("{id}", str(record_id))
+        raise ValidationFailed(f"{', '.join(given)} cannot be changed by an update: {where.format(route=route)}",
+                               details=[{"field": f, "reason": f"changed only by {route}"} for f in given])
 
 
 def archive_record(*, session: Session, entity: str, record_id: int, principal: Principal, channel: str,
@@ -309,6 +333,6 @@ def history(*, session: Session, entity: str, record_id: int, limit: int = 200) 
                                 .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
 
 
-__all__ = ["EDITABLE", "PROTECTED", "Upserted", "analyse_if_changed", "apply_changes", "archive_record", "audit",
-           "check_owner", "check_version", "create_record", "get_record", "history", "model_for", "plain",
-           "restore_record", "update_record", "upsert_by_external_id"]
+__all__ = ["EDITABLE", "MOVED_ELSEWHERE", "PROTECTED", "Upserted", "analyse_if_changed", "apply_changes",
+           "archive_record", "audit", "check_owner", "check_version", "create_record", "get_record", "history",
+           "model_for", "plain", "refuse_moved_fields", "restore_record", "update_record", "upsert_by_external_id"]

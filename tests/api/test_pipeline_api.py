@@ -112,6 +112,23 @@ def test_moving_a_deal(engine: Engine, seeded: Seeded) -> None:
     assert events == ["qualification", "won", "proposal"]
 
 
+def test_patch_cannot_move_a_deal_the_stage_route_does(engine: Engine, seeded: Seeded) -> None:
+    bob = user_client(engine, seeded, "bob")
+    cups = seeded.deals["cups"]
+    resp = bob.patch(f"/api/v1/opportunities/{cups}", json={"stage": "won", "outcome": "won", "version": 1})
+    assert resp.status_code == 422, resp.text
+    error = resp.json()["error"]
+    assert [d["field"] for d in error["details"]] == ["stage", "outcome"]
+    assert f"POST /api/v1/opportunities/{cups}/stage" in error["message"] and "reason" in error["message"]
+    assert stage_of(engine, cups) == ("negotiation", "open", 1)
+    ok = bob.patch(f"/api/v1/opportunities/{cups}", json={"amount": 4500, "next_step": "Samples"},
+                   headers={"If-Match": 'W/"1"'})
+    assert ok.status_code == 200 and (ok.json()["amount"], ok.json()["stage"], ok.json()["version"]) == (
+        4500, "negotiation", 2)
+    schema = bob.get("/api/v1/openapi.json").json()["components"]["schemas"]["OpportunityPatchBody"]["properties"]
+    assert {"amount", "name", "next_step", "version"} <= set(schema) and not {"stage", "outcome"} & set(schema)
+
+
 def test_stages_are_read_by_all_and_changed_by_admins(api_client: TestClient, write_client: TestClient,
                                                        admin_client: TestClient, engine: Engine,
                                                        seeded: Seeded) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -15,12 +16,14 @@ from bizpilot.domain.audit import AuditEntry
 from bizpilot.domain.model_run import ModelOutput
 from bizpilot.domain.webhook import WebhookDelivery, WebhookSubscription
 from bizpilot.errors import ConflictError, Forbidden, ValidationFailed
+from bizpilot.ingest.pipeline import import_frame
 from bizpilot.services.auth import SYSTEM
 from bizpilot.services.intelligence.specs import WINPROB
 from bizpilot.services.models.jobs import run_training
 from bizpilot.services.pipeline import board, close_opportunity, move_opportunity, save_stages, totals
 from bizpilot.services.pipeline_forecast import close_estimate, forecast
 from bizpilot.services.pipeline_stages import DEFAULT_STAGES, check_stages, get_stages
+from bizpilot.services.records import update_record, upsert_by_external_id
 from tests.services.pipeline_data import OPEN_AMOUNT, WEIGHTED, Seeded, pin_today, seed_pipeline
 
 DEFAULTS = [s.model_dump() for s in DEFAULT_STAGES]
@@ -189,6 +192,52 @@ def test_sales_users_move_only_their_own_deals_and_viewers_none(session: Session
     move_opportunity(session=session, opportunity_id=seeded.deals["cups"], stage="proposal", principal=SYSTEM,
                      channel="cli")
     assert session.get(Opportunity, seeded.deals["cups"]).stage == "proposal"
+
+
+def test_an_update_never_moves_a_deal_only_the_pipeline_does(session: Session, seeded: Seeded) -> None:
+    """A change of a deal's fields cannot set its stage, outcome or close date (that would skip the configured
+    stages, the reason for won and lost and the stage_changed event): it is refused, naming the stage route."""
+    session.add(WebhookSubscription(url="http://127.0.0.1:9/hook", events=["opportunity.stage_changed"],
+                                    secret="s3cret"))
+    maria = seeded.principal("maria", "manager")
+    cups = seeded.deals["cups"]
+    for data in ({"stage": "won"}, {"outcome": "won", "amount": 5000}, {"closed_at": datetime(2024, 3, 30)}):
+        with pytest.raises(ValidationFailed) as err:
+            update_record(session=session, entity="opportunities", record_id=cups, data=data, principal=maria,
+                          channel="api")
+        given = [f for f in ("stage", "outcome", "closed_at") if f in data]
+        assert [d["field"] for d in err.value.details] == given
+        assert f"POST /api/v1/opportunities/{cups}/stage" in err.value.message
+    deal = session.get(Opportunity, cups)
+    assert (deal.stage, deal.outcome, deal.amount, deal.version) == ("negotiation", "open", 4000, 1)
+    update_record(session=session, entity="opportunities", record_id=cups, principal=maria, channel="api",
+                  data={"name": "Cups 2024", "amount": 4200, "next_step": "Send samples"}, expected_version=1)
+    assert (deal.name, deal.amount, deal.next_step, deal.stage, deal.version) == (
+        "Cups 2024", 4200, "Send samples", "negotiation", 2)
+    won = seeded.deals["won1"]  # a won deal's reason may be reworded, never removed
+    update_record(session=session, entity="opportunities", record_id=won, data={"close_reason": "Price"},
+                  principal=maria, channel="api")
+    with pytest.raises(ValidationFailed) as err:
+        update_record(session=session, entity="opportunities", record_id=won, data={"close_reason": None},
+                      principal=maria, channel="api")
+    assert err.value.details[0]["field"] == "close_reason"
+    assert session.get(Opportunity, won).close_reason == "Price"
+    assert session.scalars(select(WebhookDelivery)).all() == []
+
+
+def test_imports_and_syncs_still_set_the_stage_from_the_source(engine: Engine, session: Session,
+                                                                seeded: Seeded) -> None:
+    report = import_frame("opportunities", pd.DataFrame([{
+        "external_id": "tea", "account_external_id": "ACME", "name": "Tea", "stage": "closed", "amount": 2000,
+        "currency": "EUR", "created_at": datetime(2024, 3, 10), "closed_at": datetime(2024, 3, 28),
+        "outcome": "won"}]), source="crm.csv", strict=True, engine=engine)
+    assert not report.rejected
+    tea = session.get(Opportunity, seeded.deals["tea"])
+    assert (tea.stage, tea.outcome, tea.closed_at) == ("closed", "won", datetime(2024, 3, 28))
+    synced = upsert_by_external_id(session=session, entity="opportunities", external_id="mugs", principal=SYSTEM,
+                                   channel="api", data={"stage": "proposal"})
+    assert (synced.created, synced.changes["stage"], synced.record.stage) == (
+        False, ["prospecting", "proposal"], "proposal")
 
 
 # --- the board, totals and the forecast ---------------------------------------------------------------------
