@@ -56,16 +56,18 @@ def import_(
     rejects: Path | None = typer.Option(None, "--rejects",  # noqa: B008
                                         help="Where to write the rejects report (CSV)"),
     as_json: bool = typer.Option(False, "--json", help="Print the import report as one JSON object"),
+    encoding: str | None = typer.Option(None, "--encoding", help="Text encoding of a CSV/TSV/JSON file (gb18030, "
+                                        "gbk, utf-16, utf-8, big5, cp1252...); default: detected and reported"),
 ) -> None:
-    """Import a file: columns are mapped, values validated, duplicates merged by natural key; bad rows go to a
-    rejects report; the good rows are written in one transaction."""
+    """Import a file: columns are mapped, values validated, duplicates merged by natural key; bad rows (ragged
+    rows too, by row number) go to a rejects report; the good rows are written in one transaction."""
     from bizpilot.db import get_engine
     from bizpilot.services.imports import run_import
 
     prepare_workspace()
     with progress_bar(not as_json) as progress:
         report = run_import(engine=get_engine(), entity=entity, path=file, strict=strict, mapping_file=mapping,
-                            rejects_path=rejects, progress=progress)
+                            rejects_path=rejects, progress=progress, encoding=encoding)
     if as_json:
         print_json(report.to_dict())
         return

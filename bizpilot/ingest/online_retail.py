@@ -23,8 +23,9 @@ from bizpilot.domain.product import NON_MERCHANDISE
 from bizpilot.errors import RowError, ValidationFailed
 from bizpilot.ingest.pipeline import default_report_path, rejected, write_order_lines
 from bizpilot.ingest.quality import outlier_mask
-from bizpilot.ingest.readers import SOURCE_ROW, read_table
+from bizpilot.ingest.readers import SOURCE_ROW, read_source
 from bizpilot.ingest.report import ImportReport, write_issue_file
+from bizpilot.ingest.rows import MAX_NUMBER, MAX_QUANTITY, YEARS
 from bizpilot.ingest.writer import Progress, TableWrite, key_to_id, upsert
 
 COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country")
@@ -87,6 +88,10 @@ def prepare(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError]]:
         ("UnitPrice", (df["unit_price"] < 0) & ~df["invoice"].fillna("").str.startswith("A"),
          "negative unit price outside a bad-debt adjustment"),
         ("Quantity", df["quantity"] == 0, "zero quantity"),
+        ("Quantity", df["quantity"].abs() > MAX_QUANTITY, f"beyond ±{MAX_QUANTITY:g}: a typo or a unit mix-up?"),
+        ("UnitPrice", df["unit_price"].abs() > MAX_NUMBER, f"beyond ±{MAX_NUMBER:g}: a typo or a unit mix-up?"),
+        ("InvoiceDate", (df["ordered_at"].dt.year < YEARS[0]) | (df["ordered_at"].dt.year > YEARS[1]),
+         f"the year is outside {YEARS[0]}-{YEARS[1]}"),
     ]
     bad = np.zeros(len(df), dtype=bool)
     rejects: list[RowError] = []
@@ -178,18 +183,27 @@ def _lines(lines: pd.DataFrame, product_ids: dict[str, int]) -> tuple[pd.DataFra
 
 
 def import_online_retail(path: str | Path, *, strict: bool = False, rejects_path: str | Path | None = None,
-                         engine: Engine | None = None, progress: Progress | None = None) -> ImportReport:
-    """Import an Online Retail file (parquet, CSV(.gz) or the original xlsx) in one transaction."""
+                         engine: Engine | None = None, progress: Progress | None = None,
+                         encoding: str | None = None) -> ImportReport:
+    """Import an Online Retail file (parquet, CSV(.gz) or the original xlsx) in one transaction. ``encoding``
+    overrides the detected encoding of a CSV."""
     started = time.perf_counter()
     engine = engine or get_engine()
     path = Path(path)
-    frame = read_table(path)
-    report = ImportReport(entity="online-retail", source=str(path), rows_read=len(frame), strict=strict)
+    table = read_source(path, encoding=encoding)
+    frame = table.frame
+    report = ImportReport(entity="online-retail", source=str(path), strict=strict,
+                          rows_read=len(frame) + len({r.row for r in table.rejects}))
+    if table.encoding is not None:
+        report.encoding = f"{table.encoding.label} ({table.encoding.how})"
+        report.notes.append(table.encoding.describe())
+    report.notes.extend(table.notes)
     lines, rejects = prepare(frame)
-    report.rejected = len(rejects)
+    rejects = [*table.rejects, *rejects]
+    report.rejected = len({r.row for r in rejects})
     if rejects:
         target = Path(rejects_path) if rejects_path else default_report_path("online-retail", "rejects")
-        report.rejects_path = str(write_issue_file(target, rejects, frame))
+        report.rejects_path = str(write_issue_file(target, rejects, frame, table.originals))
     if strict and rejects:
         raise rejected(report, path.name, rejects, started)
     with engine.begin() as conn:

@@ -22,7 +22,7 @@ from bizpilot.errors import ImportRejected, RowError, ValidationFailed
 from bizpilot.ingest.mapping import load_mapping_file, normalise_header, resolve_columns
 from bizpilot.ingest.owners import OWNER_COLUMN, resolve_owners
 from bizpilot.ingest.quality import outlier_mask
-from bizpilot.ingest.readers import SOURCE_ROW, read_table
+from bizpilot.ingest.readers import SOURCE_ROW, SourceTable, read_source
 from bizpilot.ingest.report import ImportReport, write_issue_file
 from bizpilot.ingest.rows import ValidRow, required_fields, validate_rows
 from bizpilot.ingest.specs import (
@@ -187,22 +187,25 @@ def write_order_lines(conn: Connection, lines: pd.DataFrame, progress: Progress 
 
 def import_file(entity: str, path: str | Path, *, mapping_file: str | Path | None = None, strict: bool = False,
                 rejects_path: str | Path | None = None, engine: Engine | None = None,
-                progress: Progress | None = None) -> ImportReport:
+                progress: Progress | None = None, encoding: str | None = None) -> ImportReport:
     """Import ``path`` into ``entity`` (accounts, contacts, products, orders, interactions, opportunities,
-    knowledge). Raises :class:`ImportRejected` in strict mode when any row is bad (nothing written)."""
+    knowledge). Raises :class:`ImportRejected` in strict mode when any row is bad (nothing written).
+    ``encoding`` overrides the detected encoding of a text file."""
     path = Path(path)
     if entity not in IMPORTABLE:
         raise ValidationFailed(f"unknown entity '{entity}'; choose one of {', '.join(IMPORTABLE)}")
     explicit = load_mapping_file(mapping_file) if mapping_file else None
-    return import_frame(entity, read_table(path), source=str(path), mapping=explicit, strict=strict,
-                        rejects_path=rejects_path, engine=engine, progress=progress)
+    table = read_source(path, encoding=encoding)
+    return import_frame(entity, table.frame, source=str(path), mapping=explicit, strict=strict,
+                        rejects_path=rejects_path, engine=engine, progress=progress, read=table)
 
 
 def import_frame(entity: str, frame: pd.DataFrame, *, source: str, mapping: dict[str, str | None] | None = None,
                  strict: bool = False, rejects_path: str | Path | None = None, engine: Engine | None = None,
-                 progress: Progress | None = None) -> ImportReport:
+                 progress: Progress | None = None, read: SourceTable | None = None) -> ImportReport:
     """Import an in-memory table (uploads, the demo generator). ``frame`` may carry ``__source_row__``;
-    otherwise rows are numbered as a CSV with a header line would be."""
+    otherwise rows are numbered as a CSV with a header line would be. ``read`` is how the file was read: the rows
+    its reader set aside are rejects of this import, its notes and encoding go into the report."""
     if entity not in IMPORTABLE:
         raise ValidationFailed(f"unknown entity '{entity}'; choose one of {', '.join(IMPORTABLE)}")
     started = time.perf_counter()
@@ -211,6 +214,16 @@ def import_frame(entity: str, frame: pd.DataFrame, *, source: str, mapping: dict
         frame = frame.reset_index(drop=True).assign(**{SOURCE_ROW: range(2, 2 + len(frame))})
     name = Path(source).name
     report = ImportReport(entity=entity, source=source, rows_read=len(frame), strict=strict)
+    read_rejects: list[RowError] = []
+    if read is not None:
+        read_rejects = list(read.rejects)
+        report.rows_read += len({r.row for r in read_rejects})
+        if read.encoding is not None:
+            report.encoding = f"{read.encoding.label} ({read.encoding.how})"
+            report.notes.append(read.encoding.describe())
+        report.notes.extend(read.notes)
+    if frame.empty and not read_rejects:
+        report.notes.append(f"{name} has a header but no data rows: nothing to import")
     schema = OrderRow if entity == "orders" else SPECS[entity].schema
     headers = [c for c in frame.columns if c != SOURCE_ROW]
     explicit = mapping
@@ -227,6 +240,7 @@ def import_frame(entity: str, frame: pd.DataFrame, *, source: str, mapping: dict
             f"{', '.join(headers)} (use --mapping to name them)",
             details=[{"field": f, "reason": "no matching column"} for f in missing])
     valid, rejects = validate_rows(frame, schema, mapping, attr_cols)
+    rejects = read_rejects + rejects
     present = set(mapping) | ({"attributes"} if attr_cols else set())
     if spec is not None:
         for row in valid:
@@ -248,7 +262,8 @@ def import_frame(entity: str, frame: pd.DataFrame, *, source: str, mapping: dict
         report.rejected = len({r.row for r in rejects})
         if rejects:
             target = Path(rejects_path) if rejects_path else default_report_path(entity, "rejects")
-            report.rejects_path = str(write_issue_file(target, rejects, frame))
+            report.rejects_path = str(write_issue_file(target, rejects, frame,
+                                                       read.originals if read is not None else None))
         if flags:
             report.outliers_path = str(write_issue_file(default_report_path(entity, "outliers"), flags, frame))
         if strict and rejects:

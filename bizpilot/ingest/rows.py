@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import types
 import typing
@@ -18,6 +19,12 @@ from bizpilot.ingest.readers import SOURCE_ROW, is_missing
 
 _NUMBER_JUNK = re.compile(r"[\s,$€£¥￥%]|RMB|CNY|USD|EUR|GBP", re.IGNORECASE)
 _TAG_SPLIT = re.compile(r"[,;|，；、]")
+# What no business record holds: the file has a typo, a unit mix-up or an Excel serial number where a value belongs.
+MAX_NUMBER = 1e12
+MAX_QUANTITY = 1e9
+QUANTITY_FIELDS = ("quantity", "stock_qty")
+YEARS = (1900, 2100)
+EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!"}
 
 
 def _base_types(annotation: Any) -> set[type]:
@@ -86,6 +93,21 @@ def _clean_cell(value: Any, kind: str) -> Any:
     return value
 
 
+def implausible(name: str, value: Any) -> str | None:
+    """Why a value that passed the schema still cannot be right (infinite, 1e12 units, the year 1700 or 9999)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            return "the number is not finite"
+        limit = MAX_QUANTITY if name in QUANTITY_FIELDS else MAX_NUMBER
+        if abs(value) > limit:
+            return f"{value:g} is beyond ±{limit:g}: a typo or a unit mix-up?"
+    if isinstance(value, date) and not YEARS[0] <= value.year <= YEARS[1]:
+        return f"the year {value.year} is outside {YEARS[0]}-{YEARS[1]}: a typo or a wrong date format?"
+    return None
+
+
 @dataclass
 class ValidRow:
     """A row that passed validation: all schema fields (defaults filled) and which ones the file provided."""
@@ -109,9 +131,13 @@ def validate_rows(frame: pd.DataFrame, schema: type[BaseModel], mapping: dict[st
     source_rows = frame[SOURCE_ROW].tolist()
     for i, source_row in enumerate(source_rows):
         raw: dict[str, Any] = {}
+        excel_errors: list[str] = []
         for f in fields:
             v = columns[f][i]
-            if not is_missing(v):
+            if isinstance(v, str) and v.strip() in EXCEL_ERRORS:
+                raw[f] = v
+                excel_errors.append(f)
+            elif not is_missing(v):
                 raw[f] = _clean_cell(v, kinds.get(f, "text"))
         if attr_values:
             attrs = dict(raw.get("attributes") or {}) if isinstance(raw.get("attributes"), dict) else {}
@@ -133,5 +159,15 @@ def validate_rows(frame: pd.DataFrame, schema: type[BaseModel], mapping: dict[st
                 errors.append(RowError(row=int(source_row), field=label, reason=reason,
                                        value=raw.get(name)))
             continue
-        valid.append(ValidRow(int(source_row), model.model_dump(), set(raw)))
+        data = model.model_dump()
+        problems = [(f, f"the cell shows the Excel error {raw[f]}; fix the formula or the value")
+                    for f in excel_errors]
+        problems += [(f, why) for f, v in data.items() if f in raw and (why := implausible(f, v))]
+        if problems:
+            for name, why in problems:
+                column = mapping.get(name, name)
+                label = name if column == name else f"{name} (column '{column}')"
+                errors.append(RowError(row=int(source_row), field=label, reason=why, value=raw.get(name)))
+            continue
+        valid.append(ValidRow(int(source_row), data, set(raw)))
     return valid, errors

@@ -23,30 +23,46 @@ from bizpilot.errors import (
     BizpilotError,
     ImportRejected,
     NotFoundError,
+    PayloadTooLarge,
     ValidationFailed,
 )
-from bizpilot.ingest.readers import detect_format
-from bizpilot.ingest.report import ImportReport
+from bizpilot.ingest.readers import detect_format, preflight
+from bizpilot.ingest.report import FORMULA_START, ImportReport
 from bizpilot.ingest.specs import IMPORTABLE
+from bizpilot.ingest.textfiles import check_encoding_name
 from bizpilot.ingest.writer import acting_as
 from bizpilot.services.events import emit
 
 ADAPTERS = ("online-retail", "movielens")
 IMPORT_ENTITIES: tuple[str, ...] = (*IMPORTABLE, *ADAPTERS)
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MB = 1024 * 1024
 Progress = Callable[[str, int, int], None]
 
 _live: dict[int, dict[str, Any]] = {}
 _live_lock = threading.Lock()
 
 
+def max_upload_bytes() -> int:
+    """The upload limit in bytes (``BIZPILOT_IMPORT_MAX_UPLOAD_MB``)."""
+    return get_settings().import_max_upload_mb * MB
+
+
+def too_large(size: int | None = None) -> PayloadTooLarge:
+    """The 413 an upload over the limit gets, saying the limit and how to raise it."""
+    limit = get_settings().import_max_upload_mb
+    got = f" ({size / MB:,.1f} MB)" if size else ""
+    return PayloadTooLarge(f"the upload{got} is larger than the {limit:,} MB limit (BIZPILOT_IMPORT_MAX_UPLOAD_MB); "
+                           "split the file or import it with `bizpilot import`",
+                           details=[{"field": "file", "reason": "too large", "value": f"{limit} MB"}])
+
+
 def _dispatch(entity: str, path: Path, *, strict: bool, mapping_file: Path | None, rejects_path: Path | None,
-              engine: Engine, progress: Progress | None) -> ImportReport:
+              engine: Engine, progress: Progress | None, encoding: str | None) -> ImportReport:
     if entity == "online-retail":
         from bizpilot.ingest.online_retail import import_online_retail
 
         return import_online_retail(path, strict=strict, rejects_path=rejects_path, engine=engine,
-                                    progress=progress)
+                                    progress=progress, encoding=encoding)
     if entity == "movielens":
         from bizpilot.ingest.movielens import import_movielens
 
@@ -54,7 +70,7 @@ def _dispatch(entity: str, path: Path, *, strict: bool, mapping_file: Path | Non
     from bizpilot.ingest.pipeline import import_file
 
     return import_file(entity, path, mapping_file=mapping_file, strict=strict, rejects_path=rejects_path,
-                       engine=engine, progress=progress)
+                       engine=engine, progress=progress, encoding=encoding)
 
 
 def _finish_run(engine: Engine, run_id: int, *, status: str, report: ImportReport | None,
@@ -82,9 +98,10 @@ def _create_run(engine: Engine, *, entity: str, source: str, strict: bool) -> in
 def run_import(*, engine: Engine, entity: str, path: str | Path, strict: bool = False,
                mapping_file: str | Path | None = None, rejects_path: str | Path | None = None,
                progress: Progress | None = None, run_id: int | None = None,
-               actor: tuple[int | None, str] | None = None) -> ImportReport:
+               actor: tuple[int | None, str] | None = None, encoding: str | None = None) -> ImportReport:
     """Import ``path`` as ``entity`` and log the run (finished, rejected in strict mode, or failed). ``actor``
-    (user id, name) is who the audit trail names for the records the import changes (default: the system)."""
+    (user id, name) is who the audit trail names for the records the import changes (default: the system);
+    ``encoding`` overrides the detected encoding of a text file."""
     if entity not in IMPORT_ENTITIES:
         raise ValidationFailed(f"unknown entity '{entity}'; choose one of {', '.join(IMPORT_ENTITIES)}",
                                details=[{"field": "entity", "reason": "unknown entity"}])
@@ -96,7 +113,7 @@ def run_import(*, engine: Engine, entity: str, path: str | Path, strict: bool = 
             report = _dispatch(entity, path, strict=strict,
                                mapping_file=Path(mapping_file) if mapping_file else None,
                                rejects_path=Path(rejects_path) if rejects_path else None, engine=engine,
-                               progress=progress)
+                               progress=progress, encoding=encoding)
     except ImportRejected as exc:
         _finish_run(engine, run_id, status="rejected", report=exc.report, message=exc.message)
         raise
@@ -117,23 +134,30 @@ def _safe_name(filename: str) -> str:
 
 
 def start_upload_import(*, engine: Engine, entity: str, filename: str, content: bytes, strict: bool = False,
-                        wait: bool = False, actor: tuple[int | None, str] | None = None) -> int:
+                        wait: bool = False, actor: tuple[int | None, str] | None = None,
+                        encoding: str | None = None) -> int:
     """Save an uploaded file in the workspace and import it in a background thread; returns the run id at once
-    (``wait=True`` runs it in the caller's thread, for tests and scripts)."""
+    (``wait=True`` runs it in the caller's thread, for tests and scripts). What can be told without reading the
+    whole file (too large, empty, not text, unknown encoding, a zip bomb) is refused here, before a run exists."""
     if entity not in IMPORT_ENTITIES or entity == "movielens":
         allowed = [e for e in IMPORT_ENTITIES if e != "movielens"]
         raise ValidationFailed(f"cannot import an upload as '{entity}'; choose one of {', '.join(allowed)}",
                                details=[{"field": "entity", "reason": "unknown entity"}])
     if not content:
         raise ValidationFailed("the uploaded file is empty", details=[{"field": "file", "reason": "empty"}])
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise ValidationFailed(f"the upload is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
-                               details=[{"field": "file", "reason": "too large"}])
+    if len(content) > max_upload_bytes():
+        raise too_large(len(content))
+    encoding = check_encoding_name(encoding) if encoding and encoding.strip() else None
     detect_format(Path(_safe_name(filename)))  # refuse unknown formats before anything is stored
     uploads = get_settings().resolved_home / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
     path = uploads / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10**6}-{_safe_name(filename)}"
     path.write_bytes(content)
+    try:
+        preflight(path, encoding=encoding)
+    except BizpilotError:
+        path.unlink(missing_ok=True)
+        raise
     run_id = _create_run(engine, entity=entity, source=_safe_name(filename), strict=strict)
     with _live_lock:
         _live[run_id] = {"phase": "reading", "done": 0, "total": 0}
@@ -145,7 +169,7 @@ def start_upload_import(*, engine: Engine, entity: str, filename: str, content: 
     def work() -> None:
         try:
             run_import(engine=engine, entity=entity, path=path, strict=strict, progress=progress, run_id=run_id,
-                       actor=actor)
+                       actor=actor, encoding=encoding)
         except BizpilotError:
             pass  # logged on the run by run_import
         except Exception:  # noqa: BLE001 - a background thread must not die silently
@@ -173,6 +197,11 @@ def import_status(*, session: Session, run_id: int) -> dict[str, Any]:
             "finished_at": run.finished_at, "progress": live or None, "has_rejects": bool(run.rejects_path)}
 
 
+def _unescape(cell: str) -> str:
+    """The rejects file guards formula-like text with a leading ' for spreadsheets; API readers get the value."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell
+
+
 def read_rejects(*, session: Session, run_id: int, limit: int = 500) -> dict[str, Any]:
     """The rejected rows of a run (row, field, reason, value), as written to its rejects file."""
     path = session.execute(select(ImportRun.rejects_path).where(ImportRun.id == run_id)).first()
@@ -182,6 +211,6 @@ def read_rejects(*, session: Session, run_id: int, limit: int = 500) -> dict[str
         return {"total": 0, "rows": [], "path": path[0]}
     with open(path[0], newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        rows = [{"row": int(r["_row"]), "field": r["_field"], "reason": r["_reason"], "value": r["_value"]}
-                for r in reader]
+        rows = [{"row": int(r["_row"]), "field": r["_field"], "reason": r["_reason"],
+                 "value": _unescape(r["_value"])} for r in reader]
     return {"total": len(rows), "rows": rows[:limit], "path": path[0]}

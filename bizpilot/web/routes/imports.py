@@ -17,7 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from bizpilot.api.deps import SessionDep, ensure_database
+from bizpilot.api.imports import UploadLimitRoute, read_upload
 from bizpilot.api.security import authenticate
+from bizpilot.config import get_settings
 from bizpilot.domain import ImportRun
 from bizpilot.errors import (
     Forbidden,
@@ -37,7 +39,7 @@ from bizpilot.web.i18n import request_lang, t
 from bizpilot.web.pages import render
 
 router = APIRouter()
-upload_router = APIRouter()
+upload_router = APIRouter(route_class=UploadLimitRoute)  # 413 before an oversized body is read
 
 UPLOAD_ENTITIES: tuple[str, ...] = tuple(e for e in IMPORT_ENTITIES if e != "movielens")  # movielens is a folder
 ACCEPT = ".csv,.tsv,.tab,.txt,.xlsx,.xlsm,.xls,.parquet,.pq,.jsonl,.ndjson,.json,.gz"
@@ -89,7 +91,7 @@ def _form_error(exc: ValidationFailed, lang: str) -> str:
     if "empty" in reasons:
         return t("imports.err_empty", lang)
     if "too large" in reasons:
-        return t("imports.err_too_large", lang)
+        return t("imports.err_too_large_mb", lang, mb=get_settings().import_max_upload_mb)
     return exc.message
 
 
@@ -97,7 +99,8 @@ def _form_error(exc: ValidationFailed, lang: str) -> str:
 async def imports_upload(request: Request, principal: PrincipalDep,
                          file: Annotated[UploadFile | None, File()] = None,
                          entity: Annotated[str, Form(max_length=64)] = "",
-                         strict: Annotated[bool, Form()] = False) -> Response:
+                         strict: Annotated[bool, Form()] = False,
+                         encoding: Annotated[str, Form(max_length=40)] = "") -> Response:
     """Start a background import and send the browser to its run page (303, so a reload does not re-upload)."""
     if not principal.allows("write"):
         how = ("sign in to the dashboard" if principal.kind == "open"
@@ -111,15 +114,15 @@ async def imports_upload(request: Request, principal: PrincipalDep,
     if file is None or not file.filename:
         return _index(request, principal, error=t("imports.err_no_file", lang), entity=entity, strict=strict,
                       status_code=422)
-    content = await file.read()
+    content = await read_upload(file)
     try:
         engine = ensure_database()
         run_id = await run_in_threadpool(start_upload_import, engine=engine, entity=entity,
                                          filename=file.filename, content=content, strict=strict,
-                                         actor=(principal.user_id, actor_of(principal)))
-    except ValidationFailed as exc:
+                                         actor=(principal.user_id, actor_of(principal)), encoding=encoding or None)
+    except ValidationFailed as exc:  # 422, or 413 for an upload over the limit
         return _index(request, principal, error=_form_error(exc, lang), entity=entity, strict=strict,
-                      status_code=422)
+                      status_code=exc.status)
     return RedirectResponse(f"{request.scope.get('root_path', '')}/imports/{run_id}", status_code=303)
 
 
