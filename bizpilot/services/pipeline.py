@@ -58,11 +58,28 @@ def owner_condition(*, session: Session, owner: str | int | None, principal: Pri
             raise ValidationFailed(f"owner=me needs a signed-in user; {getattr(principal, 'name', 'the caller')} "
                                    "is not one (use a user's key or session, or owner=<user>)",
                                    details=[{"field": "owner", "reason": "caller is not a user", "value": value}])
-        return Opportunity.owner_id == principal.user_id
+        return owned_by(principal.user_id)
     if value.isdigit():
-        return Opportunity.owner_id == int(value)
+        return owned_by(int(value))
     user_id = session.scalar(select(User.id).where((User.name == value) | (User.email == value.lower())))
-    return Opportunity.owner_id == user_id if user_id is not None else Opportunity.owner == value
+    return owned_by(user_id) if user_id is not None else Opportunity.owner == value
+
+
+def owned_by(user_id: int) -> Any:
+    """The deals a user owns: assigned to them, or unassigned on an account they own (``policy.owner_of``)."""
+    return (Opportunity.owner_id == user_id) | (Opportunity.owner_id.is_(None) & Opportunity.account_id.in_(
+        select(Account.id).where(Account.owner_id == user_id)))
+
+
+def deal_owners(*, session: Session, deals: Iterable[Opportunity]) -> dict[int, int]:
+    """The owning user per deal id, for the deals that have one: its own owner, else its account's (as
+    ``policy.owner_of`` decides who may move it); an imported deal whose owner is only a name has no user here."""
+    deals = list(deals)
+    unassigned = {o.account_id for o in deals if o.owner_id is None and o.account_id is not None}
+    by_account = dict(session.execute(select(Account.id, Account.owner_id).where(
+        Account.id.in_(unassigned), Account.owner_id.is_not(None))).all()) if unassigned else {}
+    owners = {o.id: o.owner_id if o.owner_id is not None else by_account.get(o.account_id) for o in deals}
+    return {deal_id: owner for deal_id, owner in owners.items() if owner is not None}
 
 
 def user_names(*, session: Session, ids: Iterable[int | None]) -> dict[int, str]:
@@ -311,5 +328,6 @@ def save_stages(*, session: Session, stages: list[Any], principal: Principal, ch
     return {"stages": [s.model_dump() for s in new], "moved": moved}
 
 
-__all__ = ["CARDS_PER_STAGE", "board", "close_opportunity", "deals", "move_opportunity", "owner_condition",
-           "owner_name", "save_stages", "totals", "user_names", "weighted_amount", "weighting", "win_scores"]
+__all__ = ["CARDS_PER_STAGE", "board", "close_opportunity", "deal_owners", "deals", "move_opportunity",
+           "owned_by", "owner_condition", "owner_name", "save_stages", "totals", "user_names", "weighted_amount",
+           "weighting", "win_scores"]

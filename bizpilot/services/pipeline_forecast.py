@@ -19,7 +19,7 @@ from bizpilot.domain import Opportunity
 from bizpilot.errors import ValidationFailed
 from bizpilot.services.auth import Principal
 from bizpilot.services.clock import workspace_today
-from bizpilot.services.pipeline import deals, owner_condition, owner_name, user_names, weighting, win_scores
+from bizpilot.services.pipeline import deal_owners, deals, owner_condition, user_names, weighting, win_scores
 from bizpilot.services.pipeline_stages import get_stages
 
 DEFAULT_CLOSE_DAYS = 30
@@ -61,7 +61,8 @@ def _add(row: dict[str, Any], amount: float | None, probability: float | None, b
 def forecast(*, session: Session, by: ForecastBy = "month", principal: Principal | None = None,
              owner: str | int | None = None) -> dict[str, Any]:
     """Weighted forecast rows by expected close month (``YYYY-MM``, oldest first; ``past``: before this month,
-    i.e. overdue) or by owner (biggest weighted first; ``label`` None: unassigned), with their total."""
+    i.e. overdue) or by owner (biggest weighted first; a deal nobody is assigned to counts for its account's
+    owner, then for the owner an import named; ``label`` None: nobody), with their total."""
     if by not in ("month", "owner"):
         raise ValidationFailed(f"forecast by month or owner, not {by!r}",
                                details=[{"field": "by", "reason": "month or owner", "value": by}])
@@ -69,7 +70,8 @@ def forecast(*, session: Session, by: ForecastBy = "month", principal: Principal
     rows_in = deals(session=session, condition=owner_condition(session=session, owner=owner, principal=principal))
     scores, model = win_scores(session=session)
     estimate = close_estimate(session=session)
-    users = user_names(session=session, ids=[o.owner_id for o in rows_in])
+    owners = deal_owners(session=session, deals=rows_in)
+    users = user_names(session=session, ids=owners.values())
     this_month = workspace_today(session=session).strftime("%Y-%m")
     rows: dict[str, dict[str, Any]] = {}
     total = _empty("total", None)
@@ -79,8 +81,9 @@ def forecast(*, session: Session, by: ForecastBy = "month", principal: Principal
         if by == "month":
             key = label = when.strftime("%Y-%m")
         else:
-            label = owner_name(o, users)
-            key = f"user:{o.owner_id}" if o.owner_id is not None else (f"name:{label}" if label else "none")
+            owner_id = owners.get(o.id)
+            label = users.get(owner_id) if owner_id is not None else o.owner
+            key = f"user:{owner_id}" if owner_id is not None else (f"name:{label}" if label else "none")
         row = rows.setdefault(key, _empty(key, label))
         _add(row, o.amount, win["probability"], win["basis"], date_set)
         _add(total, o.amount, win["probability"], win["basis"], date_set)

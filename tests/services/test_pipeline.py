@@ -297,6 +297,31 @@ def test_weighted_forecast_by_month_and_owner(session: Session, seeded: Seeded) 
     assert [r["key"] for r in forecast(session=session)["rows"]] == ["2024-03", "2024-04", "2024-05"]
 
 
+def test_forecast_by_owner_counts_unassigned_deals_for_their_accounts_owner(session: Session,
+                                                                            seeded: Seeded) -> None:
+    """A deal nobody is assigned to belongs to its account's owner (who may move it): the forecast by owner, and
+    the owner filter, count it for them; a deal without an owning account keeps the owner an import named."""
+    session.add_all([
+        Opportunity(external_id="bowls", account_id=seeded.accounts["BOREALIS"], name="Bowls", stage="proposal",
+                    amount=1000, currency="EUR", owner="Former Rep", created_at=datetime(2024, 3, 5)),
+        Opportunity(external_id="stray", account_id=None, name="Stray", stage="proposal", amount=600,
+                    currency="EUR", owner="Former Rep", created_at=datetime(2024, 3, 5)),
+        Opportunity(external_id="nobody", account_id=None, name="Nobody", stage="prospecting", amount=100,
+                    currency="EUR", created_at=datetime(2024, 3, 5))])
+    session.flush()
+    rows = forecast(session=session, by="owner")["rows"]
+    assert [(r["key"], r["label"], r["count"], r["amount"], r["weighted"]) for r in rows] == [
+        (f"user:{seeded.users['bob']}", "bob", 3, 5500, 3500),
+        (f"user:{seeded.users['alice']}", "alice", 2, 3000, 1100),
+        ("name:Former Rep", "Former Rep", 1, 600, 300), ("none", None, 1, 100, 10)]
+    bob = seeded.principal("bob", "sales")
+    mine = forecast(session=session, by="owner", owner="me", principal=bob)
+    assert [(r["label"], r["count"], r["weighted"]) for r in mine["rows"]] == [("bob", 3, 3500)]
+    assert forecast(session=session, by="owner", owner="bob")["total"]["weighted"] == 3500
+    assert "Bowls" in {c["name"] for col in board(session=session, owner="me", principal=bob)["columns"]
+                       for c in col["cards"]}
+
+
 def test_model_scores_weigh_the_deals_they_cover(engine: Engine, session: Session, seeded: Seeded) -> None:
     outcome = run_training(WINPROB, engine=engine, trigger="test")
     assert outcome.status == "finished", outcome.message
