@@ -12,18 +12,32 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from bizpilot.api.deps import SessionDep
-from bizpilot.api.schemas import ERROR_RESPONSES, NOT_FOUND
+from bizpilot.api.schemas import ERROR_RESPONSES, ErrorResponse
 from bizpilot.api.security import AdminPrincipal, WritePrincipal
 from bizpilot.domain.industry import TaxonomyIn, TaxonomyPublic
 from bizpilot.services.industry import service, taxonomy
+from bizpilot.services.record_input import MAX_ID
 
 router = APIRouter(tags=["industry"])
+AccountId = Annotated[int, Path(ge=1, le=MAX_ID, description="The account's id")]
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    words = {403: "Your role only reads (viewers), the account is not yours (sales and service users classify "
+                  "their own accounts), or the taxonomy needs an admin",
+             404: "No such account",
+             409: "Stale version: someone changed the account meanwhile",
+             422: "Invalid input: an id out of range, a label longer than 100 characters, a taxonomy that names a "
+                  "label twice, nothing to accept (no prediction)",
+             503: "The industry model is not trained yet (queued or training): the body names the model and its "
+                  "state; retry later"}
+    return {**ERROR_RESPONSES, **{code: {"model": ErrorResponse, "description": words[code]} for code in codes}}
 
 
 class SectorRef(BaseModel):
@@ -83,9 +97,10 @@ class AccountIndustryView(BaseModel):
 
 
 class IndustryDecision(BaseModel):
-    label: str | None = Field(default=None, max_length=100,
+    label: str | None = Field(default=None, min_length=1, max_length=100,
                               description="The correct industry; leave out to accept the prediction")
-    version: int | None = Field(default=None, description="The account version you saw (409 if it changed)")
+    version: int | None = Field(default=None, ge=1, le=2**31,
+                                description="The account version you saw (409 if it changed)")
 
 
 class ReviewItem(BaseModel):
@@ -116,36 +131,35 @@ def get_taxonomy(session: SessionDep) -> TaxonomyPublic:
     return taxonomy.public(session=session)
 
 
-@router.put("/industry/taxonomy", response_model=TaxonomyPublic, responses=ERROR_RESPONSES)
+@router.put("/industry/taxonomy", response_model=TaxonomyPublic, responses=_errors(403, 422))
 def put_taxonomy(body: TaxonomyIn, session: SessionDep, principal: AdminPrincipal) -> TaxonomyPublic:
     """Replace the workspace's taxonomy (e.g. with the team's own customer segments); the next training of the
     industry model uses it."""
     return taxonomy.set_taxonomy(session=session, taxonomy=body)
 
 
-@router.delete("/industry/taxonomy", response_model=TaxonomyPublic, responses=ERROR_RESPONSES)
+@router.delete("/industry/taxonomy", response_model=TaxonomyPublic, responses=_errors(403))
 def delete_taxonomy(session: SessionDep, principal: AdminPrincipal) -> TaxonomyPublic:
     """Drop the workspace's own taxonomy: the shipped default applies again."""
     return taxonomy.reset_taxonomy(session=session)
 
 
-@router.get("/industry/review-queue", response_model=ReviewQueue, responses=ERROR_RESPONSES)
+@router.get("/industry/review-queue", response_model=ReviewQueue, responses=_errors(503))
 def review_queue(session: SessionDep, limit: int = Query(50, ge=1, le=500),
-                 offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                 offset: int = Query(0, ge=0, le=1_000_000)) -> dict[str, Any]:
     """Uncertain predictions, most useful to label first (uncertainty, spread over the kinds of company)."""
     return service.review_queue(session=session, limit=limit, offset=offset)
 
 
-@router.get("/accounts/{account_id}/industry", response_model=AccountIndustryView,
-            responses={**NOT_FOUND, **ERROR_RESPONSES})
-def account_industry(account_id: int, session: SessionDep) -> dict[str, Any]:
+@router.get("/accounts/{account_id}/industry", response_model=AccountIndustryView, responses=_errors(404, 503))
+def account_industry(account_id: AccountId, session: SessionDep) -> dict[str, Any]:
     """The account's industry with its source, confidence and alternatives."""
     return service.account_industry(session=session, account_id=account_id)
 
 
 @router.post("/accounts/{account_id}/industry", response_model=AccountIndustryView,
-             responses={**NOT_FOUND, **ERROR_RESPONSES})
-def review_account_industry(account_id: int, body: IndustryDecision, session: SessionDep,
+             responses=_errors(403, 404, 409, 422))
+def review_account_industry(account_id: AccountId, body: IndustryDecision, session: SessionDep,
                             principal: WritePrincipal) -> dict[str, Any]:
     """Accept the prediction or correct it: the account's industry is set (audited) and trains the next model."""
     return service.review_industry(session=session, account_id=account_id, label=body.label, principal=principal,
