@@ -20,11 +20,30 @@ COS_CEIL = {"e5-small-q4": 0.88, "minilm-l6-int8": 0.60}
 MIN_CONFIDENCE = 0.45
 
 HANDOFF_INTENTS = {"complaint": "complaint"}
-_ESCALATE = re.compile(r"\b(human|real person|agent|manager|supervisor|escalat\w*|speak to (?:someone|a person)|"
-                       r"call me|lawyer|legal action)\b|转人工|人工客服|人工|投诉|经理|主管|找你们领导", re.I)
-_REFUND_REQUEST = re.compile(r"\b(i want|i need|i'd like|give me|demand|please)\b.{0,40}\b(refund|money back|"
-                             r"return (?:it|this|them))\b|\brefund (?:me|my)\b|\bmoney back\b|我要退|要求退|给我退|"
-                             r"申请退款|退钱|退款", re.I)
+# A request for a person: asking to speak to / be called by someone, not a question that mentions a manager
+# ("Do strategic accounts get a dedicated account manager?" is a knowledge-base question).
+_ESCALATE = re.compile(
+    r"\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|your\s+|my\s+|our\s+|the\s+|some\s*)?(?:account\s+)?(?:real\s+|actual\s+|live\s+)?"
+    r"(?:human|person|agent|someone|somebody|manager|supervisor|representative|rep)\b|"
+    r"\b(?:real|actual|live)\s+(?:person|human|agent)\b|\b(?:get|put|connect|transfer)\s+(?:me\s+)?(?:to\s+|through\s+"
+    r"to\s+)?(?:me\s+)?(?:a\s+|an\s+|your\s+|the\s+)?(?:human|person|agent|manager|supervisor)\b|"
+    r"\b(?:want|need|demand)\s+(?:a\s+|an\s+|to\s+see\s+(?:a\s+|your\s+|the\s+)?)?(?:human|manager|supervisor)\b|"
+    r"\bescalat\w*|\b(?:agent|someone|somebody|manager)\s+(?:to\s+)?call\s+me\b|\bcall\s+me\b|"
+    r"\blawyer\b|\blegal action\b|\bnot\s+(?:a|this)\s+bot\b|转人工|人工客服|找人工|真人|找你们(?:领导|经理|主管)|"
+    r"(?:叫|让)你们?(?:的)?(?:经理|主管|领导)|我要(?:找)?(?:经理|主管|领导)", re.I)
+# A refund *demand* (handed off), not a question about the refund policy ("how long do refunds take?", "退款多久到账").
+_REFUND_REQUEST = re.compile(
+    r"\b(?:i|we)\s+(?:\w+\s+){0,2}(?:want|need|demand|expect|require|insist on)\b.{0,40}\b(?:refund|money back|"
+    r"reimburse\w*|return (?:it|this|them))\b|\b(?:i'd|we'd|i would|we would) like\b.{0,30}\b(?:refund|money back)\b|"
+    r"\brefund (?:me|us|my|our)\b|^\W*(?:please\s+)?(?:refund|reimburse)\b|"
+    r"\b(?:give|send|pay)\s+(?:me|us)\s+(?:\w+\s+)?(?:refund|money back)\b|"
+    r"\bmoney back\b|\bfull refund\b|\bchargeback\b|"
+    r"(?:我|我们)(?:要|想要|要求|需要)(?:申请)?(?:全额)?退(?:款|钱)|要求(?:全额)?退款|(?:给|帮)(?:我|我们)(?:全额)?退(?:款|钱)|"
+    r"(?:马上|立即|立刻|赶紧|尽快)(?:给我们?)?(?:全额)?退(?:款|钱)|全额退款|退钱|把.{0,15}(?:钱|款|货款).{0,6}退", re.I)
+# Plain complaint words (with negative sentiment they hand off even when the intent model says otherwise).
+_COMPLAINT = re.compile(r"\b(?:unacceptable|disgrace\w*|furious|outrageous|ridiculous|appalling|fed up|sick of|"
+                        r"worst|terrible service|complain\w*|very (?:unhappy|disappointed|angry))\b|投诉|太差|"
+                        r"不负责任|气死|垃圾|太失望|很失望|很生气|没人管|忍无可忍", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；])\s*|\n+")
 
 HANDOFF_TEXT = {
@@ -53,6 +72,10 @@ HANDOFF_TEXT = {
         "account_needed": "订单信息只能告知下单账户本人，您的问题已转给同事核实身份后处理（工单 #{ticket}）。",
     },
 }
+
+# Before the hand-off text when other parts of the message were answered: which part goes to a person.
+PART_NOTE = {"en": "I can't answer this part here: \"{parts}\". ", "zh": "以下问题我无法在这里回答：“{parts}”。"}
+PART_QUOTE = {"en": "\"; \"", "zh": "”；“"}
 
 
 @dataclass
@@ -99,13 +122,17 @@ def evidence(query: str, hits: list[Hit], embedder_name: str | None) -> Evidence
 
 
 def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_scope: bool) -> str | None:
-    """Why a person must answer this message (None: the assistant may answer)."""
+    """Why a person must answer this message (None: the assistant may answer). Complaints, refund demands and
+    requests for a person come first, whatever else the text asks."""
+    text = text or ""
     if intent in HANDOFF_INTENTS:
         return HANDOFF_INTENTS[intent]
-    if _ESCALATE.search(text or ""):
+    if _ESCALATE.search(text):
         return "escalation"
-    if intent == "returns_refunds" and (_REFUND_REQUEST.search(text or "") or sentiment_score <= -0.6):
+    if _REFUND_REQUEST.search(text) or (intent == "returns_refunds" and sentiment_score <= -0.6):
         return "refund_request"
+    if _COMPLAINT.search(text) and sentiment_score <= -0.3:
+        return "complaint"
     if out_of_scope:
         return "out_of_scope"
     return None

@@ -1,0 +1,141 @@
+"""A customer message as the questions it asks, and where each one is answered.
+
+Customers ask several things at once ("Do you ship to Norway and how long does express take?", run-on Chinese such
+as "我的订单什么时候发货？能开增值税专用发票吗"); answering only the best-matching part silently drops the rest.
+``split_parts`` cuts a message into its questions: at sentence ends, at ", and how/what/can ..." joins, at
+Chinese commas and at a second question glued to the first without punctuation. A sentence that asks nothing
+("A box arrived crushed.") is context and stays with the question next to it; a complaint, refund demand or
+request for a person is a part of its own, because it is handed off whatever else the message asks.
+
+``wants_order_status`` decides whether a part is a lookup of the asker's orders. Ordering channels (EDI, e-mail,
+portal), minimums and standing orders are about *how to order*, answered from the knowledge base.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bizpilot.services.assistant.compose import _COMPLAINT, _ESCALATE, _REFUND_REQUEST
+from bizpilot.services.assistant.orders import order_refs
+
+MAX_PARTS = 6
+
+_SENTENCE_END = re.compile(r"(?<=[?？!！。;；])\s*|(?<=[.])\s+(?=\S)|\n+")
+# "..., and how long ...", "... and can we ...", "... also, what ..." : a second question joined to the first.
+_EN_JOIN = re.compile(
+    r",?\s+(?:and|also|plus|or)\s*,?\s+(?=(?:also\s+)?(?:how|what|what's|whats|when|where|which|who|whom|why|"
+    r"do|does|did|is|are|was|were|can|could|will|would|should|shall|may|have|has)\b)", re.I)
+_EN_LEAD = re.compile(r"^(?:and|also|plus|besides|additionally|one more thing|another question)\s*[,:]?\s+", re.I)
+_EN_QUESTION = re.compile(
+    r"\?\s*$|^(?:how|what|what's|whats|when|where|which|who|whom|why|do|does|did|is|are|was|were|can|could|will|"
+    r"would|should|shall|may|have|has|please|tell me|i'd like to know|i would like to know|i need to know|"
+    r"i want to know|any idea|i wonder)\b", re.I)
+_ZH_CUE = re.compile(r"吗|呢|么|什么|多少|几|多久|多长|怎么|怎样|如何|哪|谁|是否|能否|可否|"
+                     r"可不可以|能不能|有没有|是不是|要不要|请问|？|\?")
+_ZH_LEAD = re.compile(r"^(?:另外|还有|以及|并且|而且|顺便问一下|顺便|再问一下|再问|此外|同时)[，,、：:]?\s*")
+# Where a second Chinese question starts inside a run-on clause ("...什么时候发货能开增值税专用发票吗").
+_ZH_SECOND = re.compile(r"(?=(?:另外|还有|能不能|可不可以|能否|可否|是否|能|可以|有没有|怎么|如何|请问))")
+
+_ORDER_CHANNEL = re.compile(
+    r"\bEDI\b|\be-?mail\b|\bportal\b|\bby (?:phone|fax)\b|\bminimum\b|\bstanding orders?\b|\bplace (?:an |my |our )?"
+    r"orders?\b|\bplacing\b|\bpurchase orders?\b|\bhow (?:do|can) (?:i|we) order\b|\border(?:ing)? (?:channels?|"
+    r"online|by)\b|下单|订货平台|起订|最低订单|最低起订|定期订单|邮件|EDI|电话订单|怎么订|如何订", re.I)
+_ORDER_STATUS = re.compile(
+    r"\b(?:where(?:'s| is| are)?|status|track\w*|arrive\w*|ship(?:ped|s)?|dispatch(?:ed)?|deliver(?:ed|y)?|"
+    r"(?:when|has|have|did|will) (?:my|our|the|it))\b|"
+    r"到哪|状态|发货|物流|快递|什么时候(?:能)?到|到了吗|到货|送到|签收|进度", re.I)
+_MY_ORDER = re.compile(r"\b(?:my|our)\s+(?:\w+\s+){0,2}orders?\b|(?:我|我们|我司)的?(?:上[一个]?(?:个)?|最近的?)?"
+                       r"(?:订单|货|单子)|上一?[个单]订单", re.I)
+
+
+def is_chinese(text: str) -> bool:
+    return bool(re.search(r"[\u4e00-\u9fff]", text))
+
+
+def needs_person(text: str) -> bool:
+    """Complaint words, a refund demand or a request for a person: a part of its own, never folded into context."""
+    return bool(_COMPLAINT.search(text) or _ESCALATE.search(text) or _REFUND_REQUEST.search(text))
+
+
+def _asks(text: str) -> bool:
+    """Does this sentence ask something (or request something), rather than state context?"""
+    if is_chinese(text):
+        return bool(_ZH_CUE.search(text)) or bool(re.match(r"^(?:请|帮我|麻烦)", text))
+    return bool(_EN_QUESTION.search(text.strip()))
+
+
+def _clean(text: str) -> str:
+    text = _ZH_LEAD.sub("", _EN_LEAD.sub("", text.strip().lstrip(",，、;；:： "))).strip()
+    return text.rstrip(",，、;；:： ").strip()
+
+
+def _split_zh_clause(text: str) -> list[str]:
+    """Cut a Chinese sentence at commas and at a glued second question, where each side asks on its own."""
+    pieces = [p for p in re.split(r"[，,、]", text) if p.strip()]
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and not (_asks(merged[-1]) and (_asks(piece) or _ZH_LEAD.match(piece) or needs_person(piece))):
+            merged[-1] = merged[-1] + "，" + piece
+        else:
+            merged.append(piece)
+    out: list[str] = []
+    for clause in merged:
+        cut = None
+        for m in _ZH_SECOND.finditer(clause):
+            left, right = clause[:m.start()], clause[m.start():]
+            if len(left) >= 4 and len(right) >= 4 and _ZH_CUE.search(left) and re.search(r"吗|呢|？|\?", right) \
+                    and not _ZH_CUE.search(left[-2:]) and not re.search(r"[能可以否]$", left):
+                cut = m.start()
+                break
+        out.extend([clause[:cut], clause[cut:]] if cut else [clause])
+    return out
+
+
+def split_parts(message: str) -> list[str]:
+    """The questions of ``message`` in order (at least one: the message itself when nothing splits it)."""
+    message = (message or "").strip()
+    if not message:
+        return []
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(message):
+        if not sentence or not sentence.strip():
+            continue
+        if is_chinese(sentence):
+            pieces.extend(_split_zh_clause(sentence))
+        else:
+            pieces.extend(_EN_JOIN.split(sentence))
+    pieces = [c for c in (_clean(p) for p in pieces) if len(c) > 1]
+    parts: list[str] = []
+    context: list[str] = []  # statements waiting for the question they belong to
+    for piece in pieces:
+        if needs_person(piece):
+            parts.append(" ".join([*context, piece]) if context and not _asks(context[-1]) else piece)
+            context = []
+        elif _asks(piece):
+            joiner = "" if is_chinese(piece) else " "
+            parts.append(joiner.join([*context, piece]))
+            context = []
+        else:
+            context.append(piece)
+    if context:
+        joiner = "" if is_chinese(context[0]) else " "
+        if parts and not needs_person(parts[-1]):
+            parts[-1] = joiner.join([parts[-1], *context])
+        else:
+            parts.append(joiner.join(context))
+    if len(parts) <= 1 or len(parts) > MAX_PARTS:
+        return [message]
+    return parts
+
+
+def wants_order_status(text: str) -> bool:
+    """A lookup of the asker's own orders: an order number, or "my/our order" with a status word; never a
+    question about ordering channels, minimums or standing orders."""
+    if _ORDER_CHANNEL.search(text):
+        return False
+    if order_refs(text):
+        return bool(_ORDER_STATUS.search(text) or re.search(r"\border\b|订单|单号", text, re.I))
+    return bool(_MY_ORDER.search(text) and _ORDER_STATUS.search(text))
+
+
+__all__ = ["needs_person", "split_parts", "wants_order_status"]

@@ -1,0 +1,90 @@
+"""Where one question of a message is answered: hand-off (complaint, refund demand, request for a person, out of
+scope, low confidence, an order the account cannot see), the asking account's orders, or the knowledge base.
+
+The order of the rules is the policy: a person-needing part is handed off before anything is looked up; a lookup
+of the account's orders never becomes a knowledge-base answer (nor the reverse: ordering channels, minimums and
+standing orders are knowledge-base questions, see ``parts.wants_order_status``); an off-topic question is handed
+off unless the knowledge base answers it with high confidence (the intent model's out-of-scope flag alone also
+fires on short support questions such as "收到的货有破损怎么办？").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bizpilot.retrieval.types import Hit
+from bizpilot.services.assistant.compose import MIN_CONFIDENCE, evidence, extract, handoff_reason
+from bizpilot.services.assistant.orders import OrderFact, find_orders
+from bizpilot.services.assistant.parts import wants_order_status
+
+#: Knowledge-base confidence above which an answer stands even when the intent model calls the part off-topic.
+OOS_OVERRIDE_CONFIDENCE = 0.7
+#: Intent ``other`` (greetings, chit-chat) this sure, with a weak knowledge-base match, is off-topic too.
+OTHER_INTENT_CONFIDENCE = 0.6
+PERSON_REASONS = ("complaint", "refund_request", "escalation")
+
+
+@dataclass
+class RoutedPart:
+    """One question of the message, routed: KB sentences (text, hit) or order facts, or a hand-off reason."""
+
+    question: str
+    route: str  # kb | orders | handoff
+    reason: str | None
+    intent: str
+    confidence: float
+    pairs: list[tuple[str, Hit]] = field(default_factory=list)
+    facts: list[OrderFact] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+
+
+def route_part(*, session: Session, question: str, sig: Any, account_id: int | None, retriever: Any,
+               embedder_name: str | None, k: int, forced_reason: str | None = None) -> RoutedPart:
+    """Route and answer one question (``sig``: its intent and sentiment; ``forced_reason``: a hand-off the whole
+    message demands of this part)."""
+    reason = forced_reason or handoff_reason(question, intent=sig.intent, sentiment_score=sig.sentiment_score,
+                                             out_of_scope=False)
+    hits = retriever.run(question, k=k)
+    ev = evidence(question, hits, embedder_name)
+    part = RoutedPart(question=question, route="handoff", reason=reason, intent=sig.intent,
+                      confidence=ev.confidence, hits=hits)
+    if reason is not None:
+        return part
+    if wants_order_status(question):
+        if account_id is None:
+            part.reason = "account_needed"
+            return part
+        facts, missing = find_orders(session=session, text=question, account_id=account_id)
+        if missing or not facts:
+            part.reason = "order_not_found"
+            return part
+        part.route, part.facts, part.confidence = "orders", facts, 1.0
+        return part
+    off_topic = sig.out_of_scope or (sig.intent == "other" and sig.intent_confidence >= OTHER_INTENT_CONFIDENCE)
+    if off_topic and ev.confidence < OOS_OVERRIDE_CONFIDENCE:
+        part.reason = "out_of_scope"
+        return part
+    if ev.confidence < MIN_CONFIDENCE:
+        part.reason = "low_confidence"
+        return part
+    pairs = extract(question, hits)
+    if not pairs:
+        part.reason = "low_confidence"
+        return part
+    part.route, part.pairs = "kb", [(s, hits[n - 1]) for s, n in pairs]
+    return part
+
+
+def message_reason(parts: list[RoutedPart]) -> str | None:
+    """The reason the message's ticket carries: a person-needing part first, else the first hand-off."""
+    reasons = [p.reason for p in parts if p.reason is not None]
+    for wanted in PERSON_REASONS:
+        if wanted in reasons:
+            return wanted
+    return reasons[0] if reasons else None
+
+
+__all__ = ["PERSON_REASONS", "RoutedPart", "message_reason", "route_part"]
