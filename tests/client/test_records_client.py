@@ -107,6 +107,8 @@ def test_sync_by_external_id_and_orders_with_lines(team: Team) -> None:
                                       lines=[{"sku": "CUP-9", "quantity": 24, "unit_price": 2.5}])
         assert replaced.id == order.id and [line.quantity for line in replaced.lines] == [24.0]
         assert max_.orders.get(order.id).external_id == "SO-77"
+        assigned = max_.accounts.create(name="Gamma Imports", owner="rita@example.com")  # by name or e-mail
+        assert assigned.owner_id == team.users["rita"]
 
 
 def test_downloads_keep_filters_and_escape_formulas(team: Team) -> None:
