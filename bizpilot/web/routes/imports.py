@@ -86,7 +86,7 @@ def imports_page(request: Request, principal: PrincipalDep) -> Response:
 def _form_error(exc: ValidationFailed, lang: str) -> str:
     """The service's reason in the page's language where we know it; its own message otherwise."""
     reasons = {d.get("reason") for d in exc.details}
-    if isinstance(exc, UnsupportedFormat):
+    if isinstance(exc, UnsupportedFormat) and not exc.details:  # an extension nothing reads
         return t("imports.err_format", lang)
     if "empty" in reasons:
         return t("imports.err_empty", lang)
