@@ -270,3 +270,75 @@ def test_spellings_follow_the_workspace(engine: Engine) -> None:
         assert service.canonical_label(session=session, label="banks - regional") == "Banks—Regional"
         assert service.canonical_label(session=session, label="Florists") == "Florists"
     assert len(ids) == 2
+
+
+def _upload_accounts(engine: Engine, rows: list[tuple[str, str, str]]) -> None:
+    """An accounts upload as the API and the Imports page run it (in this thread)."""
+    from bizpilot.services.imports import start_upload_import
+
+    lines = ["external_id,name,description"] + [f'{e},{n},"{d}"' for e, n, d in rows]
+    start_upload_import(engine=engine, entity="accounts", filename="accounts.csv", wait=True,
+                        content=("\n".join(lines) + "\n").encode("utf-8"))
+
+
+@pytest.mark.slow
+def test_an_upload_import_classifies_new_accounts_in_both_languages(engine: Engine, seeded: dict[str, int],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from bizpilot.config import reset_settings
+    from bizpilot.services.models import jobs
+
+    monkeypatch.setenv("BIZPILOT_TRAIN_ON_DEMAND", "1")
+    reset_settings()
+    _train(engine)
+    _upload_accounts(engine, [("N1", "Lakeside Bank", "Savings bank offering deposits and farm mortgages."),
+                              ("N2", "川味小馆", "经营川菜餐厅，提供堂食和外卖。")])
+    assert [(o.name, o.status) for o in jobs.wait(timeout=300)][-1] == ("industry", "finished")
+    with session_scope(engine) as session:
+        ids = dict(session.execute(select(Account.external_id, Account.id)
+                                   .where(Account.external_id.in_(["N1", "N2"]))).all())
+        views = [service.account_industry(session=session, account_id=ids[e]) for e in ("N1", "N2")]
+        trigger = service.access.model_state(session=session, spec=INDUSTRY).finished.trigger  # type: ignore[union-attr]
+        assert service.unclassified_accounts(session=session) == 0
+    assert [(v["label"], v["source"], v["industry"]) for v in views] == [
+        ("Banks", "model", None), ("Restaurants", "model", None)]
+    assert trigger == "import"
+
+
+def test_an_import_queues_nothing_before_the_model_ever_ran(engine: Engine, embed_cache: Path,  # noqa: F811
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from bizpilot.config import reset_settings
+    from bizpilot.services.models import jobs
+
+    monkeypatch.setenv("BIZPILOT_TRAIN_ON_DEMAND", "1")
+    reset_settings()
+    _upload_accounts(engine, [("N1", "Lakeside Bank", "Savings bank offering deposits and farm mortgages.")])
+    with session_scope(engine) as session:
+        assert service.unclassified_accounts(session=session) == 1
+        assert service.classify_after_import(session=session) is False  # the first read or `train all` trains it
+        assert service.access.model_state(session=session, spec=INDUSTRY).latest is None
+    assert not jobs.in_flight(engine, "industry")
+
+
+@pytest.mark.slow
+def test_reading_an_account_newer_than_the_model_says_so(engine: Engine, seeded: dict[str, int],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from bizpilot.config import reset_settings
+
+    _train(engine)
+    monkeypatch.setenv("BIZPILOT_TRAIN_ON_DEMAND", "0")  # nothing queued: the state says it needs training
+    reset_settings()
+    with session_scope(engine) as session:
+        new = Account(external_id="N9", name="Harbor Noodles", description="Noodle restaurants.")
+        session.add(new)
+        session.flush()
+        assert service.unclassified_accounts(session=session) == 1
+        assert service.classify_after_import(session=session) is False  # training on demand is off
+        with pytest.raises(ModelNotReady) as caught:
+            service.account_industry(session=session, account_id=new.id)
+        assert (caught.value.model, caught.value.state) == ("industry", "stale")
+        panel = []
+        view = service.industry_panel(session=session, account_id=new.id, pending=panel)
+        assert view["label"] is None and [p["state"] for p in panel] == ["stale"]
+        # accounts the model has seen read as before
+        assert service.account_industry(session=session, account_id=seeded["Noodle Bar Co"])["label"] == \
+            "Restaurants"

@@ -2,7 +2,9 @@
 it (audited; the correction becomes training data), work through the review queue, and classify all accounts.
 
 Reads never train: an account without an industry needs the ``industry`` model's outputs, and a model that is not
-ready raises ``ModelNotReady`` (queued for training in the background, as every model-backed read does).
+ready raises ``ModelNotReady`` (queued for training in the background, as every model-backed read does). Accounts
+that arrive after the model's last run (an import, a new account) are classified by queueing the model again: an
+upload import does it when it finishes (:func:`classify_after_import`), a read of such an account does it too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bizpilot.config import get_settings
 from bizpilot.db.base import utcnow
 from bizpilot.domain import Account
 from bizpilot.domain.industry import AccountIndustry, label_key
@@ -22,7 +25,7 @@ from bizpilot.services.audit_trail import audit
 from bizpilot.services.auth import Principal
 from bizpilot.services.industry.specs import INDUSTRY
 from bizpilot.services.industry.taxonomy import LabelIndex, label_index
-from bizpilot.services.models import access
+from bizpilot.services.models import access, jobs
 from bizpilot.services.models.outputs import read_outputs
 from bizpilot.services.records import apply_changes, get_record
 
@@ -30,12 +33,46 @@ LABEL_MAX = 100
 
 
 def _prediction(session: Session, account_id: int, *, require: bool) -> dict[str, Any] | None:
-    """The latest run's prediction for the account (``require``: through the readiness check)."""
+    """The latest run's prediction for the account (``require``: through the readiness check, and an account the
+    ready model has not seen while the data changed since queues it and raises ``ModelNotReady``)."""
     rows = (access.outputs(session=session, spec=INDUSTRY, subject="account", subject_id=account_id) if require
             else read_outputs(session=session, model=INDUSTRY.name, subject="account", subject_id=account_id))
     if not rows:
+        if require and industry_model_stale(session=session):
+            raise _queue_for_new_accounts(session, "this account is newer than the industry model's last run")
         return None
     return {**rows[0].payload, "run_id": rows[0].run_id, "priority": rows[0].score}
+
+
+def _queue_for_new_accounts(session: Session, why: str) -> ModelNotReady:
+    """Queue the model (when training on demand is on) and say so as a ``ModelNotReady`` (queued, or stale)."""
+    engine = session.get_bind()
+    if get_settings().train_on_demand and INDUSTRY.on_demand:
+        jobs.request_training(INDUSTRY, engine=engine, trigger="on demand")  # type: ignore[arg-type]
+    queued = jobs.in_flight(engine, INDUSTRY.name)  # type: ignore[arg-type]
+    return ModelNotReady(f"{why}: the industry model {'is queued to classify it' if queued else 'needs training'}",
+                         model=INDUSTRY.name, state="queued" if queued else "stale")
+
+
+def unclassified_accounts(*, session: Session) -> int:
+    """Accounts (not archived) without an industry that the model's stored run has no prediction for: imported or
+    created since it last ran."""
+    predicted = select(ModelOutput.subject_id).where(ModelOutput.model == INDUSTRY.name,
+                                                     ModelOutput.subject == "account")
+    return int(session.scalar(select(func.count()).select_from(Account).where(
+        Account.industry.is_(None), Account.archived_at.is_(None), Account.id.not_in(predicted))) or 0)
+
+
+def classify_after_import(*, session: Session) -> bool:
+    """After an import: queue the ``industry`` model on the background worker when it has run before and accounts
+    without an industry came in since (Chinese or English descriptions alike: one multilingual model), so they get
+    their prediction without anyone asking. A workspace that never trained it trains it on the first read (or
+    `train all`). Off with ``BIZPILOT_TRAIN_ON_DEMAND=0``. True when this call queued it."""
+    if not get_settings().train_on_demand or access.model_state(session=session, spec=INDUSTRY).finished is None:
+        return False
+    if not unclassified_accounts(session=session):
+        return False
+    return jobs.request_training(INDUSTRY, engine=session.get_bind(), trigger="import")  # type: ignore[arg-type]
 
 
 def _sector(index: LabelIndex, label: str | None) -> dict[str, Any] | None:
@@ -206,5 +243,6 @@ def classification_summary(*, session: Session, trained: bool = False, limit: in
             "predictions": predictions if limit is None else predictions[:limit]}
 
 
-__all__ = ["LABEL_MAX", "account_industry", "canonical_label", "classification_summary", "industry_model_stale",
-           "industry_panel", "label_choices", "review_industry", "review_queue"]
+__all__ = ["LABEL_MAX", "account_industry", "canonical_label", "classification_summary", "classify_after_import",
+           "industry_model_stale", "industry_panel", "label_choices", "review_industry", "review_queue",
+           "unclassified_accounts"]
