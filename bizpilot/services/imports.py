@@ -133,6 +133,15 @@ def _safe_name(filename: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE)[-120:] or "upload"
 
 
+def _after_upload_import(engine: Engine) -> None:
+    """What the server does with freshly imported rows: accounts without an industry are queued for
+    classification (``services/industry``: the industry model runs again on the background worker)."""
+    from bizpilot.services.industry.service import classify_after_import
+
+    with Session(bind=engine) as session:
+        classify_after_import(session=session)
+
+
 def start_upload_import(*, engine: Engine, entity: str, filename: str, content: bytes, strict: bool = False,
                         wait: bool = False, actor: tuple[int | None, str] | None = None,
                         encoding: str | None = None) -> int:
@@ -170,6 +179,7 @@ def start_upload_import(*, engine: Engine, entity: str, filename: str, content: 
         try:
             run_import(engine=engine, entity=entity, path=path, strict=strict, progress=progress, run_id=run_id,
                        actor=actor, encoding=encoding)
+            _after_upload_import(engine)
         except BizpilotError:
             pass  # logged on the run by run_import
         except Exception:  # noqa: BLE001 - a background thread must not die silently
