@@ -1,0 +1,124 @@
+"""A message with several questions: each is split out, routed (knowledge base, the account's orders, hand-off)
+and answered with its citations, and a part the assistant cannot answer is named and handed off alone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bizpilot.domain.conversation import HandoffTicket
+from bizpilot.services.assistant import ask
+from bizpilot.services.assistant.compose import HANDOFF_TEXT, PART_NOTE
+from bizpilot.services.assistant.parts import split_parts, wants_order_status
+
+
+@pytest.mark.parametrize("message,parts", [
+    ("我的订单什么时候发货？能开增值税专用发票吗", ["我的订单什么时候发货？", "能开增值税专用发票吗"]),
+    ("我的订单什么时候发货能开增值税专用发票吗", ["我的订单什么时候发货", "能开增值税专用发票吗"]),  # no punctuation
+    ("最低起订金额是多少，可以设置定期订单吗？", ["最低起订金额是多少", "可以设置定期订单吗？"]),
+    ("帮我转人工，另外你们的付款条件是什么？", ["帮我转人工", "你们的付款条件是什么？"]),
+    ("Do you ship to Norway and how long does express take?", ["Do you ship to Norway", "how long does express take?"]),
+    ("Can we order by e-mail? Also, what payment methods do you accept?",
+     ["Can we order by e-mail?", "what payment methods do you accept?"]),
+    ("Your driver dumped the pallet in the rain, I'm furious. Also, what is your return window?",
+     ["Your driver dumped the pallet in the rain, I'm furious.", "what is your return window?"]),
+])
+def test_a_message_splits_into_its_questions(message: str, parts: list[str]) -> None:
+    assert split_parts(message) == parts
+
+
+@pytest.mark.parametrize("message", [
+    "Do you take Visa or Mastercard?",  # one question with "or"
+    "A box arrived crushed. How long do I have to report it?",  # a statement is context of its question
+    "Do orders to the same address on the same day count together for free shipping?",
+    "订单发货前还能修改吗？",
+    "我的货什么时候能到",  # a question word before 能 does not start a second question
+    "Hi, what are your payment terms?",
+])
+def test_a_single_question_stays_whole(message: str) -> None:
+    assert split_parts(message) == [message]
+
+
+def test_ordering_channels_minimums_and_standing_orders_are_not_order_lookups() -> None:
+    for text in ("Can we send our purchase orders by EDI?", "What is the minimum order value?",
+                 "How do I set up a standing order for items we buy every month?", "可以通过EDI下单吗？",
+                 "Can we order by e-mail?", "Who won the 2018 World Cup?"):
+        assert not wants_order_status(text), text
+    for text in ("where is my order 1043?", "What is the status of my last order?", "我的订单SO-2025-002637到哪了？",
+                 "我的订单什么时候发货？"):
+        assert wants_order_status(text), text
+
+
+def _cited(result: object, part: dict) -> set[str]:
+    return {c["source"] for c in part["citations"]}
+
+
+def test_every_part_is_answered_with_its_own_citations(kb_session: Session) -> None:
+    r = ask(session=kb_session, question="How long does express delivery take, and what is the restocking fee?")
+    assert not r.handoff and [p["route"] for p in r.parts] == ["kb", "kb"]
+    assert [p["question"] for p in r.parts] == ["How long does express delivery take",
+                                                "what is the restocking fee?"]
+    assert r.parts[0]["citations"][0]["source"] == "shipping.html"  # (a close second source may follow)
+    assert r.parts[1]["citations"][0]["source"] == "returns.md"
+    assert "Express delivery takes 1-2 business days." in r.answer and "15%" in r.answer
+    for part in r.parts:  # every citation number points at the source it names, in the one sources list
+        assert part["handoff_reason"] is None and part["answer"]
+        for c in part["citations"]:
+            assert r.sources[c["n"] - 1]["source"] == c["source"] and f"[{c['n']}]" in part["answer"]
+    assert sorted(int(n) for n in set(re.findall(r"\[(\d+)\]", r.answer))) == list(range(1, len(r.sources) + 1))
+    zh = ask(session=kb_session, question="你们开增值税专用发票吗？付款条件是什么")
+    assert not zh.handoff and len(zh.parts) == 2
+    assert zh.parts[0]["citations"][0]["source"] == "faq.csv" and zh.parts[1]["citations"][0]["source"] == "付款.md"
+    assert "月结30天" in zh.answer and "增值税专用发票" in zh.answer
+
+
+def test_order_part_and_knowledge_part_in_one_message(kb_session: Session) -> None:
+    r = ask(session=kb_session, question="Where is my order ORD-T2? And how long does express delivery take?",
+            account="ACC-T1")
+    assert not r.handoff and [p["route"] for p in r.parts] == ["orders", "kb"]
+    assert "order:ORD-T2" in _cited(r, r.parts[0]) and all(c["kind"] == "order" for c in r.parts[0]["citations"])
+    assert r.parts[1]["citations"][0]["source"] == "shipping.html"
+    assert r.answer.startswith("Order ORD-T2 (placed 2024-06-01, 1 line(s), USD 243.60) is fulfilled")
+
+
+def test_only_the_part_that_needs_a_person_is_handed_off(kb_session: Session) -> None:
+    r = ask(session=kb_session, question="Refund the full amount of our last order to our bank account "
+                                         "immediately. How long does express delivery take?", account="ACC-T1")
+    assert r.handoff and r.handoff_reason == "refund_request" and r.ticket_id is not None
+    assert [p["route"] for p in r.parts] == ["handoff", "kb"]
+    assert [p["handoff_reason"] for p in r.parts] == ["refund_request", None]
+    note = PART_NOTE["en"].format(parts=r.parts[0]["question"])
+    handoff = HANDOFF_TEXT["en"]["refund_request"].format(ticket=r.ticket_id)
+    assert r.answer.endswith(" " + note + handoff)
+    assert "Express delivery takes 1-2 business days. [1]" in r.answer.removesuffix(" " + note + handoff)
+    assert r.parts[0]["answer"] == handoff and r.parts[0]["ticket_id"] == r.ticket_id
+    assert r.sources and r.sources[0]["source"] == "shipping.html"  # the answered part keeps its citations
+    assert r.sources == [next(s for s in r.sources if s["source"] == c["source"]) for c in r.parts[1]["citations"]]
+    ticket = kb_session.get(HandoffTicket, r.ticket_id)
+    assert ticket.reason == "refund_request" and "For a person: \"Refund the full amount" in ticket.summary
+    assert len(kb_session.scalars(select(HandoffTicket)).all()) == 1  # one ticket for the message
+
+
+def test_hand_off_rules_whatever_else_the_message_asks(kb_session: Session) -> None:
+    refund = ask(session=kb_session, question="Refund the full amount of our last order to our bank account "
+                                              "immediately.", account="ACC-T1")
+    assert refund.handoff and refund.handoff_reason == "refund_request" and len(refund.parts) == 1
+    assert refund.answer == HANDOFF_TEXT["en"]["refund_request"].format(ticket=refund.ticket_id)
+    zh = ask(session=kb_session, question="帮我转人工，另外你们的付款条件是什么？")
+    assert zh.handoff_reason == "escalation" and [p["route"] for p in zh.parts] == ["handoff", "kb"]
+    assert "月结30天" in zh.answer and zh.answer.endswith(HANDOFF_TEXT["zh"]["escalation"].format(ticket=zh.ticket_id))
+    policy = ask(session=kb_session, question="退款多久到账？")  # a question about refunds is not a demand
+    assert policy.handoff_reason != "refund_request"
+    edi = ask(session=kb_session, question="Can we send our purchase orders by EDI?", account="ACC-T1")
+    assert edi.parts[0]["route"] != "orders" and edi.handoff_reason not in ("order_not_found", "account_needed")
+    assert not any(s["kind"] == "order" for s in edi.sources)
+
+
+def test_a_single_question_keeps_the_old_shape(kb_session: Session) -> None:
+    r = ask(session=kb_session, question="Do you accept credit cards?")
+    assert len(r.parts) == 1 and r.parts[0]["answer"] == r.answer and r.parts[0]["route"] == "kb"
+    assert r.parts[0]["question"] == "Do you accept credit cards?"
+    assert {"answer", "sources", "retrieved", "handoff", "handoff_reason", "ticket_id", "parts"} <= set(r.to_dict())
