@@ -15,7 +15,7 @@ import pytest
 from bizpilot.client import Conflict, OrderWithLines
 from bizpilot.domain.account import AccountPublic
 from bizpilot.domain.audit import AuditEntryPublic
-from bizpilot.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
+from bizpilot.errors import ConflictError, Forbidden, ModelNotReady, NotFoundError, ValidationFailed
 from tests.client.conftest import Team
 
 
@@ -124,6 +124,10 @@ def test_downloads_keep_filters_and_escape_formulas(team: Team) -> None:
         rows = list(workbook.active.iter_rows(values_only=True))
         names = [row[rows[0].index("Name")] for row in rows[1:]]
         assert names == ["Acme Trading Co", "Delta 100% Supplies_", "Echo Wholesale"]
+        assert sam.export("/accounts", owner="me", sort="name").decode("utf-8-sig") == mine  # any list, by path
+        with pytest.raises(ModelNotReady) as waiting:  # a model-backed list waits for its model, as the JSON does
+            sam.export("/intelligence/at-risk", format="xlsx")
+        assert (waiting.value.status, waiting.value.model) == (503, "churn")
         zh = sam.contacts.export(lang="zh").decode("utf-8-sig").splitlines()[0]
         assert zh.split(",")[0] == "编号" and "名称" in zh.split(",")
 
