@@ -19,7 +19,8 @@ tasks_app = typer.Typer(help="Tasks: what to do for which customer, created by t
 @handle_errors
 def refresh(as_json: JsonOpt = False) -> None:
     """Create tasks for what the trained models see now, keep the ones whose cause stands and close those whose
-    cause is gone (the customer ordered, the ticket closed...). Reads model outputs only; trains nothing."""
+    cause is gone (the customer ordered, the ticket closed...), and advance the follow-up sequences (their steps:
+    source "sequence"). Reads model outputs only; trains nothing."""
     from bizpilot.services.tasks import refresh_tasks
 
     with workspace_session() as session:

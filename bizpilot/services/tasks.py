@@ -7,13 +7,17 @@ subscribers (``task.created``).
 
 ``refresh_tasks`` turns what the models computed into tasks (``services/task_sources.py``): it opens one task per
 cause (``source_key``) unless an open one exists for it ("kept") or someone already marked one done after the
-cause's latest evidence, and closes the open automatic tasks whose cause is gone, saying why. It only reads model
+cause's latest evidence, and closes the open automatic tasks whose cause is gone, saying why. It also advances the
+follow-up sequences (``services/sequences.py::advance_sequences``: enrolment at churn risk, due steps, stops on an
+order or a reply), so whatever runs the refresh (``bizpilot tasks refresh``, ``train all``, the schedule of
+``serve``, the API) keeps sequences moving; their step tasks count as the source ``sequence``. It only reads model
 outputs, so an edge may run it in a request.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,15 +37,19 @@ from bizpilot.services.clock import workspace_today
 from bizpilot.services.events import emit
 from bizpilot.services.policy import require_change
 from bizpilot.services.records import apply_changes, audit, get_record, plain
+from bizpilot.services.sequences import advance_sequences
 from bizpilot.services.task_context import Candidate, Context
 from bizpilot.services.task_sources import AUTOMATIC, SCANS
 
 ACTIVE = ("open", "snoozed")
+SEQUENCE = "sequence"  # the source of the tasks a sequence step opens (``services/sequence_runs.py``)
+REFRESHED = (*AUTOMATIC, SEQUENCE)  # the sources a refresh reports, in this order
 STATUS_FILTERS = ("open", "snoozed", "done", "closed", "active")  # active: open, or snoozed until today or before
 GROUPS = ("overdue", "today", "week", "later")
 PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
 MAX_SNOOZE_DAYS = 366
 WORKING_ROLES = ("service", "sales", "manager", "admin")  # who may be given a task (viewers read only)
+log = logging.getLogger("bizpilot.tasks")
 
 
 def _invalid(field: str, reason: str, value: Any = None, message: str | None = None) -> ValidationFailed:
@@ -306,13 +314,14 @@ def _open(session: Session, c: Candidate, actor: Principal, channel: str) -> Non
 
 def refresh_tasks(*, session: Session, principal: Principal = SYSTEM, as_of: datetime | None = None,
                   channel: str = "system") -> dict[str, Any]:
-    """Open, keep and close the automatic tasks for what the models see now (see the module docstring); returns
-    ``{"created": {source: n}, "kept": {...}, "closed": {...}, "skipped": {source: why}}``."""
+    """Open, keep and close the automatic tasks for what the models see now and advance the sequences (see the
+    module docstring); returns ``{"created": {source: n}, "kept": {...}, "closed": {...}, "skipped": {source:
+    why}}`` (sources: the scans' and ``sequence``)."""
     when = as_of or workspace_as_of(session=session)
     ctx = Context(session=session, today=(when - timedelta(microseconds=1)).date(), as_of=when)
     actor = _refresher(principal)
-    result: dict[str, Any] = {"created": dict.fromkeys(AUTOMATIC, 0), "kept": dict.fromkeys(AUTOMATIC, 0),
-                              "closed": dict.fromkeys(AUTOMATIC, 0)}
+    result: dict[str, Any] = {"created": dict.fromkeys(REFRESHED, 0), "kept": dict.fromkeys(REFRESHED, 0),
+                              "closed": dict.fromkeys(REFRESHED, 0)}
     for source, scan_source in SCANS.items():
         scan = scan_source(ctx)
         if scan is None:
@@ -337,10 +346,25 @@ def refresh_tasks(*, session: Session, principal: Principal = SYSTEM, as_of: dat
             apply_changes(session=session, entity="tasks", record=task, principal=actor, channel=channel,
                           changes={"status": "closed", "closed_reason": scan.gone(task)}, action="close")
             result["closed"][source] += 1
+    _advance(session, as_of, result)
     result["skipped"] = dict(ctx.notes)
     return result
 
 
-__all__ = ["ACTIVE", "GROUPS", "STATUS_FILTERS", "assignable_users", "complete_task", "create_task", "event_data",
-           "get_task", "group_of", "list_tasks", "rank_key", "reassign_task", "refresh_tasks", "reopen_task",
-           "snooze_task", "tasks_for_account", "today_board", "update_task", "views"]
+def _advance(session: Session, as_of: datetime | None, result: dict[str, Any]) -> None:
+    """Advance the follow-up sequences and count their step tasks as the source ``sequence``: opened by a due step
+    (created), still open (kept), closed because their enrolment stopped - the customer ordered or replied
+    (closed). What else the run did (enrolments, stops, completions) goes to the log."""
+    active = list(session.scalars(select(Task.id).where(Task.source == SEQUENCE, Task.status.in_(ACTIVE))))
+    report = advance_sequences(session=session, now=as_of)
+    closed = session.scalar(select(func.count()).select_from(Task).where(
+        Task.id.in_(active), Task.status == "closed")) if active else 0
+    result["created"][SEQUENCE] = report.emails + report.calls
+    result["kept"][SEQUENCE] = len(active) - int(closed or 0)
+    result["closed"][SEQUENCE] = int(closed or 0)
+    log.info("sequences advanced: %s", report.to_dict())
+
+
+__all__ = ["ACTIVE", "GROUPS", "REFRESHED", "SEQUENCE", "STATUS_FILTERS", "assignable_users", "complete_task",
+           "create_task", "event_data", "get_task", "group_of", "list_tasks", "rank_key", "reassign_task",
+           "refresh_tasks", "reopen_task", "snooze_task", "tasks_for_account", "today_board", "update_task", "views"]

@@ -35,7 +35,7 @@ def test_refresh_prints_one_json_object_and_a_second_run_keeps_everything(
     first = _one_json(result.stdout)
     assert list(first) == ["created", "kept", "closed", "skipped"]
     for key in ("created", "kept", "closed"):
-        assert list(first[key]) == list(AUTOMATIC) and all(isinstance(n, int) for n in first[key].values())
+        assert list(first[key]) == [*AUTOMATIC, "sequence"] and all(isinstance(n, int) for n in first[key].values())
     assert first["created"]["handoff"] == 1 and first["skipped"] == {}
     with Session(engine) as session:  # the command committed what it created
         assert session.scalar(select(func.count()).select_from(Task)) == sum(first["created"].values())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -14,9 +14,10 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from bizpilot.config import reset_settings
-from bizpilot.domain import Interaction, Opportunity, Task
+from bizpilot.domain import Account, Interaction, Opportunity, Order, Task
 from bizpilot.domain.audit import AuditEntry
 from bizpilot.domain.model_run import ModelOutput, ModelRun
+from bizpilot.domain.outreach import SequenceEnrollment
 from bizpilot.domain.security import WorkspaceSetting
 from bizpilot.domain.webhook import WebhookDelivery, WebhookSubscription
 from bizpilot.errors import ConflictError, Forbidden, ValidationFailed
@@ -303,3 +304,35 @@ def test_today_ranks_overdue_first_then_by_value_and_groups_by_due_date(session:
     assert everyone["total"] == session.scalar(select(func.count()).select_from(Task).where(Task.status == "open"))
     account = tasks_for_account(session=session, account_id=ws["B02"])
     assert {t["source"] for t in account} >= {"handoff"} and all(t["account_id"] == ws["B02"] for t in account)
+
+
+def test_the_refresh_advances_the_sequences_and_counts_their_steps_as_a_source(engine: Engine) -> None:
+    """`tasks refresh` (and so `train all` and the schedule of `serve`) keeps sequences moving: accounts at churn
+    risk are enrolled and their due steps open tasks (source ``sequence``), kept on the next run and closed when
+    the customer orders; the refresh's shape stays ``created``/``kept``/``closed`` by source."""
+    from tests.services.outreach_data import LAPSED, seed_lapsing_workspace
+
+    seed_lapsing_workspace(engine)
+    now = datetime(2025, 1, 2, 9)
+    with Session(engine) as session:
+        first = refresh_tasks(session=session, as_of=now)
+        assert set(first) == {"created", "kept", "closed", "skipped"}
+        assert (first["created"]["sequence"], first["kept"]["sequence"], first["closed"]["sequence"]) == (
+            LAPSED, 0, 0)
+        steps = list(session.scalars(select(Task).where(Task.source == "sequence")))
+        assert len(steps) == LAPSED and all(t.title.startswith("Send the win-back e-mail to Lapsed ") for t in steps)
+        assert session.scalar(select(func.count()).select_from(SequenceEnrollment)) == LAPSED
+
+        second = refresh_tasks(session=session, as_of=now + timedelta(hours=1))
+        assert (second["created"]["sequence"], second["kept"]["sequence"], second["closed"]["sequence"]) == (
+            0, LAPSED, 0)
+        lapsed0 = session.scalar(select(Account.id).where(Account.external_id == "L00"))
+        session.add(Order(external_id="L00-back", account_id=lapsed0, kind="sale", ordered_at=now + timedelta(days=1)))
+        session.flush()
+        third = refresh_tasks(session=session, as_of=now + timedelta(days=2))
+        assert (third["created"]["sequence"], third["kept"]["sequence"], third["closed"]["sequence"]) == (
+            0, LAPSED - 1, 1)
+        task = one(session, source="sequence", account_id=lapsed0)
+        assert (task.status, task.closed_reason) == (
+            "closed", "sequence stopped: the customer ordered on 2025-01-03 (order L00-back)")
+        session.rollback()
