@@ -333,3 +333,17 @@ def label_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any
         per_label[label] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
     return {"accuracy": float(np.mean(true == pred)), "macro_f1": float(np.mean(list(per_label.values()))),
             "n": int(true.size), "per_label_f1": per_label}
+
+
+def oos_metrics(y_true: Sequence[str], y_pred: Sequence[str], *, oos_label: str) -> dict[str, Any]:
+    """Out-of-scope detection beside intent accuracy: ``in_scope_accuracy`` (rows whose true label is an intent),
+    ``oos_recall`` (out-of-scope rows predicted out of scope) and ``oos_precision`` (rows predicted out of scope
+    that are); None where a denominator is empty."""
+    true, pred = np.asarray([str(v) for v in y_true]), np.asarray([str(v) for v in y_pred])
+    in_scope, said_oos = true != oos_label, pred == oos_label
+
+    def share(hits: np.ndarray, mask: np.ndarray) -> float | None:
+        return float(np.mean(hits[mask])) if mask.any() else None
+
+    return {"in_scope_accuracy": share(true == pred, in_scope), "oos_recall": share(said_oos, ~in_scope),
+            "oos_precision": share(~in_scope, said_oos), "n_oos": int((~in_scope).sum())}
