@@ -32,26 +32,59 @@ def sentiment_labels(*, path: Path, labels: list[str], lines: list[int]) -> list
     return out
 
 
-def evaluate_intent(*, train: Labelled, test: Labelled, embedder: str = "auto",
+def _oos_label(*label_sets: list[str]) -> str | None:
+    """The out-of-scope label the files use (``oos``, ``out_of_scope`` or ``other``), None when they have none."""
+    from bizpilot.ml.text.intent_baseline import OOS_LABELS
+
+    present = set().union(*map(set, label_sets))
+    return next((label for label in OOS_LABELS if label in present), None)
+
+
+def evaluate_intent(*, train: Labelled, test: Labelled, embedder: str = "auto", baseline: bool = True,
                     on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Fit an ``IntentClassifier`` on ``train``, score it on ``test``: accuracy, macro F1, fit and prediction
-    time. ``on_progress`` gets the number of training texts embedded so far."""
-    from bizpilot.ml.evaluation import label_metrics
-    from bizpilot.ml.text.intent import IntentClassifier
+    time. When the files have an out-of-scope label (``oos``, ``out_of_scope`` or ``other``) the model learns it as
+    its out-of-scope class, a message it flags out of scope counts as that label, and ``in_scope_accuracy``,
+    ``oos_recall`` and ``oos_precision`` are added. ``baseline_accuracy`` (and its out-of-scope figures) come
+    from a TF-IDF + linear SVM with a confidence threshold tuned by cross-validation on ``train``, on the same
+    split. ``on_progress`` gets the number of training texts embedded so far."""
+    from bizpilot.ml.evaluation import label_metrics, oos_metrics
+    from bizpilot.ml.text.intent import OUT_OF_SCOPE, IntentClassifier
+    from bizpilot.ml.text.intent_baseline import ThresholdedSvmBaseline
 
+    oos = _oos_label(train[1], test[1])
+    train_labels = [OUT_OF_SCOPE if y == oos else y for y in train[1]] if oos else train[1]
     started = time.perf_counter()
-    model = IntentClassifier(embedder=embedder).fit(train[0], train[1], on_progress=on_progress)
+    model = IntentClassifier(embedder=embedder).fit(train[0], train_labels, on_progress=on_progress)
     fit_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    predicted = model.predict(test[0])
+    if oos:
+        predicted = [oos if r["out_of_scope"] else r["intent"] for r in model.analyse(test[0])]
+    else:
+        predicted = model.predict(test[0])
     predict_seconds = time.perf_counter() - started
     metrics = label_metrics(test[1], predicted)
-    unseen = sorted(set(test[1]) - set(model.classes_))
-    return {"task": "intent", "model": "IntentClassifier", "embedder": model.embedder_, "n_train": len(train[0]),
-            "n": metrics["n"], "n_intents": len(model.classes_), "accuracy": metrics["accuracy"],
-            "macro_f1": metrics["macro_f1"], "fit_seconds": round(fit_seconds, 3),
-            "predict_ms_per_item": round(1000 * predict_seconds / max(len(test[0]), 1), 3),
-            "test_labels_not_in_train": unseen}
+    unseen = sorted(set(test[1]) - {oos if c == OUT_OF_SCOPE else c for c in model.classes_})
+    result: dict[str, Any] = {
+        "task": "intent", "model": "IntentClassifier", "embedder": model.embedder_, "n_train": len(train[0]),
+        "n": metrics["n"], "n_intents": len([c for c in model.classes_ if c != OUT_OF_SCOPE]),
+        "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "fit_seconds": round(fit_seconds, 3),
+        "predict_ms_per_item": round(1000 * predict_seconds / max(len(test[0]), 1), 3),
+        "test_labels_not_in_train": unseen, "oos_label": oos}
+    if oos:
+        result.update({k: v for k, v in oos_metrics(test[1], predicted, oos_label=oos).items()})
+    if baseline:
+        started = time.perf_counter()
+        peer = ThresholdedSvmBaseline(oos_label=oos or "oos").fit(train[0], train[1])
+        peer_pred = peer.predict(test[0])
+        result["baseline"] = "TF-IDF + LinearSVC, CV-tuned threshold"
+        result["baseline_accuracy"] = label_metrics(test[1], peer_pred)["accuracy"]
+        result["baseline_threshold"] = peer.threshold_ if oos else None
+        if oos:
+            result.update({f"baseline_{k}": v for k, v in oos_metrics(test[1], peer_pred, oos_label=oos).items()
+                           if k != "n_oos"})
+        result["baseline_fit_seconds"] = round(time.perf_counter() - started, 3)
+    return result
 
 
 def evaluate_sentiment(*, test: Labelled, train: Labelled | None = None, embedder: str = "auto",
