@@ -21,6 +21,7 @@ from bizpilot.api.deps import SessionDep
 from bizpilot.api.schemas import ERROR_RESPONSES, ErrorResponse
 from bizpilot.api.security import AdminPrincipal, WritePrincipal
 from bizpilot.domain.industry import TaxonomyIn, TaxonomyPublic
+from bizpilot.domain.schemas import UTCSchema
 from bizpilot.services.industry import service, taxonomy
 from bizpilot.services.record_input import MAX_ID
 
@@ -69,7 +70,7 @@ class IndustryPrediction(BaseModel):
     priority: float | None = Field(None, description="Review priority (0..1; 0 = not queued)")
 
 
-class IndustryReview(BaseModel):
+class IndustryReview(UTCSchema):
     label: str
     source: str
     predicted_label: str | None = None

@@ -18,6 +18,7 @@ from bizpilot.api.deps import SessionDep
 from bizpilot.api.export import EXPORT_RESPONSES, PIPELINE, ExportDep, exportable, pipeline_rows
 from bizpilot.api.schemas import ErrorResponse
 from bizpilot.api.security import AdminPrincipal, ReadPrincipal, WritePrincipal
+from bizpilot.domain.schemas import UTCSchema
 from bizpilot.errors import ValidationFailed
 from bizpilot.services.pipeline import board, move_opportunity, save_stages, totals
 from bizpilot.services.pipeline_forecast import forecast
@@ -55,7 +56,7 @@ class StageOut(Stage):
     name: str = Field(description="The name in the requested language")
 
 
-class Card(BaseModel):
+class Card(UTCSchema):
     id: int
     external_id: str
     name: str
@@ -174,7 +175,7 @@ class StageMove(BaseModel):
     version: int | None = Field(None, ge=1, description="The version you saw (or send If-Match); stale: 409")
 
 
-class StageMoved(BaseModel):
+class StageMoved(UTCSchema):
     id: int
     name: str
     stage: str

@@ -17,6 +17,7 @@ from bizpilot.api.deps import SessionDep, ensure_database
 from bizpilot.api.schemas import ErrorResponse
 from bizpilot.api.security import AdminPrincipal, ReadPrincipal
 from bizpilot.db.engine import session_scope
+from bizpilot.domain.schemas import UTCSchema
 from bizpilot.domain.user import User, UserRole
 from bizpilot.errors import NotFoundError
 from bizpilot.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -34,7 +35,7 @@ MAX_ID = 2**63 - 1
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]
 
 
-class UserOut(BaseModel):
+class UserOut(UTCSchema):
     """A user as anyone may see them (never the password hash)."""
 
     model_config = ConfigDict(from_attributes=True)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from bizpilot.api.deps import SessionDep
 from bizpilot.api.schemas import ErrorResponse
 from bizpilot.api.security import AdminPrincipal, require_role
+from bizpilot.domain.schemas import UTCSchema
 from bizpilot.domain.webhook import EVENTS, WebhookDeliveryPublic, WebhookSubscriptionPublic
 from bizpilot.services import webhooks as service
 
@@ -46,7 +47,7 @@ class WebhookList(BaseModel):
     items: list[WebhookSubscriptionPublic]
 
 
-class DeliveryAttempt(BaseModel):
+class DeliveryAttempt(UTCSchema):
     attempt: int | None
     at: datetime
     status_code: int | None = Field(description="The receiver's HTTP status; null when it did not answer")

@@ -16,12 +16,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import DateTime, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, utcnow
-from bizpilot.domain.schemas import InputSchema, PublicSchema
+from bizpilot.domain.schemas import InputSchema, PublicSchema, UTCSchema
 
 # attribute: a product attribute's name; value: an attribute value; category: a product category; industry: an
 # account's industry; unit: a unit of sale or measure; term: CRM vocabulary (tiers, deal stages, outcomes).
@@ -95,7 +95,7 @@ class GlossaryTermPublic(PublicSchema):
     updated_at: datetime
 
 
-class GlossaryEntry(BaseModel):
+class GlossaryEntry(UTCSchema):
     """A term as the product uses it: a workspace row or a shipped default (``source``); ``id`` and
     ``updated_at`` only for workspace rows."""
 

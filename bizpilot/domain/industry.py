@@ -23,12 +23,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, JsonType, utcnow
-from bizpilot.domain.schemas import InputSchema
+from bizpilot.domain.schemas import InputSchema, UTCSchema
 
 KEY_MAX = 100
 NAME_MAX = 200
@@ -140,7 +140,7 @@ class TaxonomyIn(InputSchema):
         return self
 
 
-class TaxonomyPublic(BaseModel):
+class TaxonomyPublic(UTCSchema):
     """The taxonomy in effect: the workspace's own (``source`` workspace) or the shipped default."""
 
     source: Literal["default", "workspace"]

@@ -11,7 +11,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, JsonType, utcnow
-from bizpilot.domain.schemas import PublicSchema
+from bizpilot.domain.schemas import PublicSchema, UTCSchema
 
 
 class GeneratedContent(Base):
@@ -65,7 +65,7 @@ class GeneratedContentPublic(PublicSchema):
     created_at: datetime
 
 
-class _ImportRunFields(BaseModel):
+class _ImportRunFields(UTCSchema):
     """What names an import run and what it counted, in both views of a run below."""
 
     id: int

@@ -4,9 +4,39 @@ purpose and an update can never accept a value its Create schema (what imports v
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    create_model,
+    model_serializer,
+)
+
+
+def as_utc(value: datetime) -> datetime:
+    """The database stores naive UTC (``db.base.utcnow``): say so, so a client never reads it as local time."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# A datetime field written in JSON as UTC with its offset (``2024-03-07T10:00:00Z``), for schemas that do not
+# derive from ``UTCSchema`` (dataclasses). Python values stay as stored (naive UTC), so comparisons in services
+# keep working; only what leaves the process carries the offset.
+UTCDateTime = Annotated[datetime, PlainSerializer(as_utc, return_type=datetime, when_used="json")]
+
+
+class UTCSchema(BaseModel):
+    """A model whose datetimes are written in JSON as UTC with their offset (the OpenAPI ``date-time`` format
+    promises one), whatever the field; Python values (``model_dump()``) are left as they are."""
+
+    @model_serializer(mode="wrap", when_used="json")
+    def _utc_datetimes(self, handler: SerializerFunctionWrapHandler):  # no return type: the fields' schema stays
+        naive = {name: as_utc(value) for name, value in self.__dict__.items()
+                 if isinstance(value, datetime) and value.tzinfo is None}
+        return handler(self.model_copy(update=naive) if naive else self)
 
 
 class InputSchema(BaseModel):
@@ -15,8 +45,9 @@ class InputSchema(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
 
-class PublicSchema(BaseModel):
-    """A stored row as the API returns it, read straight from the table model's attributes."""
+class PublicSchema(UTCSchema):
+    """A stored row as the API returns it, read straight from the table model's attributes (datetimes in JSON as
+    UTC with their offset)."""
 
     model_config = ConfigDict(from_attributes=True)
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bizpilot.db.base import Base, JsonType, utcnow
+from bizpilot.domain.schemas import UTCSchema
 
 Role = Literal["read", "write", "admin"]
 # Ordered from least to most privilege: a role may do everything the roles before it may do.
@@ -73,7 +74,7 @@ class WorkspaceSetting(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
-class ApiKeyInfo(BaseModel):
+class ApiKeyInfo(UTCSchema):
     """What may be shown about a key: never the key or its hash."""
 
     model_config = ConfigDict(from_attributes=True)

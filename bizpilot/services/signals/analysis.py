@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bizpilot.db.base import utcnow
 from bizpilot.domain import Account, Interaction
+from bizpilot.domain.schemas import UTCDateTime
 from bizpilot.errors import ValidationFailed
 from bizpilot.services.clock import as_of as workspace_as_of
 from bizpilot.services.events import emit
@@ -197,7 +198,7 @@ class DissatisfactionAlert:
     complaints: int
     interactions: int
     average_score: float
-    last_at: datetime
+    last_at: UTCDateTime  # naive UTC, written in JSON with its offset
     last_text: str | None
     severity: str  # high / medium
 
