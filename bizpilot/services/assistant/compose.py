@@ -121,15 +121,19 @@ def evidence(query: str, hits: list[Hit], embedder_name: str | None) -> Evidence
     return Evidence(round(best, 4), best_cos, round(best_cov, 4))
 
 
-def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_scope: bool) -> str | None:
+def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_scope: bool,
+                   asks: bool = False) -> str | None:
     """Why a person must answer this message (None: the assistant may answer). Complaints, refund demands and
-    requests for a person come first, whatever else the text asks."""
+    requests for a person come first, whatever else the text asks. A very negative message about a return is a
+    refund request unless it ``asks`` a question ("The order already left, can I cancel it?" is answered: the
+    sentiment model reads "can't"/"cancel" as negative)."""
     text = text or ""
     if intent in HANDOFF_INTENTS:
         return HANDOFF_INTENTS[intent]
     if _ESCALATE.search(text):
         return "escalation"
-    if _REFUND_REQUEST.search(text) or (intent == "returns_refunds" and sentiment_score <= -0.6):
+    if _REFUND_REQUEST.search(text) or (intent == "returns_refunds" and sentiment_score <= -0.6
+                                              and not asks):
         return "refund_request"
     if _COMPLAINT.search(text) and sentiment_score <= -0.3:
         return "complaint"

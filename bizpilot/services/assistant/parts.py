@@ -57,7 +57,7 @@ def needs_person(text: str) -> bool:
     return bool(_COMPLAINT.search(text) or _ESCALATE.search(text) or _REFUND_REQUEST.search(text))
 
 
-def _asks(text: str) -> bool:
+def asks(text: str) -> bool:
     """Does this sentence ask something (or request something), rather than state context?"""
     if is_chinese(text):
         return bool(_ZH_CUE.search(text)) or bool(re.match(r"^(?:请|帮我|麻烦)", text))
@@ -74,7 +74,7 @@ def _split_zh_clause(text: str) -> list[str]:
     pieces = [p for p in re.split(r"[，,、]", text) if p.strip()]
     merged: list[str] = []
     for piece in pieces:
-        if merged and not (_asks(merged[-1]) and (_asks(piece) or _ZH_LEAD.match(piece) or needs_person(piece))):
+        if merged and not (asks(merged[-1]) and (asks(piece) or _ZH_LEAD.match(piece) or needs_person(piece))):
             merged[-1] = merged[-1] + "，" + piece
         else:
             merged.append(piece)
@@ -109,9 +109,9 @@ def split_parts(message: str) -> list[str]:
     context: list[str] = []  # statements waiting for the question they belong to
     for piece in pieces:
         if needs_person(piece):
-            parts.append(" ".join([*context, piece]) if context and not _asks(context[-1]) else piece)
+            parts.append(" ".join([*context, piece]) if context and not asks(context[-1]) else piece)
             context = []
-        elif _asks(piece):
+        elif asks(piece):
             joiner = "" if is_chinese(piece) else " "
             parts.append(joiner.join([*context, piece]))
             context = []
@@ -138,4 +138,4 @@ def wants_order_status(text: str) -> bool:
     return bool(_MY_ORDER.search(text) and _ORDER_STATUS.search(text))
 
 
-__all__ = ["needs_person", "split_parts", "wants_order_status"]
+__all__ = ["asks", "needs_person", "split_parts", "wants_order_status"]

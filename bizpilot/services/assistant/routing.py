@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bizpilot.retrieval.types import Hit
 from bizpilot.services.assistant.compose import MIN_CONFIDENCE, evidence, extract, handoff_reason
 from bizpilot.services.assistant.orders import OrderFact, find_orders
-from bizpilot.services.assistant.parts import wants_order_status
+from bizpilot.services.assistant.parts import asks, wants_order_status
 
 #: Knowledge-base confidence above which an answer stands even when the intent model calls the part off-topic.
 OOS_OVERRIDE_CONFIDENCE = 0.7
@@ -46,7 +46,7 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
     """Route and answer one question (``sig``: its intent and sentiment; ``forced_reason``: a hand-off the whole
     message demands of this part)."""
     reason = forced_reason or handoff_reason(question, intent=sig.intent, sentiment_score=sig.sentiment_score,
-                                             out_of_scope=False)
+                                             out_of_scope=False, asks=asks(question))
     hits = retriever.run(question, k=k)
     ev = evidence(question, hits, embedder_name)
     part = RoutedPart(question=question, route="handoff", reason=reason, intent=sig.intent,

@@ -23,7 +23,7 @@ from bizpilot.services.assistant.compose import HANDOFF_TEXT, PART_NOTE, PART_QU
 from bizpilot.services.assistant.index import refresh_index
 from bizpilot.services.assistant.knowledge import CONFIGURED, get_retriever
 from bizpilot.services.assistant.orders import account_name
-from bizpilot.services.assistant.parts import split_parts
+from bizpilot.services.assistant.parts import asks, split_parts
 from bizpilot.services.assistant.routing import PERSON_REASONS, RoutedPart, message_reason, route_part
 from bizpilot.services.events import emit
 from bizpilot.services.references import resolve_account
@@ -71,18 +71,19 @@ def _part_signals(texts: list[str], language: str) -> list[Any]:
 def _route_parts(*, session: Session, question: str, sig: Any, lang: str, account_id: int | None, retriever: Any,
                  embedder_name: str | None, k: int) -> list[RoutedPart]:
     """Split the message into its questions and route each. A complaint, refund demand or request for a person
-    in the message as a whole is handed off even when no single part shows it (it goes with the most negative
-    part)."""
+    in the message as a whole is handed off even when no single part shows it: it goes with the most negative
+    part when that part states rather than asks (two plain questions are answered, however negative)."""
     texts = split_parts(question)
     sigs = [sig] if len(texts) == 1 else _part_signals(texts, lang)
     forced: dict[int, str] = {}
     if len(texts) > 1:
         whole = handoff_reason(question, intent=sig.intent, sentiment_score=sig.sentiment_score,
                                out_of_scope=False)
-        own = [handoff_reason(t, intent=s.intent, sentiment_score=s.sentiment_score, out_of_scope=False)
-               for t, s in zip(texts, sigs, strict=True)]
-        if whole in PERSON_REASONS and not any(r in PERSON_REASONS for r in own):
-            forced[min(range(len(texts)), key=lambda i: sigs[i].sentiment_score)] = whole
+        own = [handoff_reason(t, intent=s.intent, sentiment_score=s.sentiment_score, out_of_scope=False,
+                              asks=asks(t)) for t, s in zip(texts, sigs, strict=True)]
+        worst = min(range(len(texts)), key=lambda i: sigs[i].sentiment_score)
+        if whole in PERSON_REASONS and not any(r in PERSON_REASONS for r in own) and not asks(texts[worst]):
+            forced[worst] = whole
     return [route_part(session=session, question=t, sig=s, account_id=account_id, retriever=retriever,
                        embedder_name=embedder_name, k=k, forced_reason=forced.get(i))
             for i, (t, s) in enumerate(zip(texts, sigs, strict=True))]
