@@ -14,6 +14,7 @@ from bizpilot.api.industry import router as industry_router
 from bizpilot.api.intelligence import router as intelligence_router
 from bizpilot.api.models import router as models_router
 from bizpilot.api.outreach import router as outreach_router
+from bizpilot.api.params import document_errors
 from bizpilot.api.pipeline import router as pipeline_router
 from bizpilot.api.recommend import router as recommend_router
 from bizpilot.api.security import AUTH_RESPONSES, access_guard, keys_router
@@ -65,7 +66,7 @@ def api_router(*, title: str = "bizpilot") -> APIRouter:
     router.include_router(webhooks_router)
     router.include_router(users_router)
     router.include_router(tasks_router)
-    root.include_router(router)
+    root.include_router(document_errors(router))  # the codes any route can answer
     return root
 
 
