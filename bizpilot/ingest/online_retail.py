@@ -196,7 +196,8 @@ def import_online_retail(path: str | Path, *, strict: bool = False, rejects_path
                           rows_read=len(frame) + len({r.row for r in table.rejects}))
     if table.encoding is not None:
         report.encoding = f"{table.encoding.label} ({table.encoding.how})"
-        report.notes.append(table.encoding.describe())
+        if not table.encoding.plain:  # plain UTF-8 goes without saying (it is in report.encoding)
+            report.notes.append(table.encoding.describe())
     report.notes.extend(table.notes)
     lines, rejects = prepare(frame)
     rejects = [*table.rejects, *rejects]

@@ -220,7 +220,8 @@ def import_frame(entity: str, frame: pd.DataFrame, *, source: str, mapping: dict
         report.rows_read += len({r.row for r in read_rejects})
         if read.encoding is not None:
             report.encoding = f"{read.encoding.label} ({read.encoding.how})"
-            report.notes.append(read.encoding.describe())
+            if not read.encoding.plain:  # plain UTF-8 goes without saying (it is in report.encoding)
+                report.notes.append(read.encoding.describe())
         report.notes.extend(read.notes)
     if frame.empty and not read_rejects:
         report.notes.append(f"{name} has a header but no data rows: nothing to import")

@@ -41,6 +41,11 @@ class Encoding:
         name = {"utf-8-sig": "utf-8 with BOM", "utf-16": "utf-16 with BOM", "utf-32": "utf-32 with BOM"}
         return name.get(self.codec, self.codec.replace("_", "-"))
 
+    @property
+    def plain(self) -> bool:
+        """Detected UTF-8 without a BOM: the default, which needs no note."""
+        return self.codec == "utf-8" and self.how == "detected"
+
     def describe(self) -> str:
         return f"read as {self.label} ({self.how})"
 
