@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bizpilot.api.deps import SessionDep
+from bizpilot.api.params import Id, IdField, IdQuery, errors
 from bizpilot.services.assistant.index import refresh_index
 from bizpilot.services.assistant.knowledge import get_retriever, kb_stats, sync_articles
 from bizpilot.services.assistant.service import ask
@@ -22,8 +23,9 @@ router = APIRouter(prefix="/assistant", tags=["assistant"])
 
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=4000, description="The customer's message")
-    account_id: str | None = Field(default=None, description="Asking account (id or external id)")
-    conversation_id: int | None = Field(default=None, description="Continue this conversation")
+    account_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                   description="Asking account (id or external id)")
+    conversation_id: IdField | None = Field(default=None, description="Continue this conversation")
     language: Literal["en", "zh"] | None = None
 
 
@@ -33,12 +35,12 @@ class HandoffUpdate(BaseModel):
 
 
 class SuggestRequest(BaseModel):
-    ticket_id: int | None = None
-    conversation_id: int | None = None
+    ticket_id: IdField | None = None
+    conversation_id: IdField | None = None
     use_llm: bool = True
 
 
-@router.post("/ask")
+@router.post("/ask", responses=errors(404, descriptions={404: "No such account or conversation"}))
 async def ask_route(body: AskRequest, session: SessionDep) -> dict[str, Any]:
     """One turn: ``answer`` with ``sources`` (the chunks or order records each ``[n]`` cites) and ``retrieved``
     (every chunk the retriever returned, with BM25 and cosine scores), or a hand-off with its ``ticket_id``."""
@@ -48,13 +50,13 @@ async def ask_route(body: AskRequest, session: SessionDep) -> dict[str, Any]:
 
 
 @router.get("/conversations")
-def conversations(session: SessionDep, account_id: int | None = None,
+def conversations(session: SessionDep, account_id: IdQuery = None,
                   limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
     return list_conversations(session=session, account_id=account_id, limit=limit)
 
 
 @router.get("/conversations/{conversation_id}")
-def conversation(conversation_id: int, session: SessionDep) -> dict[str, Any]:
+def conversation(conversation_id: Id, session: SessionDep) -> dict[str, Any]:
     """A stored conversation: messages with intent, sentiment and cited sources, and its hand-off tickets."""
     return get_conversation(session=session, conversation_id=conversation_id)
 
@@ -67,12 +69,12 @@ def handoffs(session: SessionDep, status: Literal["open", "claimed", "closed", "
 
 
 @router.patch("/handoffs/{ticket_id}")
-def handoff_update(ticket_id: int, body: HandoffUpdate, session: SessionDep) -> dict[str, Any]:
+def handoff_update(ticket_id: Id, body: HandoffUpdate, session: SessionDep) -> dict[str, Any]:
     """Claim, close or re-open a ticket."""
     return update_handoff(session=session, ticket_id=ticket_id, status=body.status, assignee=body.assignee)
 
 
-@router.post("/suggest")
+@router.post("/suggest", responses=errors(404, descriptions={404: "No such ticket or conversation"}))
 async def suggest(body: SuggestRequest, session: SessionDep) -> dict[str, Any]:
     """A grounded reply draft for an agent (LLM when present, checked; extractive otherwise)."""
     return await run_in_threadpool(suggest_reply, session=session, ticket_id=body.ticket_id,

@@ -3,23 +3,27 @@ stored generations are listed by the generic ``generated_content`` entity routes
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from bizpilot.api.deps import SessionDep
-from bizpilot.services.content import generate_content, rate_content
+from bizpilot.api.params import Id, errors
+from bizpilot.services.content import KINDS, generate_content, rate_content
 
 router = APIRouter(prefix="/content", tags=["content"])
 
 
+ContentKind = Literal[KINDS]  # type: ignore[valid-type]
+Reference = Annotated[str | None, Field(min_length=1, max_length=64)]
+
+
 class GenerateRequest(BaseModel):
-    kind: str = Field(description="product_description, ad, headline, announcement, inquiry_reply, sales_email, "
-                                  "follow_up, case_study, call_script")
-    product_id: str | None = Field(default=None, description="Product id or SKU")
-    account_id: str | None = Field(default=None, description="Account id or external id")
+    kind: ContentKind = Field(description="What to write (product kinds need product_id, the others account_id)")
+    product_id: Reference = Field(default=None, description="Product id or SKU")
+    account_id: Reference = Field(default=None, description="Account id or external id")
     language: Literal["en", "zh"] = "en"
     tone: Literal["neutral", "friendly", "formal", "enthusiastic"] = "neutral"
     length: Literal["short", "medium", "long"] = "medium"
@@ -34,7 +38,7 @@ class FeedbackRequest(BaseModel):
     feedback: str | None = Field(default=None, max_length=4000)
 
 
-@router.post("/generate")
+@router.post("/generate", responses=errors(404, descriptions={404: "No such product or account"}))
 async def generate(body: GenerateRequest, session: SessionDep) -> dict[str, Any]:
     """Generate, check against the facts, store; the answer has the text, per-sentence backing facts, removed and
     repaired claims, and whether (and why) the deterministic realisation was used."""
@@ -47,7 +51,7 @@ async def generate(body: GenerateRequest, session: SessionDep) -> dict[str, Any]
 
 
 @router.post("/{content_id}/feedback")
-def feedback(content_id: int, body: FeedbackRequest, session: SessionDep) -> dict[str, Any]:
+def feedback(content_id: Id, body: FeedbackRequest, session: SessionDep) -> dict[str, Any]:
     """Rate, approve, edit: approved copy becomes an example for similar generations."""
     return rate_content(session=session, id=content_id, rating=body.rating, edited_output=body.edited_output,
                         feedback=body.feedback, approve=body.approve)

@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from bizpilot.api.deps import SessionDep, ensure_database
+from bizpilot.api.params import Id
 from bizpilot.api.schemas import ERROR_RESPONSES, NOT_FOUND, ErrorResponse
 from bizpilot.api.security import authenticate
 from bizpilot.db.engine import session_scope
@@ -77,13 +78,13 @@ async def start_import(file: Annotated[UploadFile, File(description="CSV/TSV/Exc
 
 @router.get("/{run_id}", response_model=ImportRunStatus, operation_id="get_import",
             summary="Status, live progress and counts of an import run", responses={**NOT_FOUND, **ERROR_RESPONSES})
-def get_import(run_id: int, session: SessionDep) -> ImportRunStatus:
+def get_import(run_id: Id, session: SessionDep) -> ImportRunStatus:
     return ImportRunStatus.model_validate(import_status(session=session, run_id=run_id))
 
 
 @router.get("/{run_id}/rejects", response_model=RejectedRows, operation_id="get_import_rejects",
             summary="Rejected rows of an import run (row, field, reason, value)",
             responses={**NOT_FOUND, **ERROR_RESPONSES})
-def get_rejects(run_id: int, session: SessionDep, limit: Annotated[int, Query(ge=1, le=5000)] = 500
+def get_rejects(run_id: Id, session: SessionDep, limit: Annotated[int, Query(ge=1, le=5000)] = 500
                 ) -> RejectedRows:
     return RejectedRows.model_validate(read_rejects(session=session, run_id=run_id, limit=limit))
