@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -15,7 +15,7 @@ from bizpilot.services.models.overview import describe, overview
 from bizpilot.services.models.registry import MODELS, get_spec, train_all_specs
 
 router = APIRouter(prefix="/models", tags=["models"])
-ModelName = Annotated[str, Query(max_length=64)]
+ModelName = Annotated[str, Path(min_length=1, max_length=64, description=f"One of {', '.join(MODELS)}")]
 
 
 @router.get("")
@@ -27,13 +27,13 @@ async def list_models(session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.get("/{name}", responses={404: {"description": "No such model"}})
-async def get_model(name: str, session: SessionDep) -> dict[str, Any]:
+async def get_model(name: ModelName, session: SessionDep) -> dict[str, Any]:
     """One model: what it is, its state, its current run and its recent runs."""
     return await run_in_threadpool(describe, session=session, spec=get_spec(name), runs=50)
 
 
 @router.post("/{name}/train", status_code=202, responses={404: {"description": "No such model"}})
-def train_model(name: str, session: SessionDep) -> JSONResponse:
+def train_model(name: ModelName, session: SessionDep) -> JSONResponse:
     """Queue one model for training in the background (a model trained from a labelled file, intent or
     sentiment, is trained with `bizpilot train intent|sentiment FILE`). Answers at once; the model's state says
     queued, then training, then ready or failed."""

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/signals", tags=["signals"])
 
 class AnalyseRequest(BaseModel):
     text: str = Field(min_length=1, max_length=8000, description="A customer message or review")
-    language: str | None = Field(default=None, max_length=8, description="zh or en (detected when absent)")
+    language: Literal["zh", "en"] | None = Field(default=None, description="zh or en (detected when absent)")
 
 
 # Responses are the service's own dataclasses (FastAPI documents and validates them): one definition per shape.
