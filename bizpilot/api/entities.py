@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, create_model
 
 from bizpilot.api.deps import SessionDep
 from bizpilot.api.export import EXPORT_PARAMS, EXPORT_RESPONSES, ExportDep, all_pages, entity_rows, exportable
+from bizpilot.api.params import MAX_OFFSET
 from bizpilot.api.records import add_record_routes, etag
 from bizpilot.api.schemas import ERROR_RESPONSES, NOT_FOUND, Page
 from bizpilot.api.security import authenticate
@@ -38,6 +39,20 @@ def _filter_type(info: EntityInfo, column: str) -> type:
     return py_type if py_type in (int, float, bool) else str
 
 
+def _filter_field(info: EntityInfo, column: str) -> tuple[Any, Any]:
+    """An exact-match filter; integers within the database's 64 bits (a larger one is a 422, not a 500)."""
+    py_type = _filter_type(info, column)
+    bounds = {"ge": -(2**63), "le": 2**63 - 1} if py_type is int else {}
+    return py_type | None, Field(None, description=f"Exact match on {column}", **bounds)
+
+
+def sort_pattern(keys: tuple[str, ...]) -> str:
+    """The sort parameter's grammar: sortable keys, each optionally prefixed with - (descending) or +, separated by
+    commas; empty means the default order."""
+    key = "[+-]?(?:" + "|".join(keys) + ")"
+    return f"^(?:{key}(?: *, *{key})*)?$"
+
+
 def list_query_model(info: EntityInfo) -> type[BaseModel]:
     """The query parameters of ``GET /api/v1/{name}`` as a pydantic model (validated and documented)."""
     clash = set(info.filterable) & set(CONTROLS) - ({"owner"} if owned(info) else set())
@@ -46,8 +61,8 @@ def list_query_model(info: EntityInfo) -> type[BaseModel]:
     sortable = ", ".join(info.sortable)
     fields: dict[str, Any] = {
         "limit": (int, Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Page size (1-{MAX_LIMIT})")),
-        "offset": (int, Field(0, ge=0, description="Rows to skip")),
-        "sort": (str | None, Field(None, description=(
+        "offset": (int, Field(0, ge=0, le=MAX_OFFSET, description="Rows to skip")),
+        "sort": (str | None, Field(None, max_length=500, pattern=sort_pattern(info.sortable), description=(
             f"Sort by {sortable}; prefix '-' for descending, comma-separate several keys. "
             f"Default: {info.default_sort}"))),
     }
@@ -55,7 +70,7 @@ def list_query_model(info: EntityInfo) -> type[BaseModel]:
         fields["q"] = (str | None, Field(None, max_length=200, description=(
             f"Case-insensitive search in {', '.join(info.searchable)}")))
     for column in info.filterable:
-        fields[column] = (_filter_type(info, column) | None, Field(None, description=f"Exact match on {column}"))
+        fields[column] = _filter_field(info, column)
     if archivable(info):
         fields["archived"] = (Literal["exclude", "include", "only"], Field("exclude", description=(
             "Archived records: left out (exclude), listed too (include) or listed alone (only)")))
