@@ -11,11 +11,12 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 
 from bizpilot.api.deps import SessionDep
 from bizpilot.api.export import EXPORT_RESPONSES, PIPELINE, ExportDep, exportable, pipeline_rows
+from bizpilot.api.params import MAX_ID, Id
 from bizpilot.api.schemas import ErrorResponse
 from bizpilot.api.security import AdminPrincipal, ReadPrincipal, WritePrincipal
 from bizpilot.domain.schemas import UTCSchema
@@ -172,7 +173,8 @@ class StagesUpdate(BaseModel):
 class StageMove(BaseModel):
     stage: str = Field(min_length=1, max_length=32, description="A stage key of the pipeline")
     reason: str | None = Field(None, max_length=2000, description="Why the deal was won or lost (required then)")
-    version: int | None = Field(None, ge=1, description="The version you saw (or send If-Match); stale: 409")
+    version: int | None = Field(None, ge=1, le=MAX_ID,
+                                description="The version you saw (or send If-Match); stale: 409")
 
 
 class StageMoved(UTCSchema):
@@ -246,7 +248,7 @@ def put_pipeline_stages(body: StagesUpdate, session: SessionDep, principal: Admi
 
 @router.post("/opportunities/{opportunity_id}/stage", response_model=StageMoved, operation_id="move_opportunity",
              responses=_errors(403, 404, 409, 422))
-def post_stage(opportunity_id: Annotated[int, Path(ge=1)], body: StageMove, session: SessionDep,
+def post_stage(opportunity_id: Id, body: StageMove, session: SessionDep,
                principal: WritePrincipal,
                if_match: Annotated[str | None, Header(max_length=40)] = None) -> Any:
     """Move the deal to a stage; the won or lost stage closes it and needs a ``reason``; an open stage reopens a
