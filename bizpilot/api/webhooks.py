@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from bizpilot.api.deps import SessionDep
+from bizpilot.api.params import Id, Offset
 from bizpilot.api.schemas import ErrorResponse
 from bizpilot.api.security import AdminPrincipal, require_role
 from bizpilot.domain.schemas import UTCSchema
@@ -82,7 +83,7 @@ def create_webhook(body: WebhookCreate, session: SessionDep, principal: AdminPri
 @router.patch("/{subscription_id}", response_model=WebhookSubscriptionPublic, operation_id="update_webhook",
               summary="Change a subscription's URL, events or active state",
               responses={**NOT_FOUND, 422: {"model": ErrorResponse, "description": "Invalid URL or event"}})
-def update_webhook(subscription_id: int, body: WebhookUpdate, session: SessionDep,
+def update_webhook(subscription_id: Id, body: WebhookUpdate, session: SessionDep,
                    principal: AdminPrincipal) -> WebhookSubscriptionPublic:
     sub = service.update_subscription(session=session, subscription_id=subscription_id, url=body.url,
                                       events=body.events, active=body.active, principal=principal, channel="api")
@@ -91,17 +92,17 @@ def update_webhook(subscription_id: int, body: WebhookUpdate, session: SessionDe
 
 @router.delete("/{subscription_id}", status_code=204, operation_id="delete_webhook",
                summary="Delete a subscription and its deliveries", responses=NOT_FOUND)
-def delete_webhook(subscription_id: int, session: SessionDep, principal: AdminPrincipal) -> None:
+def delete_webhook(subscription_id: Id, session: SessionDep, principal: AdminPrincipal) -> None:
     service.delete_subscription(session=session, subscription_id=subscription_id, principal=principal,
                                 channel="api")
 
 
 @router.get("/{subscription_id}/deliveries", response_model=DeliveryList, operation_id="list_webhook_deliveries",
             summary="A subscription's deliveries, newest first, with every attempt", responses=NOT_FOUND)
-def list_webhook_deliveries(subscription_id: int, session: SessionDep,
+def list_webhook_deliveries(subscription_id: Id, session: SessionDep,
                             status: Literal["pending", "delivered", "failed"] | None = None,
                             limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                            offset: Annotated[int, Query(ge=0)] = 0) -> DeliveryList:
+                            offset: Offset = 0) -> DeliveryList:
     rows = service.list_deliveries(session=session, subscription_id=subscription_id, status=status, limit=limit,
                                    offset=offset)
     log = service.attempt_log(session=session, delivery_ids=[d.id for d in rows])
@@ -112,7 +113,7 @@ def list_webhook_deliveries(subscription_id: int, session: SessionDep,
 @router.post("/{subscription_id}/test", response_model=WebhookDeliveryPublic, status_code=202,
              operation_id="test_webhook", summary="Queue a ping to the subscription's URL",
              responses={**NOT_FOUND, 409: {"model": ErrorResponse, "description": "The subscription is inactive"}})
-def test_webhook(subscription_id: int, session: SessionDep) -> WebhookDeliveryPublic:
+def test_webhook(subscription_id: Id, session: SessionDep) -> WebhookDeliveryPublic:
     """The ping is sent like any event (signed, retried) within seconds by the server's delivery worker; follow
     it in the deliveries."""
     return WebhookDeliveryPublic.model_validate(service.queue_ping(session=session, subscription_id=subscription_id))
