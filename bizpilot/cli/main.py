@@ -15,6 +15,7 @@ import typer
 from bizpilot.cli import models, workspace
 from bizpilot.cli._common import Command, ErrorTranslatingGroup, SubApp, err_console, register
 from bizpilot.cli.ask import ask, kb_app
+from bizpilot.cli.backup import backup, restore
 from bizpilot.cli.classify import classify_app
 from bizpilot.cli.eval import eval_app
 from bizpilot.cli.generate import generate_app
@@ -43,6 +44,8 @@ COMMANDS: list[Command] = [
     ("login-link", login_link),
     ("models", models.models),
     ("doctor", models.doctor),
+    ("backup", backup),
+    ("restore", restore),
 ]
 
 SUBAPPS: list[SubApp] = [
