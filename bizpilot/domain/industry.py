@@ -129,7 +129,11 @@ class TaxonomyIn(InputSchema):
     @model_validator(mode="after")
     def _check(self) -> TaxonomyIn:
         owner: dict[str, str] = {}
+        keys: set[str] = set()
         for node in [n for s in self.sectors for n in (s, *s.industries)]:
+            if node.key in keys:  # two labels with one key (or one name that gives it) would clash in the table
+                raise ValueError(f"the key {node.key!r} is used by two labels: keys must be unique")
+            keys.add(node.key)
             for name in node.names():
                 if owner.setdefault(name, node.key) != node.key:
                     raise ValueError(f"{name!r} names both {owner[name]!r} and {node.key!r}: keys, names and "
