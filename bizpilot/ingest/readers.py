@@ -77,32 +77,19 @@ def _choose_delimiter(text: str) -> str:
     return best
 
 
-def _text_lines(path: Path, enc: Encoding, name: str) -> Iterator[str]:
-    """Decoded lines, line endings kept (the csv module's ``newline=''``). ASCII-compatible encodings are decoded
-    line by line so a byte that does not fit names its exact line; UTF-16/32 go through a text stream."""
+def _first_bad_line(path: Path, enc: Encoding) -> int | None:
+    """The 1-based line holding the first undecodable byte (ASCII-compatible encodings: a line break byte is never
+    part of a multi-byte character there); None for UTF-16/32."""
+    if enc.codec.startswith(("utf-16", "utf-32")):
+        return None
+    decoder = codecs.getincrementaldecoder(enc.codec)(errors="strict")
     with _open(path) as raw:
-        if enc.codec.startswith(("utf-16", "utf-32")):
-            text = io.TextIOWrapper(raw, encoding=enc.codec, errors="strict", newline="")
-            line = 0
+        for number, line in enumerate(raw, 1):
             try:
-                for line, chunk in enumerate(text, 1):  # noqa: B007 - line is read after the loop on errors
-                    yield chunk
+                decoder.decode(line)
             except UnicodeDecodeError:
-                raise _undecodable(name, enc, line + 1) from None
-            return
-        decoder = codecs.getincrementaldecoder(enc.codec)(errors="strict")
-        number = 0
-        for number, chunk in enumerate(raw, 1):  # noqa: B007
-            try:
-                yield decoder.decode(chunk)
-            except UnicodeDecodeError:
-                raise _undecodable(name, enc, number) from None
-        try:
-            rest = decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise _undecodable(name, enc, number) from None
-        if rest:
-            yield rest
+                return number
+    return None
 
 
 def _undecodable(name: str, enc: Encoding, line: int) -> ValidationFailed:
@@ -115,22 +102,29 @@ def _undecodable(name: str, enc: Encoding, line: int) -> ValidationFailed:
 
 def _csv_records(path: Path, *, delimiter: str, enc: Encoding, name: str) -> Iterator[tuple[int, list[str], str]]:
     """``(row number, fields, where)``: rows as a spreadsheet numbers them (a quoted field may span lines; then
-    ``where`` names the file lines)."""
+    ``where`` names the file lines). Decoded through one C text stream (``newline=''`` as the csv module wants); a
+    byte the encoding cannot decode stops the read with the exact line it is on (found by a second look)."""
     if csv.field_size_limit() < CSV_FIELD_LIMIT:
         csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.reader(_text_lines(path, enc, name), delimiter=delimiter)
     number = 0
     end = 0
-    try:
-        for fields in reader:
-            number += 1
-            start, end = end + 1, reader.line_num
-            where = "" if start == end == number else (
-                f" (line {start} of the file)" if start == end else f" (lines {start}-{end} of the file)")
-            yield number, fields, where
-    except csv.Error as exc:
-        raise ValidationFailed(f"{name}: row {number + 1} (line {end + 1}) cannot be read: {exc}; an unclosed quote?",
-                               details=[{"field": "(row)", "reason": str(exc), "value": number + 1}]) from None
+    with _open(path) as raw, io.TextIOWrapper(raw, encoding=enc.codec, errors="strict", newline="") as text:
+        reader = csv.reader(text, delimiter=delimiter)
+        try:
+            for fields in reader:
+                number += 1
+                start, end = end + 1, reader.line_num
+                if start == end == number:
+                    yield number, fields, ""
+                else:
+                    yield number, fields, (f" (line {start} of the file)" if start == end
+                                           else f" (lines {start}-{end} of the file)")
+        except UnicodeDecodeError:
+            raise _undecodable(name, enc, _first_bad_line(path, enc) or end + 1) from None
+        except csv.Error as exc:
+            raise ValidationFailed(f"{name}: row {number + 1} (line {end + 1}) cannot be read: {exc}; an unclosed "
+                                   "quote?", details=[{"field": "(row)", "reason": str(exc), "value": number + 1}]
+                                   ) from None
 
 
 def preflight(path: Path, *, encoding: str | None = None) -> None:

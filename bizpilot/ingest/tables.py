@@ -9,6 +9,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import pandas as pd
@@ -114,9 +115,16 @@ def build_table(records: Iterable[tuple[int, list[Any], str]], *, name: str, max
         table.rejects.append(reason)
         table.originals[row] = {c: _short(v, max_cell) for c, v in zip(columns, cells, strict=False)}
 
-    for row, cells, where in (*head[at + 1:], *it):
-        if not _filled(cells):
-            continue
+    for row, cells, where in chain(head[at + 1:], it):
+        try:  # text rows (all str) take the fast path: one join tells blank rows and rules out huge cells
+            joined = "".join(cells)
+            if not joined or joined.isspace():
+                continue
+            may_be_huge = len(joined) > max_cell
+        except TypeError:  # worksheet rows hold numbers and dates
+            if not _filled(cells):
+                continue
+            may_be_huge = True
         if len(cells) > width and any(not blank(c) for c in cells[width:]):
             if ragged:
                 set_aside(row, cells, RowError(row, ROW, f"{len(cells)} fields where the header has {width}{where}; "
@@ -133,7 +141,8 @@ def build_table(records: Iterable[tuple[int, list[Any], str]], *, name: str, max
                                                _short(",".join("" if c is None else str(c) for c in cells))))
                 continue
             cells = [*cells, *([None] * (width - len(cells)))]
-        huge = next((i for i, c in enumerate(cells) if isinstance(c, str) and len(c) > max_cell), None)
+        huge = next((i for i, c in enumerate(cells) if isinstance(c, str) and len(c) > max_cell),
+                    None) if may_be_huge else None
         if huge is not None:
             set_aside(row, cells, RowError(row, columns[huge], f"the value has {len(cells[huge]):,} characters; "
                                            f"at most {max_cell:,} are imported (BIZPILOT_IMPORT_MAX_CELL_CHARS); the "
