@@ -133,7 +133,7 @@ def workspace_contents(*, engine: Engine, home: Path) -> list[str]:
     by_dir: dict[str, int] = {}
     for rel in workspace_files(home):
         by_dir[rel.parts[0]] = by_dir.get(rel.parts[0], 0) + 1
-    return held + [f"{name}/: {n} files" for name, n in sorted(by_dir.items())]
+    return [f"{name}/: {n} files" for name, n in sorted(by_dir.items())] + held
 
 
 def _restore_sqlite(engine: Engine, snapshot: Path) -> None:
@@ -207,7 +207,7 @@ def restore_backup(*, engine: Engine, home: Path, source: Path, force: bool = Fa
     verify_archive(source, manifest)
     held = workspace_contents(engine=engine, home=home)
     if held and not force:
-        raise ConflictError(f"the workspace {home} is not empty ({'; '.join(held[:6])}); restore into an empty "
+        raise ConflictError(f"the workspace {home} is not empty ({'; '.join(held[:8])}); restore into an empty "
                             "workspace or pass --force to replace it",
                             details=[{"field": "workspace", "reason": "not empty"}])
     home.mkdir(parents=True, exist_ok=True)

@@ -22,8 +22,13 @@ ENGINE_ALLOWED: dict[str, set[str] | str] = {
     "models/jobs.py": EVERY,
     "models/schedule.py": {"retrain_now", "RetrainSchedule.__init__"},
     "webhook_delivery.py": {"deliver_due", "DeliveryWorker.__init__"},  # sends after the commit, like a job
+    # Backup and restore work on the whole database (SQLite's backup API, pg_dump/pg_restore, dropping the schema,
+    # migrations), not on one unit of work: they are jobs of the CLI edge and open their own connections.
+    "backup.py": {"create_backup", "database_kind", "pg_command", "snapshot_counts"},
+    "restore.py": {"restore_backup", "workspace_contents"},
 }
-COMMIT_ALLOWED = {"imports.py", "models/jobs.py", "models/schedule.py", "webhook_delivery.py"}
+COMMIT_ALLOWED = {"imports.py", "models/jobs.py", "models/schedule.py", "webhook_delivery.py", "backup.py",
+                  "restore.py"}
 
 # Known debt, listed so that nothing new joins it; each entry must go once its module is converted (the test
 # fails on an entry that no longer applies, so this list can only shrink).
