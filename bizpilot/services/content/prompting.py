@@ -59,7 +59,7 @@ def _fact_line(fact_id: str, bundle: FactBundle, lang: str) -> str:
 
 
 def build_messages(plan: ContentPlan, bundle: FactBundle, examples: list[dict[str, Any]],
-                   inquiry: str | None = None) -> tuple[list[Message], str]:
+                   inquiry: str | None = None, brief: str | None = None) -> tuple[list[Message], str]:
     """(messages, prompt version stamp). Fact values and the customer's inquiry come from imports and customers,
     so they are quoted as data."""
     lang = plan.language
@@ -69,6 +69,8 @@ def build_messages(plan: ContentPlan, bundle: FactBundle, examples: list[dict[st
         lines.append(f"[{s.name}]")
         lines += [line for i in s.fact_ids if (line := _fact_line(i, bundle, lang))]
     plan_text = quote_untrusted("\n".join(lines), "FACTS")
+    if brief:
+        plan_text = brief + "\n" + plan_text
     if inquiry:
         plan_text += "\n" + ("客户来信：" if lang == "zh" else "Customer inquiry:") + "\n" + quote_untrusted(inquiry)
     ex_text = ""

@@ -21,6 +21,8 @@ from bizpilot.llm.types import ChatOptions
 from bizpilot.services.content.checker import CheckResult, check_text
 from bizpilot.services.content.examples import similar_approved
 from bizpilot.services.content.facts import FactBundle, load_facts
+from bizpilot.services.content.letters import compose
+from bizpilot.services.content.lint import LintContext, LintFailure, failed_checks, lint_text, repair
 from bizpilot.services.content.plan import ContentPlan, make_plan
 from bizpilot.services.content.prompting import (
     DETERMINISTIC_VERSION,
@@ -29,7 +31,8 @@ from bizpilot.services.content.prompting import (
     clean_draft,
     judge,
 )
-from bizpilot.services.content.realise import realise_deterministic
+from bizpilot.services.content.purpose import PURPOSE_KINDS, Purpose, choose_purpose
+from bizpilot.services.content.realise import CLOSERS, OPENERS, realise_deterministic
 
 logger = logging.getLogger("bizpilot.content")
 STATUSES = ("draft", "rated", "approved", "rejected")
@@ -56,6 +59,8 @@ class GenerationResult:
     draft: str | None = None
     status: str = "draft"
     inputs: dict[str, Any] = field(default_factory=dict)
+    purpose: dict[str, Any] | None = None
+    lint: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,32 +77,75 @@ def _summaries(check: CheckResult) -> tuple[list[dict[str, Any]], list[dict[str,
 
 
 def _llm_draft(backend: Any, plan: ContentPlan, bundle: FactBundle, examples: list[dict[str, Any]],
-               inquiry: str | None, max_tokens: int | None) -> tuple[str, str, str]:
+               inquiry: str | None, max_tokens: int | None, brief: str | None = None) -> tuple[str, str, str]:
     """(draft, model name, prompt stamp) from the backend."""
-    messages, stamp = build_messages(plan, bundle, examples, inquiry)
+    messages, stamp = build_messages(plan, bundle, examples, inquiry, brief=brief)
     options = ChatOptions(max_tokens=max_tokens or MAX_TOKENS[plan.length], temperature=0.2, seed=7,
                           tag=stamp)
     completion = backend.generate(messages, options)
     return clean_draft(completion.text), completion.model or backend.model_name, stamp
 
 
+def _frame(plan: ContentPlan, bundle: FactBundle) -> tuple[str, str]:
+    """The greeting and closing a repaired e-mail may be given when the model left them out."""
+    if plan.kind == "call_script":
+        return "", ""
+    name = bundle.get("account.name")
+    if name is None:
+        return "", ""
+    lang = plan.language
+    return (OPENERS[plan.tone][lang].format(name=name.render(lang)), CLOSERS[plan.tone][lang])
+
+
+def _lint_and_repair(text: str, plan: ContentPlan, bundle: FactBundle, ctx: LintContext
+                     ) -> tuple[str, list[LintFailure], str | None]:
+    """(text, failures left, reason to fall back): the draft's failures repaired where simple (and the repaired
+    text fact-checked again); what still fails is a reason for the deterministic text."""
+    failures = lint_text(text, ctx)
+    if not failures:
+        return text, [], None
+    greeting, closing = _frame(plan, bundle)
+    repaired = repair(text, failures, ctx, greeting=greeting, closing=closing)
+    rechecked = check_text(repaired, bundle)
+    left = lint_text(rechecked.output, ctx)
+    if left or not rechecked.clean or not rechecked.output.strip():
+        names = failed_checks(left or failures)
+        return rechecked.output, left, "the model's draft failed the quality checks: " + ", ".join(names)
+    return rechecked.output, [], None
+
+
 def generate_content(*, session: Session, kind: str, product_id: int | str | None = None,
                      account_id: int | str | None = None, language: str = "en", tone: str = "neutral",
                      length: str = "medium", backend: Any = None, use_llm: bool = True, inquiry: str | None = None,
-                     max_tokens: int | None = None) -> GenerationResult:
+                     max_tokens: int | None = None, purpose: str | None = None) -> GenerationResult:
     """Generate, check, store (flushed into the caller's unit of work) and return one piece of content (see the
-    module docstring)."""
+    module docstring). ``purpose`` (``auto`` or a name of ``purpose.PURPOSES``) plans a sales e-mail, follow-up
+    or call script around why to write now; None keeps the fact plan (callers that add their own purpose
+    sentence, such as follow-ups from tasks)."""
     if inquiry is not None and len(inquiry) > MAX_INQUIRY_CHARS:
         raise ValidationFailed(f"inquiry is longer than {MAX_INQUIRY_CHARS} characters",
                                details=[{"field": "inquiry", "reason": "too long"}])
     bundle = load_facts(session=session, kind=kind, product_id=product_id, account_id=account_id)
-    plan = make_plan(bundle, language=language, tone=tone, length=length)
+    chosen: Purpose | None = None
+    if purpose is not None and kind in PURPOSE_KINDS:
+        chosen = choose_purpose(session=session, bundle=bundle, purpose=purpose)
+        bundle.facts = [*bundle.facts, *[f for f in chosen.facts if not bundle.has(f.id)]]
+        bundle.catalog_names = [n for n in bundle.catalog_names
+                                if n not in {f.text for f in chosen.facts if f.kind == "name"}]
+        plan, deterministic = compose(bundle=bundle, purpose=chosen, kind=kind, language=language, tone=tone,
+                                      length=length)
+    else:
+        plan = make_plan(bundle, language=language, tone=tone, length=length)
+        deterministic = None
+    ctx = LintContext(kind=kind, language=language, length=length, bundle=bundle)
     examples = similar_approved(session=session, kind=kind, language=language, bundle=bundle)
     fallback_reason: str | None = None
     draft: str | None = None
     draft_check: CheckResult | None = None
+    draft_lint: list[LintFailure] = []
     model, stamp = "deterministic", DETERMINISTIC_VERSION
     final: CheckResult | None = None
+    lint_repaired = False
     if not use_llm:
         fallback_reason = "LLM not requested (deterministic realisation)"
     else:
@@ -106,23 +154,37 @@ def generate_content(*, session: Session, kind: str, product_id: int | str | Non
                 from bizpilot.llm.registry import get_backend
 
                 backend = get_backend()
-            draft, model, stamp = _llm_draft(backend, plan, bundle, examples, inquiry, max_tokens)
+            draft, model, stamp = _llm_draft(backend, plan, bundle, examples, inquiry, max_tokens,
+                                             brief=_brief(chosen, language))
+            draft_lint = lint_text(draft, ctx)
             draft_check = check_text(draft, bundle)
             verdict = judge(draft_check, plan, bundle)
             if verdict.accepted:
                 final = check_text(draft_check.output, bundle)  # the repaired text must now be clean
                 if not final.clean:
                     final, fallback_reason = None, "the repaired draft still failed the fact check"
+                else:
+                    text, _, lint_reason = _lint_and_repair(final.output, plan, bundle, ctx)
+                    if lint_reason is not None:
+                        final, fallback_reason = None, lint_reason
+                    elif text != final.output:
+                        final, lint_repaired = check_text(text, bundle), True
             else:
                 fallback_reason = verdict.reason
         except BizpilotError as exc:
             fallback_reason = f"no LLM available: {exc.message}"
             logger.warning("content generation falls back to templates: %s", exc.message)
     if final is None:
-        final = check_text(realise_deterministic(plan, bundle), bundle)
+        final = check_text(deterministic if deterministic is not None else realise_deterministic(plan, bundle),
+                           bundle)
         if model != "deterministic":
             model = f"deterministic (after {model})"
         stamp = DETERMINISTIC_VERSION if draft is None else f"{DETERMINISTIC_VERSION} (llm: {stamp})"
+    shown_lint = lint_text(final.output, ctx)
+    lint = {"draft": [f.to_dict() for f in (draft_lint if draft is not None else shown_lint)],
+            "draft_failed_checks": failed_checks(draft_lint if draft is not None else shown_lint),
+            "repaired": lint_repaired, "output": [f.to_dict() for f in shown_lint],
+            "failed_checks": failed_checks(shown_lint)}
     kept, removed, repaired = _summaries(draft_check if draft_check is not None and fallback_reason is None
                                          else final)
     sentences, _, _ = _summaries(final)
@@ -130,10 +192,12 @@ def generate_content(*, session: Session, kind: str, product_id: int | str | Non
     check["fallback"] = fallback_reason is not None
     check["fallback_reason"] = fallback_reason
     check["removed"], check["repaired_claims"] = removed, repaired
+    check["lint"] = lint
+    check["purpose"] = chosen.to_dict() if chosen else None
     if draft_check is not None:
         check["llm_draft"] = {**draft_check.to_dict(), "text": draft}
     inputs = {"tone": tone, "length": length, "use_llm": use_llm, "inquiry": inquiry,
-              "product_ref": product_id, "account_ref": account_id, "plan": plan.to_dict(),
+              "product_ref": product_id, "account_ref": account_id, "plan": plan.to_dict(), "purpose": purpose,
               "examples": [{"id": e["id"], "score": e["score"]} for e in examples]}
     row = GeneratedContent(kind=kind, language=language, account_id=bundle.account_id,
                            product_id=bundle.product_id, inputs=inputs, facts=bundle.to_dict(),
@@ -146,7 +210,18 @@ def generate_content(*, session: Session, kind: str, product_id: int | str | Non
                             fallback=fallback_reason is not None, fallback_reason=fallback_reason, model=model,
                             prompt_version=stamp, examples=[{"id": e["id"], "score": e["score"]} for e in examples],
                             facts=[asdict(f) for f in bundle.facts], plan=plan.to_dict(), draft=draft,
-                            inputs=inputs)
+                            inputs=inputs, purpose=check["purpose"], lint=lint)
+
+
+def _brief(purpose: Purpose | None, language: str) -> str | None:
+    """The purpose as the model is told it (the letter's reason to be written)."""
+    if purpose is None:
+        return None
+    label = purpose.name.replace("_", " ")
+    if language == "zh":
+        return f"写作目的：{label}（{purpose.reason}）。你是供应商的销售代表，用“您”直接写给客户。"
+    return (f"Purpose: {label} ({purpose.reason}). You are the supplier's sales rep writing to the customer: "
+            "address them as 'you', never write as the buyer.")
 
 
 def rate_content(*, session: Session, id: int, rating: int | None = None,  # noqa: A002
@@ -183,6 +258,8 @@ def content_summary(row: GeneratedContent) -> dict[str, Any]:
             "edited_output": row.edited_output, "model": row.model, "prompt_version": row.prompt_version,
             "product_id": row.product_id, "account_id": row.account_id,
             "fallback": bool((row.check_result or {}).get("fallback")),
+            "purpose": ((row.check_result or {}).get("purpose") or {}).get("name"),
+            "failed_checks": ((row.check_result or {}).get("lint") or {}).get("draft_failed_checks", []),
             "edit_check": (row.check_result or {}).get("edited"),
             "created_at": row.created_at.isoformat() if row.created_at else None}
 

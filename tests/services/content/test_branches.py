@@ -57,7 +57,7 @@ def test_a_clean_draft_is_kept_as_written_and_the_request_carries_the_facts(smal
         ("kept", ["product.price", "product.unit"])]
     assert r.check["clean"] and r.check["llm_draft"]["text"] == GOOD and r.check["llm_draft"]["clean"]
     asked = backend.last_request()
-    assert len(backend.requests) == 1 and r.prompt_version == asked.tag and asked.tag.startswith("content.en@v1+")
+    assert len(backend.requests) == 1 and r.prompt_version == asked.tag and asked.tag.startswith("content.en@v2+")
     assert asked.system == system_prompt("en")
     assert "Write a product description in English" in asked.user
     assert "<<<FACTS" in asked.user and "- product price: USD 30.45" in asked.user and "[specs]" in asked.user

@@ -1,0 +1,286 @@
+"""Quality checks on every piece of content, beside the fact check: is the text fit to send?
+
+The fact check verifies values; these checks verify the rest of what a sales rep would look at before pressing
+send. One function per check, each returning the failures it found as ``LintFailure`` (the check's name, a short
+reason and the offending span), so the studio and ``bizpilot eval content`` can say exactly what went wrong:
+
+- ``voice``: written by the seller to the customer (no thanking the customer for its own products, no buyer lines
+  such as "we would like to order" or "our order");
+- ``placeholders``: no template slots or brackets left (``[NAME_1]``, ``{x}``, ``[POSITION``, ``<...>``);
+- ``field_names``: no fact keys or field labels (``order_count``, ``order.top.1.qty``, "Order Top Quantities");
+- ``language``: the requested language throughout (names and values from the facts excepted);
+- ``email_parts``: greeting, purpose, call to action and closing in e-mails;
+- ``length``: within the requested length's range;
+- ``repetition``: no repeated sentences or loops.
+
+``repair`` fixes the simple cases (drops the offending sentences, de-duplicates, adds a missing greeting or
+closing) and the caller lints again; what still fails is replaced by the deterministic text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bizpilot.services.content.facts import FactBundle
+
+EMAIL_KINDS = frozenset({"sales_email", "follow_up", "inquiry_reply"})
+CHECKS = ("voice", "placeholders", "field_names", "language", "email_parts", "length", "repetition")
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_SENT_RE = re.compile(r"[^\n]+?(?:[.!?。！？]+(?=\s|$)|[。！？]+|$)", re.MULTILINE)
+_SENT_ZH_RE = re.compile(r"[^。！？\n]+[。！？]*")
+# Words (en) or characters (zh) each length may run to; the lower bounds are for letters, scripts and stories.
+LENGTH_RANGE = {"en": {"short": (12, 110), "medium": (25, 230), "long": (40, 400)},
+                "zh": {"short": (20, 220), "medium": (40, 450), "long": (70, 800)}}
+SHORT_KINDS_RANGE = {"headline": (1, 30), "ad": (4, 120)}
+LONG_FORM = frozenset({"sales_email", "follow_up", "case_study", "call_script"})
+
+_VOICE_EN = re.compile(
+    r"\bthanks?(?: you)? for (?:your|the) (?:great |quality |excellent |wonderful |fine )?"
+    r"(?:products?|supplies|supply|goods|items|catalogue|catalog|quote|quotation|offer)\b"
+    r"|\bthanks?(?: you)? for (?:supplying|providing|delivering|shipping|selling) (?:us|our)\b"
+    r"|\bwe (?:would|'d) (?:like|love) to (?:order|purchase|buy|place an order)\b"
+    r"|\bwe (?:want|wish|need|intend|plan) to (?:order|purchase|buy|place an order)\b"
+    r"|\bwe are (?:interested in|looking to) (?:buying|purchasing|ordering)\b"
+    r"|\bour (?:order|purchase order|purchases?|last order|recent order|previous order)\b"
+    r"|\b(?:please|could you|can you|kindly) (?:send|give|provide|quote) us (?:a |your )?(?:quote|quotation|price|"
+    r"prices|invoice|offer)\b"
+    r"|\bas (?:a|your) (?:customer|buyer|client),? we\b", re.IGNORECASE)
+_VOICE_ZH = re.compile(
+    r"感谢(?:贵司|贵公司|您|你们)(?:的)?(?:优质)?(?:产品|供货|提供|报价|商品)"
+    r"|我们(?:想|希望|要|打算|准备|计划|需要)(?:订购|采购|购买|下单|订货)"
+    r"|我(?:们|司)的(?:订单|采购单|采购订单)"
+    r"|请(?:贵司|贵公司|你们|您)?(?:给|向)?(?:我们|我司)(?:报价|发报价|提供报价|开票)"
+    r"|作为(?:贵司的)?(?:客户|买方|采购方)，?我们")
+_PLACEHOLDER_RE = re.compile(
+    r"\[[^\[\]\n]{0,40}\]"                 # [NAME_1], [Your Name], [公司名称]
+    r"|\[[A-Za-z_]{2,}[A-Za-z_ ]*"         # an unclosed [POSITION
+    r"|\{[^{}\n]{0,40}\}"                  # {x}, {account.name}
+    r"|<{1,3}[^<>\n]{0,40}>{1,3}"          # <name>, <<<FACTS
+    r"|\b(?:XXX+|TBD|Lorem ipsum)\b|某某|（此处[^）]{0,20}）")
+_FIELD_RE = re.compile(
+    r"\b[a-z]+(?:_[a-z0-9]+)+\b"                                       # snake_case keys
+    r"|\b(?:product|account|order|opportunity|reorder|recommend|purpose)\.[a-z0-9_.]+"  # fact ids
+    r"|\b(?:Account|Order|Product|Opportunity|Reorder)(?: (?:Top|Last|First|Count|Name|Names|Stage|Amount|Qty|"
+    r"Quantity|Quantities|Date|Industry|Tier|Country|Region|Size|Band|Sku|SKU|Attr|Price|Unit|Stock|Category))+\b"
+    r"|\b(?:order|account|product|opportunity) (?:top|first date|last date|count|qty|stage|size band)\b")
+_LATIN_RUN_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,;:]+[A-Za-z][A-Za-z'’-]*){4,}")
+_GREETING_RE = re.compile(r"^\s*(?:hello|hi|dear|good (?:morning|afternoon|day)|greetings)\b|您好|你好|尊敬的|大家好",
+                          re.IGNORECASE)
+_CLOSING_RE = re.compile(r"\b(?:regards|sincerely|best|cheers|thank you|thanks|talk soon|all the best|"
+                         r"look forward|looking forward)\b|此致|顺颂|祝|期待|谢谢|敬礼|商祺", re.IGNORECASE)
+_CTA_RE = re.compile(r"\b(?:reply|call|contact|let me know|let us know|get in touch|book|schedule|send me|"
+                     r"just answer|give me a|drop me|write back|happy to|shall i|should i|would you like|can i)\b"
+                     r"|回复|联系|来电|告诉我|告知|约|安排|需要的话|是否需要|欢迎|随时", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LintFailure:
+    """One failed check: ``check`` (a name of ``CHECKS``), ``reason``, and the offending ``span`` and its text."""
+
+    check: str
+    reason: str
+    start: int = 0
+    end: int = 0
+    text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LintContext:
+    kind: str
+    language: str
+    length: str = "medium"
+    bundle: FactBundle | None = None
+
+
+def _fail(check: str, reason: str, m: re.Match[str] | None = None, text: str = "") -> LintFailure:
+    if m is None:
+        return LintFailure(check, reason, 0, 0, text)
+    return LintFailure(check, reason, m.start(), m.end(), m.group())
+
+
+def _fact_spellings(ctx: LintContext) -> list[str]:
+    if ctx.bundle is None:
+        return []
+    return sorted({s for f in ctx.bundle.facts for s in f.spellings if len(s) >= 2}, key=len, reverse=True)
+
+
+def _mask_facts(text: str, ctx: LintContext, fill: str = " ") -> str:
+    """The text with every fact's spelling blanked (same length), so names and values never trip a check."""
+    for s in _fact_spellings(ctx):
+        text = re.sub(re.escape(s), lambda m: fill * len(m.group()), text, flags=re.IGNORECASE)
+    return text
+
+
+def check_voice(text: str, ctx: LintContext) -> list[LintFailure]:
+    pattern = _VOICE_ZH if ctx.language == "zh" else _VOICE_EN
+    other = _VOICE_EN if ctx.language == "zh" else _VOICE_ZH
+    return [_fail("voice", "written as the buyer, not the seller", m)
+            for rx in (pattern, other) for m in rx.finditer(text)]
+
+
+def check_placeholders(text: str, ctx: LintContext) -> list[LintFailure]:
+    masked = _mask_facts(text, ctx, "x")
+    return [LintFailure("placeholders", "a template placeholder is left in the text", m.start(), m.end(),
+                        text[m.start():m.end()]) for m in _PLACEHOLDER_RE.finditer(masked)]
+
+
+def check_field_names(text: str, ctx: LintContext) -> list[LintFailure]:
+    masked = _mask_facts(text, ctx)
+    return [LintFailure("field_names", "a fact key or field name is in the text", m.start(), m.end(),
+                        text[m.start():m.end()]) for m in _FIELD_RE.finditer(masked)]
+
+
+def check_language(text: str, ctx: LintContext) -> list[LintFailure]:
+    masked = _mask_facts(text, ctx)
+    masked = re.sub(r"\b[A-Z]{2,5}-\d{3,6}\b|\b(?:USD|EUR|GBP|CNY|RMB|SKU|mL|kg|pcs)\b", "   ", masked)
+    if ctx.language == "zh":
+        out = [LintFailure("language", "an English passage in Chinese text", m.start(), m.end(),
+                           text[m.start():m.end()]) for m in _LATIN_RUN_RE.finditer(masked)]
+        letters = len(re.findall(rf"[A-Za-z{_CJK}]", masked))
+        if letters and len(_CJK_RE.findall(masked)) / letters < 0.5:
+            out.append(LintFailure("language", "the text is not in Chinese", 0, len(text), ""))
+        return out
+    return [LintFailure("language", "Chinese characters in English text", m.start(), m.end(), m.group())
+            for m in re.finditer(rf"[{_CJK}，。：；！？、（）“”]+", masked)]
+
+
+def _sentences(text: str, ctx: LintContext | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, text) of each sentence; facts are masked first so 'Co.' in a name ends nothing."""
+    masked = _mask_facts(text, ctx, "x") if ctx is not None else text
+    rx = _SENT_ZH_RE if ctx is not None and ctx.language == "zh" else _SENT_RE
+    return [(m.start(), m.end(), text[m.start():m.end()]) for m in rx.finditer(masked) if m.group().strip()]
+
+
+def check_email_parts(text: str, ctx: LintContext) -> list[LintFailure]:
+    if ctx.kind not in EMAIL_KINDS:
+        return []
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    out = []
+    if not lines or not _GREETING_RE.search(lines[0]):
+        out.append(LintFailure("email_parts", "no greeting", 0, 0, lines[0] if lines else ""))
+    tail = " ".join(lines[-3:]) if len(lines) > 1 else ""
+    if not _CLOSING_RE.search(tail):
+        out.append(LintFailure("email_parts", "no closing", len(text), len(text), ""))
+    body = lines[1:-2] if len(lines) > 3 else lines[1:-1]
+    body_text = "\n".join(body)
+    if not _CTA_RE.search(body_text if ctx.kind != "inquiry_reply" else text):
+        out.append(LintFailure("email_parts", "no call to action", 0, 0, ""))
+    purpose = [s for _, _, s in _sentences(body_text, ctx) if not _CTA_RE.search(s) and len(s.strip()) >= 8]
+    if not purpose:
+        out.append(LintFailure("email_parts", "no purpose: nothing said beyond greeting and call to action"))
+    return out
+
+
+def text_length(text: str, language: str) -> int:
+    """Words in English, characters (CJK and Latin words) in Chinese."""
+    if language == "zh":
+        return len(_CJK_RE.findall(text)) + len(re.findall(r"[A-Za-z0-9]+", text))
+    return len(re.findall(r"[\w'’-]+", text))
+
+
+def length_range(kind: str, language: str, length: str) -> tuple[int, int]:
+    low, high = LENGTH_RANGE[language if language == "zh" else "en"][length]
+    if kind in SHORT_KINDS_RANGE:
+        low, high = SHORT_KINDS_RANGE[kind]
+        if language == "zh":
+            low, high = low * 2, high * 2
+    elif kind not in LONG_FORM:
+        low = 4
+    return low, high
+
+
+def check_length(text: str, ctx: LintContext) -> list[LintFailure]:
+    n = text_length(text, ctx.language)
+    low, high = length_range(ctx.kind, ctx.language, ctx.length)
+    unit = "characters" if ctx.language == "zh" else "words"
+    if n < low:
+        return [LintFailure("length", f"{n} {unit}, fewer than {low} for {ctx.length}", 0, len(text), "")]
+    if n > high:
+        return [LintFailure("length", f"{n} {unit}, more than {high} for {ctx.length}", 0, len(text), "")]
+    return []
+
+
+def _norm(sentence: str) -> str:
+    return re.sub(r"[\W_]+", "", sentence.lower())
+
+
+def check_repetition(text: str, ctx: LintContext) -> list[LintFailure]:
+    out, seen = [], set()
+    for a, b, sentence in _sentences(text, ctx):
+        key = _norm(sentence)
+        if len(key) >= 8 and key in seen:
+            out.append(LintFailure("repetition", "a sentence is repeated", a, b, sentence))
+        seen.add(key)
+    if not out and (loop := _loop(text, ctx)):
+        out.append(LintFailure("repetition", "the text loops", 0, 0, loop[:60]))
+    return out
+
+
+def _loop(text: str, ctx: LintContext) -> str | None:
+    """A stretch of text (not a fact's name) said three times in a row: what small models do when they loop."""
+    masked = text
+    for s in _fact_spellings(ctx):
+        masked = re.sub(re.escape(s), "§", masked, flags=re.IGNORECASE)
+    if ctx.language == "zh":
+        for m in re.finditer(r"(.{6,40}?)\1{2,}", re.sub(r"\s+", "", masked)):
+            if len(_CJK_RE.findall(m.group(1))) >= 4:
+                return m.group(1)
+        return None
+    for m in re.finditer(r"\b((?:\w+\W+){3,12}?)\1{2,}", masked):
+        if len(re.findall(r"[A-Za-z]{2,}", m.group(1))) >= 3:
+            return m.group(1)
+    return None
+
+
+CHECK_FUNCTIONS: dict[str, Callable[[str, LintContext], list[LintFailure]]] = {
+    "voice": check_voice, "placeholders": check_placeholders, "field_names": check_field_names,
+    "language": check_language, "email_parts": check_email_parts, "length": check_length,
+    "repetition": check_repetition,
+}
+
+
+def lint_text(text: str, ctx: LintContext) -> list[LintFailure]:
+    """Every failure of every check, in ``CHECKS`` order."""
+    return [f for name in CHECKS for f in CHECK_FUNCTIONS[name](text, ctx)]
+
+
+def failed_checks(failures: list[LintFailure]) -> list[str]:
+    return list(dict.fromkeys(f.check for f in failures))
+
+
+_DROP = frozenset({"voice", "placeholders", "field_names", "repetition"})
+
+
+def repair(text: str, failures: list[LintFailure], ctx: LintContext, *, greeting: str = "",
+           closing: str = "") -> str:
+    """The simple repairs: sentences holding a buyer line, a placeholder, a field name or a repeat are dropped, a
+    missing greeting or closing is added (given). Language, length and a missing purpose or call to action are
+    not repaired here: the caller falls back to the deterministic text."""
+    spans = sorted({(f.start, f.end) for f in failures if f.check in _DROP and f.end > f.start})
+    drop: list[tuple[int, int]] = []
+    for a, b in spans:
+        for x, y, _ in _sentences(text, ctx):
+            if x < b and a < y:
+                drop.append((x, y))
+    for a, b in sorted(set(drop), reverse=True):
+        text = text[:a] + text[b:]
+    text = "\n".join(re.sub(r"[ \t]{2,}", " ", line).strip() for line in text.splitlines())
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    reasons = {f.reason for f in failures if f.check == "email_parts"}
+    if "no greeting" in reasons and greeting:
+        text = f"{greeting}\n\n{text}"
+    if "no closing" in reasons and closing:
+        text = f"{text}\n\n{closing}"
+    return text
+
+
+__all__ = ["CHECKS", "CHECK_FUNCTIONS", "LintContext", "LintFailure", "check_email_parts", "check_field_names",
+           "check_language", "check_length", "check_placeholders", "check_repetition", "check_voice",
+           "failed_checks", "length_range", "lint_text", "repair", "text_length"]
