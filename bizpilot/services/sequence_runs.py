@@ -6,10 +6,10 @@ closed, the reason kept), and automatic enrolment of accounts at churn risk from
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bizpilot.db.base import utcnow
@@ -23,7 +23,9 @@ from bizpilot.services.outbox import UNSENT
 from bizpilot.services.records import apply_changes, audit, plain
 
 CHURN_THRESHOLD = 0.3  # enrol when the chance of ordering within the horizon is below this
-MAX_AUTO_ENROLL = 25  # per run, the accounts with the most revenue at risk first
+# per sequence and day, the accounts with the most revenue at risk first: the team is not flooded, and running the
+# enrolment again the same day (a second `tasks refresh`) enrols nobody new
+MAX_AUTO_ENROLL = 25
 PURPOSE_WORDS = {"reorder_reminder": "reorder reminder", "win_back": "win-back", "quote_follow_up": "quote follow-up",
                  "cross_sell": "cross-sell", "service_follow_up": "service follow-up", "check_in": "check-in"}
 TASK_EVENT_FIELDS = ("id", "title", "reason", "source", "status", "priority", "due_date", "owner_id", "account_id",
@@ -141,7 +143,8 @@ def run_step(*, session: Session, enrollment: SequenceEnrollment, sequence: Sequ
 def auto_enroll(*, session: Session, now: datetime, threshold: float = CHURN_THRESHOLD,
                 limit: int = MAX_AUTO_ENROLL, report: AdvanceReport | None = None) -> AdvanceReport:
     """Enrol accounts whose repurchase probability is below ``threshold`` in every active ``churn_risk``
-    sequence (once per lapse, the most revenue at risk first), from the churn model's latest outputs."""
+    sequence (once per lapse, the most revenue at risk first, at most ``limit`` a day counting the enrolments
+    started since the start of ``now``'s day), from the churn model's latest outputs."""
     from bizpilot.services.intelligence.specs import CHURN
     from bizpilot.services.models.access import model_state, outputs
 
@@ -158,11 +161,12 @@ def auto_enroll(*, session: Session, now: datetime, threshold: float = CHURN_THR
     rows = [r for r in outputs(session=session, spec=CHURN, subject="account", order="-score")
             if float((r.payload or {}).get("probability", 1.0)) < threshold]
     scored_at = state.finished.as_of if state.finished is not None else None
+    day_start = datetime.combine(now.date(), time())
     for sequence in sequences:
         added = 0
+        budget = limit - int(session.scalar(select(func.count()).select_from(SequenceEnrollment).where(
+            SequenceEnrollment.sequence_id == sequence.id, SequenceEnrollment.started_at >= day_start)) or 0)
         for row in rows:
-            if added >= limit:
-                break
             account = session.get(Account, row.subject_id)
             if account is None or account.archived_at is not None:
                 continue
@@ -178,6 +182,10 @@ def auto_enroll(*, session: Session, now: datetime, threshold: float = CHURN_THR
                                   | (SequenceEnrollment.started_at >= last_order))
             if session.scalar(seen.limit(1)) is not None:
                 continue
+            if added >= budget:  # an account left for another day
+                report.auto_enroll = (f"at most {limit} accounts a day start {sequence.name!r}: the others at risk "
+                                      "follow on the next days")
+                break
             start_enrollment(session=session, sequence=sequence, account=account, owner_id=account.owner_id, now=now)
             added += 1
         report.enrolled += added

@@ -21,6 +21,7 @@ from bizpilot.services.followups import purpose_for_task
 from bizpilot.services.sequences import (
     DEFAULT_SEQUENCE,
     advance_sequences,
+    auto_enroll,
     create_sequence,
     delete_sequence,
     enroll_account,
@@ -247,3 +248,21 @@ def test_the_command_line(engine: Engine, sample: dict[str, int]) -> None:
         # the step's draft (a reorder reminder for the account: a sequence names no product) went with the stop
         assert session.scalar(select(OutboxMessage.subject).where(OutboxMessage.status == "discarded")) == \
             "Acme Trading Co补货提醒"
+
+
+def test_automatic_enrolment_is_paced_per_day_so_running_it_again_the_same_day_adds_nobody(engine: Engine) -> None:
+    seed_lapsing_workspace(engine)
+    now = datetime(2025, 1, 2, 9)
+    with Session(engine) as session:
+        advance_sequences(session=session, now=now, auto=False)  # the Win-back sequence exists
+        first = auto_enroll(session=session, now=now, limit=3)
+        assert first.enrolled == 3
+        assert first.auto_enroll == ("at most 3 accounts a day start 'Win-back': the others at risk follow on the "
+                                     "next days")
+        assert auto_enroll(session=session, now=now + timedelta(hours=8), limit=3).enrolled == 0  # same day
+        assert auto_enroll(session=session, now=now + timedelta(days=1), limit=3).enrolled == 3
+        last = auto_enroll(session=session, now=now + timedelta(days=2), limit=3)
+        assert (last.enrolled, last.auto_enroll) == (LAPSED - 6, None)  # the last two: nobody waits any more
+        enrolled = session.scalars(select(SequenceEnrollment.account_id)).all()
+        assert len(enrolled) == len(set(enrolled)) == LAPSED
+        session.rollback()
