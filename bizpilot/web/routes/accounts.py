@@ -1,6 +1,8 @@
 """Accounts list (search, filters, owner, sort, pages, a new account) and the account page: its profile, edited in
 place (a stale save says someone changed it meanwhile and shows the stored values, keeping what was typed), archive
-and restore, its contacts (add, edit, archive), logging a call, meeting, e-mail or note, and its audit trail.
+and restore, its contacts (add, edit, archive), logging a call, meeting, e-mail or note, its open tasks (Done and
+Snooze where the user may work on them, as on Today), its industry (accept or correct the prediction) and its audit
+trail.
 
 Every change goes through ``services/records.py`` (channel ``page``): the same validation, ownership rule, version
 check and audit trail as the API. The page offers edit controls only where the user may change the record; the
@@ -20,11 +22,13 @@ from bizpilot.api.deps import SessionDep
 from bizpilot.db.base import utcnow
 from bizpilot.domain import Contact
 from bizpilot.domain.account import SIZE_BANDS, TIERS
-from bizpilot.errors import ConflictError, NotFoundError, ValidationFailed
+from bizpilot.errors import BizpilotError, ConflictError, Forbidden, NotFoundError, ValidationFailed
 from bizpilot.services.accounts import account_detail, revenue_for_accounts
+from bizpilot.services.industry.service import industry_panel, review_industry
 from bizpilot.services.intelligence.profile import account_intelligence
 from bizpilot.services.listing import distinct_values, list_rows
 from bizpilot.services.records import archive_record, create_record, get_record, restore_record, update_record
+from bizpilot.services.tasks import complete_task, get_task, snooze_task, tasks_for_account
 from bizpilot.web.charts import revenue_chart
 from bizpilot.web.i18n import request_lang, t
 from bizpilot.web.pages import render
@@ -53,6 +57,8 @@ OUTCOMES = ("connected", "left_voicemail", "no_answer", "meeting_booked", "quote
 MAX_ID = 2**63 - 1
 AccountId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ContactId = Annotated[int, Path(ge=1, le=MAX_ID)]
+TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SNOOZE_DAYS = (1, 7)
 Text = Annotated[str, Form(max_length=255)]
 LongText = Annotated[str, Form(max_length=20_000)]
 
@@ -127,7 +133,7 @@ def account_page(request: Request, account_id: AccountId, session: SessionDep) -
 
 
 def _detail_page(request: Request, session: Session, account_id: int, *, status_code: int = 200,
-                 forms: dict[str, FormState] | None = None) -> Response:
+                 forms: dict[str, FormState] | None = None, errors: dict[str, str] | None = None) -> Response:
     lang = request_lang(request)
     principal = principal_of(request)
     detail = account_detail(session=session, account_id=account_id)
@@ -135,10 +141,18 @@ def _detail_page(request: Request, session: Session, account_id: int, *, status_
     # Profile, segment, repurchase score and win probabilities with their factors, as training computed them;
     # a section whose model is still training says so (``intel.pending``) and the page refreshes itself.
     intel = account_intelligence(session=session, account_id=account_id)
+    # The industry's prediction waits for its model the same way (its state joins ``intel.pending``).
+    industry = industry_panel(session=session, account_id=account_id, lang=lang, pending=intel["pending"])
     editable = can_change(principal, session=session, record=detail.account)
-    forms = forms or {}
+    tasks = tasks_for_account(session=session, account_id=account_id)
+    # A task is worked on by its owner and by whoever may change its account (the policy of services/tasks.py).
+    workable = {v["id"] for v in tasks if editable or (principal.allows("write") and principal.user_id is not None
+                                                        and v["owner_id"] == principal.user_id)}
+    forms, errors = forms or {}, errors or {}
     return render(request, "accounts/detail.html", status_code=status_code, title=detail.account.name, d=detail,
-                  chart=chart, intel=intel, refresh=None if forms else refresh_after(intel["pending"]),
+                  chart=chart, intel=intel, refresh=None if forms or errors else refresh_after(intel["pending"]),
+                  industry=industry, industry_error=errors.get("industry"), tasks=tasks, workable=workable,
+                  tasks_error=errors.get("tasks"), snooze_days=SNOOZE_DAYS,
                   editable=editable, can_assign=principal.changes_everything,
                   users=users_to_pick(session=session, keep=detail.account.owner_id) if editable else [],
                   history=trail(session=session, entity="accounts", record_id=account_id),
@@ -286,3 +300,55 @@ def _activity(account_id: int, form: dict[str, str]) -> dict[str, Any]:
     if form["contact_id"].strip():
         data["contact_id"] = _owner_id(form["contact_id"].strip())
     return data
+
+
+# --- the account's tasks and industry -----------------------------------------------------------------------
+
+def _account_task(session: Session, account_id: int, task_id: int) -> None:
+    """404 for a task that is not this account's (as for a contact of another account)."""
+    if get_task(session=session, task_id=task_id).account_id != account_id:
+        raise NotFoundError(f"task {task_id} is not a task of account {account_id}",
+                            details=[{"field": "task_id", "reason": "not this account's", "value": task_id}])
+
+
+def _task_change(request: Request, session: Session, account_id: int, action: Any) -> Response:
+    """Run one task change; back to the account's tasks, or the page with why it failed (403 as the error page)."""
+    try:
+        action()
+    except Forbidden:
+        raise
+    except BizpilotError as exc:
+        session.rollback()
+        return _detail_page(request, session, account_id, status_code=exc.status, errors={"tasks": exc.message})
+    return RedirectResponse(f"/accounts/{account_id}?notice=saved#account-tasks", status_code=303)
+
+
+@router.post("/accounts/{account_id}/tasks/{task_id}/done", name="account_task_done")
+def account_task_done(request: Request, account_id: AccountId, task_id: TaskId, session: SessionDep) -> Response:
+    _account_task(session, account_id, task_id)
+    return _task_change(request, session, account_id, lambda: complete_task(
+        session=session, task_id=task_id, principal=principal_of(request), channel="page"))
+
+
+@router.post("/accounts/{account_id}/tasks/{task_id}/snooze", name="account_task_snooze")
+def account_task_snooze(request: Request, account_id: AccountId, task_id: TaskId, session: SessionDep,
+                        days: Annotated[int, Form(ge=1, le=366)] = 1) -> Response:
+    _account_task(session, account_id, task_id)
+    return _task_change(request, session, account_id, lambda: snooze_task(
+        session=session, task_id=task_id, principal=principal_of(request), channel="page", days=days))
+
+
+@router.post("/accounts/{account_id}/industry", name="account_industry")
+def account_industry_review(request: Request, account_id: AccountId, session: SessionDep,
+                            label: Annotated[str, Form(max_length=200)] = "",
+                            version: Annotated[str, Form(max_length=20)] = "") -> Response:
+    """Accept the prediction (no label) or correct it: the account's industry is set, audited, and trains the next
+    industry model (``services/industry/service.py::review_industry``)."""
+    try:
+        review_industry(session=session, account_id=account_id, label=label.strip() or None,
+                        principal=principal_of(request), channel="page",
+                        expected_version=version_of({"version": version}))
+    except (ValidationFailed, ConflictError) as exc:
+        session.rollback()
+        return _detail_page(request, session, account_id, status_code=exc.status, errors={"industry": exc.message})
+    return RedirectResponse(f"/accounts/{account_id}?notice=saved#account-industry", status_code=303)

@@ -1,5 +1,6 @@
 """Today: a person's open tasks, overdue first and the most valuable first within each group (overdue, today, this
-week, later), each with its reason, account, due date and priority, and Done / Snooze / Reassign in one click.
+week, later), each with its reason, account, due date and priority, and Done / Snooze / Reassign in one click; a link
+to the Outbox says how many follow-ups wait there (drafted from tasks and sequences, not yet sent).
 
 Managers, admins and viewers pick whose Today they see (everyone's, nobody's, or one user's); sales and service
 users see their own. Viewers see tasks read-only (no buttons; the services refuse their changes anyway). Changes
@@ -18,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from bizpilot.api.deps import SessionDep
 from bizpilot.errors import BizpilotError, ValidationFailed
 from bizpilot.services.auth import Principal
+from bizpilot.services.outbox import list_messages
 from bizpilot.services.task_sources import AUTOMATIC
 from bizpilot.services.tasks import (
     assignable_users,
@@ -56,7 +58,8 @@ def _page(request: Request, session: Session, user: str | None, *, error: str | 
     return render(request, "today/index.html", status_code=status_code, title=t("today.title", request_lang(request)),
                   board=board, users=users, whose=whose, can_pick=principal.role not in OWN_ONLY,
                   can_write=principal.allows("write"), error=error, sources=AUTOMATIC,
-                  min_snooze=date.fromordinal(board["today"].toordinal() + 1).isoformat())
+                  min_snooze=date.fromordinal(board["today"].toordinal() + 1).isoformat(),
+                  unsent=list_messages(session=session, status="unsent", limit=0)[1])
 
 
 @router.get("/today", name="today")
