@@ -132,12 +132,22 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], Non
 
 
 def prepare_workspace() -> None:
-    """Create the workspace directories and bring the database schema up to date."""
+    """Create the workspace directories, bring the database schema up to date and mark runs whose process was
+    killed mid-way as interrupted (``services/recovery.py``), so none stays "running" forever."""
     from bizpilot.config import get_settings
     from bizpilot.db import get_engine, upgrade
+    from bizpilot.db.engine import session_scope
+    from bizpilot.services.recovery import mark_interrupted
 
-    get_settings().ensure_dirs()
-    upgrade(get_engine())
+    settings = get_settings()
+    settings.ensure_dirs()
+    engine = get_engine()
+    upgrade(engine)
+    with session_scope(engine) as session:
+        found = mark_interrupted(session=session, models_dir=settings.models_dir)
+    if found.model_runs or found.import_runs:
+        err_console.print(f"[yellow]interrupted runs[/] (their process ended mid-way): model runs "
+                          f"{found.model_runs or '-'}, import runs {found.import_runs or '-'}", highlight=False)
 
 
 @contextmanager

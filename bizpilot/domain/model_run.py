@@ -3,8 +3,9 @@
 A ``ModelRun`` is one training (or attempt): which model (``task``: the registered name), which estimator, the
 spec version and model-file format, parameters, metrics, the size and fingerprint of the data it saw, how long it
 took, who or what started it, and how it ended (queued, running, finished, skipped for lack of data, failed with
-a reason). ``ModelOutput`` rows hold what a run computed for the pages to read (a score per account, a forecast
-per product, a reorder cycle per account and product), so no page computes a model on the request.
+a reason, interrupted when its process died). ``ModelOutput`` rows hold what a run computed for the pages to read
+(a score per account, a forecast per product, a reorder cycle per account and product), so no page computes a model
+on the request.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bizpilot.db.base import Base, JsonType, utcnow
 from bizpilot.domain.schemas import PublicSchema
 
-RUN_STATES = ("queued", "running", "finished", "skipped", "failed")
+RUN_STATES = ("queued", "running", "finished", "skipped", "failed", "interrupted")
 
 
 class ModelRun(Base):
@@ -43,6 +44,8 @@ class ModelRun(Base):
     health: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # host:pid:start of the process running it (services/recovery.py): a run whose process is gone is interrupted
+    process: Mapped[str | None] = mapped_column(String(128))
 
 
 class ModelOutput(Base):

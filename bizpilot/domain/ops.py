@@ -48,6 +48,8 @@ class ImportRun(Base):
     message: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # host:pid:start of the importing process (services/recovery.py): a run whose process is gone is interrupted
+    process: Mapped[str | None] = mapped_column(String(128))
 
 
 class GeneratedContentPublic(PublicSchema):

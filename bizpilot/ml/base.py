@@ -18,6 +18,9 @@ import importlib
 import inspect
 import io
 import json
+import os
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Self
 
@@ -115,10 +118,20 @@ class Estimator:
                 "params": _jsonable(self.get_params(), f"{type(self).__name__} parameters"), "state": state}
         blob = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **{_META_KEY: blob}, **arrays)
-        tmp.replace(path)
+        # Atomic and durable: written under a name of this process's own (two writers never share it; a file left
+        # by a killed process is recognisable by its pid), flushed to disk, then renamed over the old file, so the
+        # path holds the old model or the new one, never half of one, even after a crash.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                np.savez_compressed(fh, **{_META_KEY: blob}, **arrays)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(path.parent)
         return path
 
     @classmethod
@@ -136,6 +149,20 @@ class Estimator:
         return model
 
 
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (POSIX; a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def read_model_file(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """(metadata, arrays) of a model file, checked for format; raises ``ModelFileError`` with the reason."""
     path = Path(path)
@@ -147,8 +174,9 @@ def read_model_file(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndar
         with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
         meta = json.loads(arrays.pop(_META_KEY).tobytes().decode("utf-8"))
-    except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"{path} is not a bizpilot model file ({exc})") from None
+    except (OSError, ValueError, KeyError, UnicodeDecodeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        # a truncated or damaged file (zip CRC, deflate stream) is refused with the reason, never half-loaded
+        raise ModelFileError(f"{path} is not a bizpilot model file or is damaged ({exc})") from None
     if not isinstance(meta, dict) or "format" not in meta or "class" not in meta:
         raise ModelFileError(f"{path} is not a bizpilot model file (no format stamp)")
     if int(meta["format"]) > FORMAT_VERSION:

@@ -32,6 +32,7 @@ from bizpilot.ingest.specs import IMPORTABLE
 from bizpilot.ingest.textfiles import check_encoding_name
 from bizpilot.ingest.writer import acting_as
 from bizpilot.services.events import emit
+from bizpilot.services.recovery import process_token
 
 ADAPTERS = ("online-retail", "movielens")
 IMPORT_ENTITIES: tuple[str, ...] = (*IMPORTABLE, *ADAPTERS)
@@ -91,7 +92,8 @@ def _finish_run(engine: Engine, run_id: int, *, status: str, report: ImportRepor
 def _create_run(engine: Engine, *, entity: str, source: str, strict: bool) -> int:
     with engine.begin() as conn:
         return int(conn.execute(ImportRun.__table__.insert().values(
-            entity=entity, source=source, status="running", strict=strict, counts={}, started_at=utcnow()
+            entity=entity, source=source, status="running", strict=strict, counts={}, started_at=utcnow(),
+            process=process_token(),  # a run whose process is killed is marked interrupted at the next start
         )).inserted_primary_key[0])
 
 

@@ -13,7 +13,7 @@ from bizpilot.db.migrate import alembic_config, current_revision, upgrade
 from bizpilot.domain import Product
 
 pytestmark = pytest.mark.storage
-HEAD = "0008"
+HEAD = "0009"
 
 EXPECTED_TABLES = {"accounts", "contacts", "products", "orders", "order_lines", "interactions", "opportunities",
                    "knowledge_articles", "model_runs", "generated_content", "import_runs", "conversations",

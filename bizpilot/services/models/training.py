@@ -27,6 +27,7 @@ from bizpilot.services.models import health
 from bizpilot.services.models.outputs import replace_outputs
 from bizpilot.services.models.spec import ModelSpec, Progress, no_progress, train_with
 from bizpilot.services.models.store import get_store
+from bizpilot.services.recovery import process_token
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def start_run(*, session: Session, spec: ModelSpec, trigger: str, status: str = 
     """Record a run of ``spec`` as queued or running (the caller commits it so other sessions see it)."""
     run = ModelRun(task=spec.name, model_name=spec.estimator.__name__ if spec.estimator else spec.name,
                    version=spec.version, status=status, trigger=trigger, progress=0.0, started_at=utcnow(),
-                   params={}, metrics={}, health={})
+                   params={}, metrics={}, health={}, process=process_token())
     session.add(run)
     session.flush()
     return run
@@ -173,7 +174,7 @@ def mark_running(*, session: Session, run_id: int) -> None:
     """A queued run starts (the background worker picked it up)."""
     run = session.get(ModelRun, run_id)
     if run is not None:
-        run.status, run.progress, run.started_at = "running", 0.0, utcnow()
+        run.status, run.progress, run.started_at, run.process = "running", 0.0, utcnow(), process_token()
         session.flush()
 
 
