@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import typer
 
-from bizpilot.cli import eval_assistant, eval_generate, eval_intel, eval_recommend, eval_retrieval, eval_signals
+from bizpilot.cli import (
+    eval_assistant,
+    eval_content,
+    eval_generate,
+    eval_intel,
+    eval_recommend,
+    eval_retrieval,
+    eval_signals,
+)
 from bizpilot.cli._common import Command, register
 from bizpilot.cli.eval_industry import industry
 
 EVAL_COMMANDS: list[Command] = [
     ("generate", eval_generate.generate),
+    ("content", eval_content.content),
     ("churn", eval_intel.churn),
     ("forecast", eval_intel.forecast),
     ("winprob", eval_intel.winprob),
