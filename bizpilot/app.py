@@ -16,7 +16,9 @@ from fastapi.staticfiles import StaticFiles
 import bizpilot
 from bizpilot.api import OPENAPI_URL, api_router
 from bizpilot.api.errors import install_error_handlers
+from bizpilot.api.logfilter import install as redact_request_logs
 from bizpilot.web import STATIC_DIR, render_error, web_router
+from bizpilot.web.headers import SecurityHeadersMiddleware
 
 TITLE = "bizpilot"
 DESCRIPTION = (
@@ -62,6 +64,8 @@ def create_app(*, schedule_retraining: bool = False) -> FastAPI:
     if schedule_retraining:
         app.router.lifespan_context = _retraining(app)
     install_error_handlers(app, html=render_error)
+    app.add_middleware(SecurityHeadersMiddleware)  # CSP, no framing, nosniff, referrer policy: pages and API
+    redact_request_logs()  # login-link tokens and keys never reach the access log in full
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_router(title=TITLE))
     app.include_router(web_router())

@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     auth_open_reads: bool = Field(default=False, description="Allow reads without credentials on loopback only")
     session_days: int = Field(default=14, ge=1, le=365, description="Lifetime of a dashboard session")
     login_link_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Lifetime of a one-time login link")
+    # Rate limits (sliding windows kept in the server process): failed sign-ins and login-link tries per client IP
+    # and per account name, and API keys created per client IP and per creator; past the limit: 429 + Retry-After.
+    login_rate_limit: int = Field(default=10, ge=1, le=10_000, description="Failed sign-ins (password or login "
+                                  "link) allowed per client IP and per account within login_rate_window_s")
+    login_rate_window_s: int = Field(default=600, ge=1, le=86_400, description="Window of the sign-in limit (s)")
+    key_rate_limit: int = Field(default=20, ge=1, le=10_000, description="API keys one client IP or one user may "
+                                "create within key_rate_window_s")
+    key_rate_window_s: int = Field(default=3600, ge=1, le=86_400, description="Window of the key-creation limit (s)")
     # Language model (bizpilot.llm). Backends are chosen by name from the registry: `bizpilot llm models` lists them.
     llm_backend: str = Field(default="local", description="LLM backend by name: local (llama.cpp), openai (HTTP)")
     llm_model_path: Path | None = Field(default=None, description="GGUF file for the local backend; default: the "

@@ -123,6 +123,16 @@ class Forbidden(BizpilotError, code="forbidden", status=403):
     """Authenticated, but not allowed: the role is too low, or a cookie-authenticated write lacks its CSRF token."""
 
 
+class RateLimited(BizpilotError, code="rate_limited", status=429):
+    """Too many attempts at a guarded action (signing in, login links, creating keys) from one client or for one
+    account; ``Retry-After`` says when the oldest attempt leaves the window."""
+
+    def __init__(self, message: str, *, retry_after: int, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = max(1, int(retry_after))
+        self.headers = {"Retry-After": str(self.retry_after)}
+
+
 class LLMError(BizpilotError, code="llm_error", status=502):
     """A language-model call failed in a way retrying will not fix (bad request, refused key, broken output)."""
 

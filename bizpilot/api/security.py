@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from bizpilot.api.deps import SessionDep, ensure_database
+from bizpilot.api.ratelimit import check, client_ip, limiter
 from bizpilot.api.schemas import ErrorResponse
 from bizpilot.config import get_settings
 from bizpilot.db.engine import session_scope
@@ -230,8 +231,12 @@ def list_keys(session: SessionDep) -> KeyList:
 @keys_router.post("", response_model=KeyCreated, status_code=201, operation_id="create_key",
                   summary="Create an API key (returned once)",
                   responses={409: {"model": ErrorResponse, "description": "The name is taken"},
-                             422: {"model": ErrorResponse, "description": "No such user, or a deactivated one"}})
-def create_key(body: KeyCreate) -> KeyCreated:
+                             422: {"model": ErrorResponse, "description": "No such user, or a deactivated one"},
+                             429: {"model": ErrorResponse, "description": "Too many keys created lately from this "
+                                   "address or by this user (see Retry-After)"}})
+def create_key(request: Request, body: KeyCreate) -> KeyCreated:
+    keys = key_rate_keys(request)
+    check(request, "keys", keys, what="API keys created")
     # Committed before the 201 goes out (SessionDep commits after the response), so the key works at once.
     with session_scope(ensure_database()) as session:
         user_id: UserRef = FIRST_ADMIN
@@ -242,7 +247,16 @@ def create_key(body: KeyCreate) -> KeyCreated:
                                                                            "value": body.user}])
             user_id = user.id
         key, info = create_api_key(session=session, name=body.name, role=body.role, user_id=user_id)
+    limiter(request, "keys").hit(keys)
     return KeyCreated(key=key, info=info)
+
+
+def key_rate_keys(request: Request) -> list[str]:
+    """Key creation is limited per client IP and per creator (user id, else the principal's name)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    who = "" if principal is None else (f"user:{principal.user_id}" if principal.user_id is not None
+                                        else f"name:{principal.name}")
+    return [f"ip:{client_ip(request)}"] + ([who] if who else [])
 
 
 @keys_router.delete("/{name_or_prefix}", response_model=KeyInfo, operation_id="revoke_key",
@@ -257,4 +271,5 @@ __all__ = [
     "Principal", "authenticate", "access_guard", "require_role", "ReadPrincipal", "WritePrincipal",
     "AdminPrincipal", "AUTH_RESPONSES", "SESSION_COOKIE", "CSRF_HEADER", "CSRF_FIELD", "SAFE_METHODS",
     "is_loopback_host", "open_reads_enabled", "set_session_cookie", "clear_session_cookie", "keys_router",
+    "key_rate_keys",
 ]

@@ -14,9 +14,6 @@ session (or finds it gone).
 from __future__ import annotations
 
 import hmac
-import threading
-import time
-from collections import deque
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -24,6 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from bizpilot.api.deps import ensure_database
+from bizpilot.api.ratelimit import limiter, rate_keys
 from bizpilot.api.security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -46,21 +44,9 @@ from bizpilot.web.pages import render, safe_next
 
 router = APIRouter()
 
-# Failed password attempts per client, kept on the app: enough to make guessing slow, no extra storage.
-MAX_FAILURES = 10
-FAILURE_WINDOW_S = 600.0
-_lock = threading.Lock()
-
-
-def _failures(request: Request) -> deque[float]:
-    client = request.client.host if request.client else "unknown"
-    with _lock:
-        store: dict[str, deque[float]] = getattr(request.app.state, "login_failures", None) or {}
-        request.app.state.login_failures = store
-        entries = store.setdefault(client, deque(maxlen=MAX_FAILURES))
-        while entries and entries[0] < time.monotonic() - FAILURE_WINDOW_S:
-            entries.popleft()
-        return entries
+# Failed sign-ins (passwords and login links) are counted per client IP and per account name in a sliding window
+# (``api.ratelimit``; BIZPILOT_LOGIN_RATE_LIMIT per BIZPILOT_LOGIN_RATE_WINDOW_S): past it, 429 with Retry-After.
+LIMIT = "login"
 
 
 def _page(request: Request, session: Session, *, next_path: str = "/", error: str | None = None,
@@ -99,20 +85,21 @@ def login_submit(request: Request, password: Annotated[str, Form(max_length=1024
                  next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     lang = request_lang(request)
     target = safe_next(next)
-    failures = _failures(request)
+    window, keys = limiter(request, LIMIT), rate_keys(request, login)
     with session_scope(ensure_database()) as session:
-        if len(failures) >= MAX_FAILURES:
-            return _page(request, session, next_path=target, error=t("login.too_many", lang), status_code=429,
-                         login=login)
+        wait = window.retry_after(keys)
+        if wait is not None:
+            response = _page(request, session, next_path=target, error=t("login.too_many", lang), status_code=429,
+                             login=login)
+            response.headers["Retry-After"] = str(wait)
+            return response
         result = sign_in(session=session, login=login, password=password)
         if not result.ok:
-            with _lock:
-                failures.append(time.monotonic())
+            window.hit(keys)
             key = {"no_password": "login.no_password", "inactive": "users.login_inactive"}.get(
                 result.reason or "", "users.login_wrong" if login.strip() else "login.wrong_password")
             return _page(request, session, next_path=target, error=t(key, lang), status_code=401, login=login)
-        with _lock:
-            failures.clear()
+        window.clear(keys[1:])  # the account's failures; the address keeps its count
         return _signed_in(request, session, target, result.user_id)
 
 
@@ -122,9 +109,16 @@ def login_with_token(request: Request, token: str, next: str | None = None) -> R
 
     Using the link and creating the session are one transaction: a failure leaves the link unused.
     """
+    window, keys = limiter(request, LIMIT), rate_keys(request)
     with session_scope(ensure_database()) as session:
+        wait = window.retry_after(keys)
+        if wait is not None:
+            response = _page(request, session, error=t("login.too_many", request_lang(request)), status_code=429)
+            response.headers["Retry-After"] = str(wait)
+            return response
         grant = consume_login_token(session=session, token=token)
         if grant is None:
+            window.hit(keys)
             return _page(request, session, error=t("login.link_invalid", request_lang(request)), status_code=401)
         return _signed_in(request, session, safe_next(next), grant.user_id)
 

@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from bizpilot.api.deps import SessionDep, ensure_database
+from bizpilot.api.ratelimit import check, limiter
 from bizpilot.api.security import (
     SESSION_COOKIE,
     authenticate,
+    key_rate_keys,
     require_role,
     set_session_cookie,
 )
@@ -133,6 +135,8 @@ def create_key(request: Request, principal: AdminDep, name: Annotated[str, Form(
     """Create a key (for the chosen user, else the first admin) and show it on this response only (no-store, so
     neither the cache nor history keeps it)."""
     lang = request_lang(request)
+    limit_keys = key_rate_keys(request)
+    check(request, "keys", limit_keys, what="API keys created")
     with session_scope(ensure_database()) as session:
         owner = int(user) if user.isdigit() else FIRST_ADMIN
         form = {"key_name": name, "key_role": role, "key_user": owner if isinstance(owner, int) else None}
@@ -146,6 +150,7 @@ def create_key(request: Request, principal: AdminDep, name: Annotated[str, Form(
             message = (t("settings.err_key_role", lang) if field == "role" else exc.message if field == "user"
                        else t("settings.err_key_name", lang))
             return _page(request, principal, session, status_code=422, key_error=message, **form)
+    limiter(request, "keys").hit(limit_keys)
     return _no_store(render(request, "settings/key_created.html", title=t("settings.key_created", lang), key=key,
                             info=info))
 
