@@ -260,3 +260,61 @@ def test_knowledge_base_is_bilingual_and_consistent(frames: dict[str, pd.DataFra
     product_categories = set(frames["products"]["category"].str.lower())
     covered = {t for tags in kb["tags"] for t in tags}
     assert product_categories <= covered
+
+
+def test_the_demo_pipeline_has_its_stages_and_every_open_deal_an_owner_of_the_team(
+        built: tuple[Engine, dict[str, dict]], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.orm import Session
+
+    from bizpilot.services.pipeline import board, totals
+    from bizpilot.services.pipeline_forecast import forecast
+    from bizpilot.services.pipeline_stages import DEFAULT_STAGES, get_stages
+
+    engine, _ = built
+    monkeypatch.setenv("BIZPILOT_TRAIN_ON_DEMAND", "0")  # the board reads the win model: never train it here
+    reset_settings()
+    try:
+        with Session(engine) as session:
+            assert get_stages(session=session) == list(DEFAULT_STAGES)
+            open_keys = [s.key for s in DEFAULT_STAGES if s.kind == "open"]
+            columns = board(session=session)["columns"]
+            assert [c["key"] for c in columns] == open_keys and all(c["cards"] for c in columns)
+            counts = {r["key"]: r["count"] for r in totals(session=session)["stages"]}
+            closed = dict(session.execute(select(Opportunity.outcome, func.count()).where(
+                Opportunity.outcome != "open").group_by(Opportunity.outcome)).all())
+            assert (counts["won"], counts["lost"]) == (closed["won"], closed["lost"])
+            by_owner = forecast(session=session, by="owner")  # other reps' deals count for the account's owner
+            assert {r["label"] for r in by_owner["rows"]} == {"Emily Carter", "王芳"}
+            assert by_owner["total"]["count"] == sum(counts[k] for k in open_keys) > 0
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+
+
+def test_the_demo_gets_tasks_from_its_data_for_its_reps(built: tuple[Engine, dict[str, dict]]) -> None:
+    """What `bizpilot demo` does after building (train, then refresh the tasks), with the two quick models: the
+    reorders due and the customers drifting away become tasks of the reps who own them, and a second refresh
+    opens nothing new."""
+    from sqlalchemy.orm import Session
+
+    from bizpilot.domain import Task
+    from bizpilot.services.intelligence.specs import CHURN
+    from bizpilot.services.models.jobs import run_training
+    from bizpilot.services.recommend.specs import REORDER
+    from bizpilot.services.tasks import refresh_tasks
+
+    engine, _ = built
+    for spec in (CHURN, REORDER):
+        assert run_training(spec, engine=engine, trigger="demo").status == "finished"
+    with Session(engine) as session:
+        first = refresh_tasks(session=session)
+        session.commit()
+        assert first["created"]["reorder"] > 0 and first["created"]["churn"] > 0
+        assert first["created"]["stale_deal"] > 0 and first["created"]["sequence"] > 0
+        owners = dict(session.execute(select(User.name, func.count()).join(Task, Task.owner_id == User.id)
+                                      .group_by(User.name)).all())
+        assert set(owners) == {"Emily Carter", "王芳"}
+        assert session.scalar(select(func.count()).select_from(Task).where(Task.owner_id.is_(None))) == 0
+        second = refresh_tasks(session=session)
+        assert sum(second["created"].values()) == 0 and second["kept"] == first["created"]
+        session.rollback()
