@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+import secrets
 import threading
 import time
 import traceback
@@ -135,6 +136,15 @@ def _safe_name(filename: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE)[-120:] or "upload"
 
 
+def stored_upload_name(filename: str) -> str:
+    """A generated name for an upload on disk (time + 128 random bits + the format's extension): nothing the
+    client sent becomes a path, names cannot be guessed or collide, and the original name is kept on the run."""
+    suffixes = [x.lower() for x in Path(_safe_name(filename)).suffixes]
+    keep = suffixes[-2:] if suffixes and suffixes[-1] == ".gz" else suffixes[-1:]
+    extension = "".join(x for x in keep if re.fullmatch(r"\.[a-z0-9]{1,8}", x))
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(16)}{extension}"
+
+
 def _after_upload_import(engine: Engine) -> None:
     """What the server does with freshly imported rows: accounts without an industry are queued for
     classification (``services/industry``: the industry model runs again on the background worker)."""
@@ -162,7 +172,7 @@ def start_upload_import(*, engine: Engine, entity: str, filename: str, content: 
     detect_format(Path(_safe_name(filename)))  # refuse unknown formats before anything is stored
     uploads = get_settings().resolved_home / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
-    path = uploads / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10**6}-{_safe_name(filename)}"
+    path = uploads / stored_upload_name(filename)
     path.write_bytes(content)
     try:
         preflight(path, encoding=encoding)
