@@ -1,6 +1,9 @@
-"""Products: the catalogue (search, category, status, sort, pages) and each product's page with its facts, attributes,
-sales and audit trail. Managers and admins add, edit, archive and restore products (nobody owns a product, so the
-policy gives them to managers); everyone else reads, and the records service answers 403 to anything more.
+"""Products: the catalogue (search, category, price range, in stock, status, sort, pages) and each product's page with
+its facts, attributes, price and stock, monthly sales, demand forecast with intervals, who buys it (industries,
+segments), similar products, what is bought with it, what customers say about it by aspect, its generated copy with
+the checks' results, and its audit trail. Model-backed sections read stored outputs (``web/pending.py``). Managers
+and admins add, edit, archive and restore products (nobody owns a product, so the policy gives them to
+managers); everyone else reads, and the records service answers 403 to anything more.
 """
 
 from __future__ import annotations
@@ -13,11 +16,27 @@ from starlette.responses import RedirectResponse, Response
 
 from bizpilot.api.deps import SessionDep
 from bizpilot.errors import ConflictError, ValidationFailed
-from bizpilot.services.listing import list_rows
-from bizpilot.services.products import categories, product_sales
+from bizpilot.services.content.facts import PRODUCT_KINDS
+from bizpilot.services.products import (
+    bought_together,
+    buyer_industries,
+    catalogue,
+    categories,
+    monthly_sales,
+    product_sales,
+)
+from bizpilot.services.products_insight import (
+    account_segments,
+    buyer_segments,
+    product_forecast,
+    product_generations,
+    product_voice,
+    similar,
+)
 from bizpilot.services.records import archive_record, create_record, get_record, restore_record, update_record
 from bizpilot.web.i18n import request_lang, t
 from bizpilot.web.pages import render
+from bizpilot.web.pending import attempt, refresh_after
 from bizpilot.web.record_forms import (
     FormState,
     can_change,
@@ -28,6 +47,7 @@ from bizpilot.web.record_forms import (
     trail,
     version_of,
 )
+from bizpilot.web.routes.forecasts import forecast_chart
 
 router = APIRouter()
 
@@ -36,6 +56,8 @@ SORT_CHOICES = ("sku", "name", "price", "-price", "category")
 PRODUCT_FIELDS = ("sku", "name", "category", "price", "currency", "unit", "stock_qty", "description", "language",
                   "active")
 ProductId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+PriceText = Annotated[str | None, Query(max_length=24)]  # a form's empty box arrives as "", so parsed here
+COPY_KINDS = tuple(k for k in PRODUCT_KINDS if k != "inquiry_reply")  # copy about the product alone
 Text = Annotated[str, Form(max_length=255)]
 
 
@@ -50,23 +72,46 @@ def _values(form: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 
 @router.get("/products", name="products")
-def products_list(request: Request, session: SessionDep, q: str | None = None, category: str | None = None,
-                  archived: str | None = None, sort: str | None = None,
-                  page: Annotated[int, Query(ge=1)] = 1) -> Response:
-    return _list_page(request, session, q=q, category=category, archived=archived, sort=sort, page=page)
+def products_list(request: Request, session: SessionDep, q: Annotated[str | None, Query(max_length=200)] = None,
+                  category: Annotated[str | None, Query(max_length=100)] = None,
+                  archived: Annotated[str | None, Query(max_length=10)] = None,
+                  sort: Annotated[str | None, Query(max_length=10)] = None, min_price: PriceText = None,
+                  max_price: PriceText = None, in_stock: Annotated[str | None, Query(max_length=5)] = None,
+                  page: Annotated[int, Query(ge=1, le=10**6)] = 1) -> Response:
+    return _list_page(request, session, q=q, category=category, archived=archived, sort=sort, page=page,
+                      min_price=min_price, max_price=max_price, in_stock=in_stock)
+
+
+def _price(name: str, text: str | None) -> float | None:
+    """A price box's value: empty is no bound; anything but a number >= 0 is a 422 naming the box."""
+    if text is None or not text.strip():
+        return None
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1e15:
+        raise ValidationFailed(f"{name} must be a number >= 0", details=[{"field": name, "reason": "not a price",
+                                                                         "value": text}])
+    return value
 
 
 def _list_page(request: Request, session: Session, *, q: str | None, category: str | None, archived: str | None,
-               sort: str | None, page: int, status_code: int = 200, new: FormState | None = None) -> Response:
+               sort: str | None, page: int, status_code: int = 200, new: FormState | None = None,
+               min_price: str | None = None, max_price: str | None = None, in_stock: str | None = None) -> Response:
     lang = request_lang(request)
     archived = archived if archived in ("only", "include") else None
     sort = sort if sort in SORT_CHOICES else None
-    result = list_rows(session=session, entity="products", filters={"category": category}, q=q, sort=sort,
-                       limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, archived=archived or "exclude")
-    filtered = bool((q or "").strip() or category or archived)
+    low, high = _price("min_price", min_price), _price("max_price", max_price)
+    stocked = in_stock in ("1", "on", "true")
+    result = catalogue(session=session, q=q, category=category or None, min_price=low, max_price=high,
+                       in_stock=stocked, sort=sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+                       archived=archived or "exclude")
+    filtered = bool((q or "").strip() or category or archived or low is not None or high is not None or stocked)
     return render(request, "products/list.html", status_code=status_code, title=t("products.title", lang),
                   page=result, page_no=page, page_size=PAGE_SIZE, q=q or "", category=category or "",
                   archived=archived or "", sort=sort or "", sort_choices=SORT_CHOICES, filtered=filtered,
+                  min_price=(min_price or "").strip(), max_price=(max_price or "").strip(), in_stock=stocked,
                   categories=categories(session=session), can_create=can_create_unowned(principal_of(request)),
                   new=new or FormState(), filters={"category": category, "archived": archived})
 
@@ -94,12 +139,36 @@ def product_page(request: Request, product_id: ProductId, session: SessionDep) -
     return _detail_page(request, session, product_id)
 
 
+def sales_chart(months: list[Any], lang: str) -> dict[str, Any]:
+    """Bars of net revenue per month (the table under the chart adds units and orders)."""
+    return {"type": "bar", "labels": [m.month for m in months],
+            "series": [{"label": t("products.revenue", lang), "data": [m.revenue for m in months]}]}
+
+
 def _detail_page(request: Request, session: Session, product_id: int, *, status_code: int = 200,
                  edit: FormState | None = None) -> Response:
+    lang = request_lang(request)
     product = get_record(session=session, entity="products", record_id=product_id)
+    principal = principal_of(request)
+    sales = product_sales(session=session, product_id=product_id)
+    months = monthly_sales(session=session, product_id=product_id)
+    pending: list[dict[str, Any]] = []
+    forecast = attempt(pending, lambda: product_forecast(session=session, product_id=product_id), None)
+    segments = attempt(pending, lambda: buyer_segments(session=session, product_id=product_id, lang=lang), [])
+    buyer_segment = attempt(pending, lambda: account_segments(
+        session=session, account_ids=[b.account_id for b in sales.top_buyers], lang=lang), {})
+    alike = attempt(pending, lambda: similar(session=session, product_id=product_id), None)
     return render(request, "products/detail.html", status_code=status_code, title=product.name, p=product,
-                  sales=product_sales(session=session, product_id=product_id),
-                  editable=can_change(principal_of(request), session=session, record=product),
+                  sales=sales, months=months, sales_chart=sales_chart(months, lang) if months else None,
+                  forecast=forecast, forecast_chart=forecast_chart(forecast, lang) if forecast else None,
+                  industries=buyer_industries(session=session, product_id=product_id), segments=segments,
+                  buyer_segment=buyer_segment, similar=alike,
+                  together=bought_together(session=session, product_id=product_id),
+                  voice=product_voice(session=session, product_id=product_id),
+                  generations=product_generations(session=session, product_id=product_id),
+                  copy_kinds=COPY_KINDS, can_generate=principal.allows("write"),
+                  pending=pending, refresh=None if edit and edit.error else refresh_after(pending),
+                  editable=can_change(principal, session=session, record=product),
                   history=trail(session=session, entity="products", record_id=product_id),
                   notice=notice_of(request), edit=edit or FormState())
 
