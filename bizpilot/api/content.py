@@ -12,11 +12,13 @@ from starlette.concurrency import run_in_threadpool
 from bizpilot.api.deps import SessionDep
 from bizpilot.api.params import Id, errors
 from bizpilot.services.content import KINDS, generate_content, rate_content
+from bizpilot.services.content.purpose import PURPOSE_KINDS, PURPOSES
 
 router = APIRouter(prefix="/content", tags=["content"])
 
 
 ContentKind = Literal[KINDS]  # type: ignore[valid-type]
+ContentPurpose = Literal[PURPOSES]  # type: ignore[valid-type]
 Reference = Annotated[str | None, Field(min_length=1, max_length=64)]
 
 
@@ -29,6 +31,9 @@ class GenerateRequest(BaseModel):
     length: Literal["short", "medium", "long"] = "medium"
     use_llm: bool = True
     inquiry: str | None = Field(default=None, max_length=4000)
+    purpose: ContentPurpose = Field(default="auto", description="Why to write (sales_email, follow_up, "
+                                    "call_script): auto chooses from the account's data; a purpose the data cannot "
+                                    "support is a 422")
 
 
 class FeedbackRequest(BaseModel):
@@ -46,7 +51,8 @@ async def generate(body: GenerateRequest, session: SessionDep) -> dict[str, Any]
         generate_content, session=session, kind=body.kind,
         product_id=str(body.product_id) if body.product_id is not None else None,
         account_id=str(body.account_id) if body.account_id is not None else None, language=body.language,
-        tone=body.tone, length=body.length, use_llm=body.use_llm, inquiry=body.inquiry)
+        tone=body.tone, length=body.length, use_llm=body.use_llm, inquiry=body.inquiry,
+        purpose=body.purpose if body.kind in PURPOSE_KINDS else None)
     return result.to_dict()
 
 

@@ -12,6 +12,7 @@ import typer
 
 from bizpilot.cli._common import err_console, handle_errors, print_json, workspace_session
 from bizpilot.services.content.facts import KINDS
+from bizpilot.services.content.purpose import PURPOSE_KINDS, PURPOSES
 
 generate_app = typer.Typer(help="Grounded content: product descriptions, ads, headlines, announcements, emails, "
                                 "case studies, call scripts, inquiry replies.", no_args_is_help=True)
@@ -27,6 +28,8 @@ def _make_command(kind: str):  # noqa: ANN202 - a Typer command
         length: str = typer.Option("medium", "--length", help="short, medium, long"),
         inquiry: Path | None = typer.Option(None, "--inquiry",  # noqa: B008
                                             help="File with the customer's inquiry (replies)"),
+        purpose: str = typer.Option("auto", "--purpose", help="Why to write (sales e-mail, follow-up, call "
+                                    "script): " + ", ".join(PURPOSES) + "; auto chooses from the account's data"),
         no_llm: bool = typer.Option(False, "--no-llm", help="Deterministic realisation only"),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
     ) -> None:
@@ -36,13 +39,14 @@ def _make_command(kind: str):  # noqa: ANN202 - a Typer command
             text = inquiry.read_text(encoding="utf-8") if inquiry else None
             result = generate_content(session=session, kind=kind, product_id=product, account_id=account,
                                       language=language, tone=tone, length=length, use_llm=not no_llm,
-                                      inquiry=text)
+                                      inquiry=text, purpose=purpose if kind in PURPOSE_KINDS else None)
         if as_json:
             print_json({"id": result.id, "kind": result.kind, "language": result.language, "output": result.output,
                         "sentences": result.sentences, "removed": result.removed, "repaired": result.repaired,
                         "fallback": result.fallback, "fallback_reason": result.fallback_reason,
                         "model": result.model, "prompt_version": result.prompt_version,
-                        "examples": result.examples, "facts": result.facts,
+                        "examples": result.examples, "facts": result.facts, "purpose": result.purpose,
+                        "lint": result.lint,
                         "check": {k: result.check[k] for k in ("clean", "kept", "repaired", "dropped", "backed_by")}})
             return
         typer.echo(result.output)
@@ -52,6 +56,12 @@ def _make_command(kind: str):  # noqa: ANN202 - a Typer command
             err_console.print(f"  repaired: {r['original']!r} -> {r['text']!r}", highlight=False, markup=False)
         for r in result.removed:
             err_console.print(f"  removed: {r['text']!r} ({'; '.join(r['reasons'])})", highlight=False, markup=False)
+        if result.purpose:
+            err_console.print(f"  purpose: {result.purpose['name']} ({result.purpose['reason']})", highlight=False,
+                              markup=False)
+        if result.lint.get("draft_failed_checks"):
+            err_console.print(f"  failed checks in the draft: {', '.join(result.lint['draft_failed_checks'])}",
+                              highlight=False, markup=False)
         if result.fallback:
             err_console.print(f"  deterministic text: {result.fallback_reason}", highlight=False, markup=False)
         err_console.print(f"rate it: bizpilot generate rate {result.id} --rating 1-5 [--approve]",

@@ -33,9 +33,14 @@ def test_generate_json_then_rate(engine: Engine, tmp_path: Path) -> None:
 
 def test_generate_text_zh_and_errors(engine: Engine) -> None:
     seed_small(engine)
-    result = runner.invoke(app, ["generate", "sales-email", "--account", "ACC-T1", "--language", "zh", "--no-llm"])
+    result = runner.invoke(app, ["generate", "sales-email", "--account", "ACC-T1", "--language", "zh", "--no-llm",
+                                 "--purpose", "check_in"])
     assert result.exit_code == 0, result.output
     assert "Evergreen Hospitality Group Ltd" in result.stdout and "下单2次" in result.stdout
+    auto = runner.invoke(app, ["generate", "sales-email", "--account", "ACC-T1", "--no-llm"])
+    assert "thank_you" in auto.stderr and "for the order you placed with us on 2024-06-01" in auto.stdout
+    unsupported = runner.invoke(app, ["generate", "sales-email", "--account", "ACC-T1", "--purpose", "win_back"])
+    assert unsupported.exit_code == 2 and "win back" in unsupported.output
     missing = runner.invoke(app, ["generate", "ad", "--product", "NOPE-9", "--no-llm"])
     assert missing.exit_code != 0 and "NOPE-9" in missing.output
     bad = runner.invoke(app, ["generate", "rate", "12345", "--rating", "3"])

@@ -53,7 +53,8 @@ def test_errors_and_chinese(engine: Engine, browser_client: TestClient) -> None:
     assert bad.status_code == 422 and 'id="content-error"' in bad.text and "NOPE-1" in bad.text
     resp = browser_client.post("/content/generate", data={"csrf_token": token, "kind": "follow_up",
                                                           "account": "ACC-T1", "language": "zh"})
-    assert resp.status_code == 200 and "感谢您在2024-06-01的订单" in resp.text
+    assert resp.status_code == 200 and "感谢您在2024-06-01下的订单" in resp.text  # purpose auto: a thank-you
+    assert 'id="purpose"' in resp.text and "thank_you" not in resp.text.split('id="purpose"')[1][:40]
     assert "order.last.date = 2024-06-01" in resp.text
     zh_page = browser_client.get("/content?lang=zh").text
     assert "内容工作室" in zh_page and "跟进邮件" in zh_page

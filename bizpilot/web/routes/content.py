@@ -21,6 +21,7 @@ from bizpilot.domain.product import Product
 from bizpilot.errors import NotFoundError, ValidationFailed
 from bizpilot.services.content import KINDS, LENGTHS, TONES, generate_content, get_generation, rate_content
 from bizpilot.services.content.facts import PRODUCT_KINDS
+from bizpilot.services.content.purpose import PURPOSE_KINDS, PURPOSES
 from bizpilot.services.content.service import recent_generations
 from bizpilot.web.i18n import request_lang, t
 from bizpilot.web.pages import render
@@ -54,7 +55,8 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
     draft = check.get("llm_draft") or {}
     return {**row, "sentences": sentences, "removed": check.get("removed") or [],
             "repaired": check.get("repaired_claims") or [], "fallback_reason": check.get("fallback_reason"),
-            "draft": draft.get("text")}
+            "draft": draft.get("text"), "purpose": check.get("purpose"),
+            "failed_checks": (check.get("lint") or {}).get("draft") or (check.get("lint") or {}).get("output") or []}
 
 
 def _page(request: Request, session: Session, *, result: dict[str, Any] | None = None, error: str | None = None,
@@ -63,7 +65,7 @@ def _page(request: Request, session: Session, *, result: dict[str, Any] | None =
     principal = getattr(request.state, "principal", None)
     return render(request, "content/index.html", status_code=status_code, title=t("content.title",
                                                                                   request_lang(request)),
-                  kinds=KINDS, tones=TONES, lengths=LENGTHS, product_kinds=PRODUCT_KINDS, products=products,
+                  kinds=KINDS, tones=TONES, purposes=PURPOSES, lengths=LENGTHS, product_kinds=PRODUCT_KINDS, products=products,
                   accounts=accounts, result=result, error=error, form=form or {},
                   recent=recent_generations(session=session, limit=RECENT),
                   can_write=bool(principal and principal.allows("write")))
@@ -84,14 +86,16 @@ async def content_generate(request: Request, session: SessionDep, kind: Annotate
                            tone: Annotated[str, Form(max_length=16)] = "neutral",
                            length: Annotated[str, Form(max_length=16)] = "medium",
                            inquiry: Annotated[str, Form(max_length=4000)] = "",
-                           use_llm: Annotated[bool, Form()] = False) -> Response:
+                           use_llm: Annotated[bool, Form()] = False,
+                           purpose: Annotated[str, Form(max_length=32)] = "auto") -> Response:
     form = {"kind": kind, "product_ref": product, "account_ref": account, "language": language, "tone": tone,
-            "length": length, "inquiry": inquiry, "use_llm": use_llm}
+            "length": length, "inquiry": inquiry, "use_llm": use_llm, "purpose": purpose}
     try:
         result = await run_in_threadpool(generate_content, session=session, kind=kind,
                                          product_id=product.strip() or None, account_id=account.strip() or None,
                                          language=language, tone=tone, length=length, use_llm=use_llm,
-                                         inquiry=inquiry.strip() or None)
+                                         inquiry=inquiry.strip() or None,
+                                         purpose=(purpose or "auto") if kind in PURPOSE_KINDS else None)
     except (NotFoundError, ValidationFailed) as exc:
         session.rollback()  # nothing of the failed generation may be committed with the error page
         return await run_in_threadpool(_page, request, session, error=exc.message, form=form, status_code=422)
