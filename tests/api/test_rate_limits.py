@@ -29,7 +29,7 @@ class FakeClock:
 def test_sliding_window_counts_per_key_and_slides() -> None:
     clock = FakeClock()
     window = SlidingWindow(limit=3, window_s=60, clock=clock)
-    for step in range(3):
+    for _ in range(3):
         assert window.retry_after(["ip:a"]) is None
         window.hit(["ip:a"])
         clock.now += 10  # events at 1000, 1010, 1020

@@ -81,7 +81,7 @@ def test_stored_upload_names_are_generated() -> None:
 
 def test_an_upload_lands_outside_the_served_paths_under_a_generated_name(engine: Engine, workspace: Path) -> None:
     client = TestClient(create_app(), headers=auth_headers(new_key(engine, "write")))
-    content = "name,industry,country\nUpload Probe GmbH,retail,DE\n".encode()
+    content = b"name,industry,country\nUpload Probe GmbH,retail,DE\n"
     resp = client.post("/api/v1/imports", data={"entity": "accounts"},
                        files={"file": ("probe-name-42.csv", content, "text/csv")})
     assert resp.status_code in (200, 201, 202), resp.text
