@@ -33,25 +33,35 @@ from bizpilot.services.recommend.service import similar_products
 MIN_NAME_CHARS = 4  # a shorter product name matches too much text to count as a mention
 MAX_MENTIONS = 500  # the most recent mentions read per product
 SENTIMENTS = ("positive", "neutral", "negative")
-# Aspect -> keywords (lower case; Chinese ones match as substrings, English ones on word starts).
+# Aspect -> keywords (Chinese ones match as substrings; English ones as whole words with a plural/past ending, or as
+# any word beginning with them when they end in "*").
 ASPECTS: dict[str, tuple[str, ...]] = {
-    "quality": ("quality", "defect", "broken", "damaged", "durab", "well made", "flimsy", "wore out", "failed",
+    "quality": ("quality", "defect*", "broken", "damaged", "durab*", "well made", "flimsy", "wore out", "failed",
                 "stopped working", "faulty", "质量", "品质", "做工", "耐用", "瑕疵", "缺陷", "坏了", "损坏", "故障"),
-    "delivery": ("deliver", "shipping", "shipment", "shipped", "arrived", "late", "lead time", "tracking", "transit",
+    "delivery": ("deliver*", "shipping", "shipment", "shipped", "arrived", "late", "lead time", "tracking", "transit",
                  "dispatch", "物流", "发货", "送货", "到货", "交货", "快递", "配送", "延迟", "货期"),
     "price": ("price", "pricing", "cost", "expensive", "cheap", "discount", "value for money", "quote", "charged",
               "价格", "价钱", "贵", "便宜", "折扣", "性价比", "报价", "优惠"),
-    "packaging": ("packag", "packed", "box", "carton", "label", "pallet", "包装", "纸箱", "标签", "托盘"),
-    "service": ("service", "support", "reply", "replied", "respon", "answer", "account manager", "communication",
+    "packaging": ("packag*", "packed", "box", "carton", "label*", "pallet", "包装", "纸箱", "标签", "托盘"),
+    "service": ("service", "support", "reply", "replied", "respon*", "answer", "account manager", "communication",
                 "客服", "服务", "回复", "态度", "售后", "沟通"),
-    "billing": ("invoice", "invoiced", "billed", "billing", "credit", "refund", "payment", "发票", "账单", "开票",
+    "billing": ("invoice*", "billed", "billing", "credit", "refund", "payment", "发票", "账单", "开票",
                 "付款", "退款"),
-    "setup": ("install", "setup", "set up", "instruction", "documentation", "manual", "fits", "specification",
+    "setup": ("install*", "setup", "set up", "instruction*", "documentation", "manual", "fits", "specification*",
               "安装", "说明书", "文档", "规格", "适配"),
 }
-_PATTERNS = {aspect: re.compile("|".join(
-    re.escape(w) if re.search(r"[\u4e00-\u9fff]", w) else r"\b" + re.escape(w) for w in words), re.IGNORECASE)
-    for aspect, words in ASPECTS.items()}
+
+
+def _keyword(word: str) -> str:
+    if re.search(r"[\u4e00-\u9fff]", word):
+        return re.escape(word)
+    if word.endswith("*"):
+        return r"\b" + re.escape(word[:-1])
+    return r"\b" + re.escape(word) + r"(?:s|es|d|ed)?\b"
+
+
+_PATTERNS = {aspect: re.compile("|".join(_keyword(w) for w in words), re.IGNORECASE)
+             for aspect, words in ASPECTS.items()}
 
 
 def product_forecast(*, session: Session, product_id: int) -> ProductForecast | None:
