@@ -29,11 +29,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, text
 
 from bizpilot import __version__
 from bizpilot.db.base import Base
-from bizpilot.db.migrate import current_revision
 from bizpilot.errors import ConfigError, ValidationFailed
 
 FORMAT = 1
@@ -155,45 +154,58 @@ def pg_command(engine: Engine, program: str) -> tuple[list[str], dict[str, str]]
     return args + ["--dbname", str(url.database)], env
 
 
-def _pg_dump(engine: Engine, target: Path) -> None:
-    """``pg_dump`` in its custom format: one consistent snapshot of the database (a repeatable-read transaction),
-    without owners or grants so it restores into a database of another role."""
+def _pg_dump(engine: Engine, target: Path) -> tuple[str | None, dict[str, int]]:
+    """``pg_dump`` in its custom format (no owners or grants, so it restores into a database of another role), run
+    on a snapshot exported by a repeatable-read transaction that also reads the revision and the row counts: the
+    dump and the manifest describe the same instant while writers go on."""
     args, env = pg_command(engine, "pg_dump")
-    done = subprocess.run([*args, "--format=custom", "--no-owner", "--no-privileges", "--file", str(target)],
-                          env=env, capture_output=True, text=True, check=False)
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            revision, tables = _revision_and_counts(conn)
+            done = subprocess.run([*args, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
+                                   "--file", str(target)], env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise ConfigError(f"pg_dump failed: {done.stderr.strip()[:500]}")
+    return revision, tables
+
+
+def _revision_and_counts(conn: Connection) -> tuple[str | None, dict[str, int]]:
+    from sqlalchemy import inspect
+
+    present = set(inspect(conn).get_table_names())
+    revision = (conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                if "alembic_version" in present else None)
+    return revision, {name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+                      for name, table in sorted(Base.metadata.tables.items()) if name in present}
 
 
 def snapshot_counts(engine: Engine) -> dict[str, int]:
     """Row count of every table of the data model that the database has."""
-    from sqlalchemy import inspect
-
-    present = set(inspect(engine).get_table_names())
     with engine.connect() as conn:
-        return {name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-                for name, table in sorted(Base.metadata.tables.items()) if name in present}
+        return _revision_and_counts(conn)[1]
 
 
-def _snapshot_info(kind: str, engine: Engine, database: Path) -> tuple[str | None, dict[str, int]]:
-    """Schema revision and row counts, read from the snapshot itself where it is a SQLite file."""
-    if kind == "sqlite":
-        from sqlalchemy import create_engine
+def _sqlite_info(database: Path) -> tuple[str | None, dict[str, int]]:
+    """Schema revision and row counts, read from the SQLite snapshot itself."""
+    from sqlalchemy import create_engine
 
-        snap = create_engine(f"sqlite:///{database}")
-        try:
-            return current_revision(snap), snapshot_counts(snap)
-        finally:
-            snap.dispose()
-    return current_revision(engine), snapshot_counts(engine)
+    snap = create_engine(f"sqlite:///{database}")
+    try:
+        with snap.connect() as conn:
+            return _revision_and_counts(conn)
+    finally:
+        snap.dispose()
 
 
 class ConflictRetry(ValidationFailed):
     """The workspace did not hold still long enough for a consistent backup."""
 
 
-def _take_snapshot(kind: str, engine: Engine, home: Path, stage: Path) -> tuple[Path, list[Path]]:
-    """Files and database as of one point (see the module docstring)."""
+def _take_snapshot(kind: str, engine: Engine, home: Path,
+                   stage: Path) -> tuple[Path, list[Path], str | None, dict[str, int]]:
+    """Files and database as of one point (see the module docstring), with the database's revision and counts."""
     database = stage / (SQLITE_MEMBER if kind == "sqlite" else PG_MEMBER)
     database.parent.mkdir(parents=True, exist_ok=True)
     for _ in range(SNAPSHOT_ATTEMPTS):
@@ -201,10 +213,11 @@ def _take_snapshot(kind: str, engine: Engine, home: Path, stage: Path) -> tuple[
         database.unlink(missing_ok=True)
         if kind == "sqlite":
             _sqlite_snapshot(engine, database)
+            revision, tables = _sqlite_info(database)
         else:
-            _pg_dump(engine, database)
+            revision, tables = _pg_dump(engine, database)
         if _stamps(home, workspace_files(home)) == before:
-            return database, files
+            return database, files, revision, tables
     raise ConflictRetry(f"the workspace's files kept changing during {SNAPSHOT_ATTEMPTS} attempts (models being "
                         "trained); try again when training has finished")
 
@@ -233,8 +246,7 @@ def create_backup(*, engine: Engine, home: Path, target: Path) -> BackupResult:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".bizpilot-backup-", dir=target.parent) as tmp:
         stage = Path(tmp)
-        database, files = _take_snapshot(kind, engine, home, stage)
-        revision, tables = _snapshot_info(kind, engine, database)
+        database, files, revision, tables = _take_snapshot(kind, engine, home, stage)
         members = [database.relative_to(stage).as_posix(), *(f"files/{rel.as_posix()}" for rel in files)]
         manifest = {
             "format": FORMAT, "bizpilot": __version__, "created_at": datetime.now(UTC).isoformat(),
