@@ -6,7 +6,7 @@ The records people edit also get their write routes (``api/records.py``). No ``f
 annotations`` here: FastAPI must see the real, dynamically created types.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, create_model
@@ -39,11 +39,31 @@ def _filter_type(info: EntityInfo, column: str) -> type:
     return py_type if py_type in (int, float, bool) else str
 
 
+def _closed_set(info: EntityInfo, column: str) -> Any:
+    """The column's Literal type where the entity's input schema declares one (a channel, a kind, an outcome)."""
+    for schema in (info.create, info.update):
+        field = schema.model_fields.get(column) if schema is not None else None
+        if field is None:
+            continue
+        for option in (field.annotation, *get_args(field.annotation)):
+            if get_origin(option) is Literal:
+                return option
+    return None
+
+
 def _filter_field(info: EntityInfo, column: str) -> tuple[Any, Any]:
-    """An exact-match filter; integers within the database's 64 bits (a larger one is a 422, not a 500)."""
+    """An exact-match filter: the closed set where there is one, integers within the database's 64 bits (a larger
+    one is a 422, not a 500), text of at most 255 characters."""
     py_type = _filter_type(info, column)
-    bounds = {"ge": -(2**63), "le": 2**63 - 1} if py_type is int else {}
-    return py_type | None, Field(None, description=f"Exact match on {column}", **bounds)
+    description = f"Exact match on {column}"
+    if py_type is int:
+        return int | None, Field(None, ge=-(2**63), le=2**63 - 1, description=description)
+    if py_type is str:
+        closed = _closed_set(info, column)
+        if closed is not None:
+            return closed | None, Field(None, description=description)
+        return str | None, Field(None, max_length=255, description=description)
+    return py_type | None, Field(None, description=description)
 
 
 def sort_pattern(keys: tuple[str, ...]) -> str:
