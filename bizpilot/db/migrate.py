@@ -24,10 +24,23 @@ def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
     from bizpilot.db.engine import get_engine
 
     engine = engine or get_engine()
-    with engine.begin() as conn:
-        cfg = alembic_config(engine)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild SQLite tables (copy, drop, rename): with foreign keys enforced, dropping the
+            # old `accounts` would set every order's account_id to NULL (ON DELETE SET NULL). The pragma only takes
+            # effect outside a transaction, so it is set before the migration's transaction begins.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg = alembic_config(engine)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def current_revision(engine: Engine) -> str | None:

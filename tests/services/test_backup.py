@@ -194,7 +194,10 @@ def test_an_older_backup_is_migrated_forward(tmp_path: Path) -> None:
     old = create_engine(f"sqlite:///{old_home / 'bizpilot.sqlite'}")
     upgrade(old, "0005")
     with old.begin() as conn:
-        conn.execute(text("INSERT INTO accounts (external_id, name, created_at) VALUES ('OLD', 'Old Co', "
+        conn.execute(text("INSERT INTO accounts (id, external_id, name, created_at) VALUES (7, 'OLD', 'Old Co', "
+                          "CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO orders (external_id, account_id, is_guest, kind, status, ordered_at, "
+                          "created_at) VALUES ('O1', 7, 0, 'order', 'complete', CURRENT_TIMESTAMP, "
                           "CURRENT_TIMESTAMP)"))
     create_backup(engine=old, home=old_home, target=tmp_path / "old.zip")
     new_home = tmp_path / "new"
@@ -203,6 +206,8 @@ def test_an_older_backup_is_migrated_forward(tmp_path: Path) -> None:
     assert done.migrated and done.backup_revision == "0005" and current_revision(new) == head_revision(new)
     with new.connect() as conn:
         assert conn.execute(text("SELECT name FROM accounts WHERE external_id = 'OLD'")).scalar_one() == "Old Co"
+        # the migrations rebuild `accounts` on SQLite: its orders keep their account (foreign keys off meanwhile)
+        assert conn.execute(text("SELECT account_id FROM orders WHERE external_id = 'O1'")).scalar_one() == 7
     old.dispose()
     new.dispose()
 
