@@ -29,7 +29,8 @@ def test_the_root_lists_exactly_the_registered_commands_in_order() -> None:
     assert _names(main.app) == [name for name, _ in main.COMMANDS] + [name for name, _ in main.SUBAPPS]
     assert _names(main.app)[:2] == ["version", "init"] and "models" in _names(main.app)
     assert _names(dict(main.SUBAPPS)["eval"]) == [name for name, _ in EVAL_COMMANDS]
-    assert {"assistant", "intent", "retrieval"} <= set(_names(dict(main.SUBAPPS)["eval"]))
+    assert {"assistant", "content", "intent", "retrieval"} <= set(_names(dict(main.SUBAPPS)["eval"]))
+    assert "topics" in _names(dict(main.SUBAPPS)["eval"])  # market insight (issue 15)
     assert "intent" in _names(dict(main.SUBAPPS)["train"])  # the lead's registry-built train app, not signals'
 
 

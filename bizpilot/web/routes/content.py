@@ -65,7 +65,8 @@ def _page(request: Request, session: Session, *, result: dict[str, Any] | None =
     principal = getattr(request.state, "principal", None)
     return render(request, "content/index.html", status_code=status_code, title=t("content.title",
                                                                                   request_lang(request)),
-                  kinds=KINDS, tones=TONES, purposes=PURPOSES, lengths=LENGTHS, product_kinds=PRODUCT_KINDS, products=products,
+                  kinds=KINDS, tones=TONES, purposes=PURPOSES, lengths=LENGTHS, product_kinds=PRODUCT_KINDS,
+                  products=products,
                   accounts=accounts, result=result, error=error, form=form or {},
                   recent=recent_generations(session=session, limit=RECENT),
                   can_write=bool(principal and principal.allows("write")))
