@@ -5,6 +5,7 @@ recorded with the reason and the others still train; `train all` exits 1 only fo
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -75,7 +76,7 @@ def test_train_all_exits_1_only_when_a_model_failed(engine: Engine, workspace: P
     assert steps["segments"]["outputs"] == 20 and steps["segments"]["model"] == "RFMSegmenter"
 
     # The segments file cannot be written (its temporary name is taken by a directory): a real failure.
-    (workspace / "models" / "segments.npz.tmp").mkdir(parents=True)
+    (workspace / "models" / f".segments.npz.{os.getpid()}.tmp").mkdir(parents=True)  # ml/base.py's temp name
     result = runner.invoke(app, ["train", "all", *skip, "--json"])
     assert result.exit_code == 1, result.output
     steps = {s["name"]: s for s in _one_json(result.stdout)["steps"]}
