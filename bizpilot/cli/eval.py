@@ -18,6 +18,7 @@ from bizpilot.cli import (
     eval_recommend,
     eval_retrieval,
     eval_signals,
+    eval_topics,
 )
 from bizpilot.cli._common import Command, register
 from bizpilot.cli.eval_industry import industry
@@ -34,6 +35,7 @@ EVAL_COMMANDS: list[Command] = [
     ("intent", eval_signals.intent),
     ("sentiment", eval_signals.sentiment),
     ("industry", industry),
+    ("topics", eval_topics.topics),
 ]
 
 eval_app = register(typer.Typer(help="Evaluate models on labelled data; --json prints exactly one JSON object on "
