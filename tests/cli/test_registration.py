@@ -31,7 +31,6 @@ def test_the_root_lists_exactly_the_registered_commands_in_order() -> None:
     assert _names(dict(main.SUBAPPS)["eval"]) == [name for name, _ in EVAL_COMMANDS]
     assert {"assistant", "content", "intent", "retrieval"} <= set(_names(dict(main.SUBAPPS)["eval"]))
     assert "topics" in _names(dict(main.SUBAPPS)["eval"])  # market insight (issue 15)
-    assert "topics" in _names(dict(main.SUBAPPS)["eval"])  # market insight (issue 15)
     assert "intent" in _names(dict(main.SUBAPPS)["train"])  # the lead's registry-built train app, not signals'
 
 
