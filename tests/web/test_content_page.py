@@ -76,6 +76,6 @@ def test_model_draft_repaired_on_the_page(engine: Engine, browser_client: TestCl
     with scripted_llm(monkeypatch, tmp_path / "page.json", {"rules": [{"tag": "content.*", "reply": draft}]}):
         resp = browser_client.post("/content/generate", data=form)
     assert resp.status_code == 200 and 'id="fallback"' not in resp.text
-    output = re.search(r'<pre class="content-output" id="output"[^>]*>(.*?)</pre>', resp.text, re.S).group(1)
+    output = re.search(r'<pre class="content-output[^"]*" id="output"[^>]*>(.*?)</pre>', resp.text, re.S).group(1)
     assert html.unescape(output) == draft.replace("USD 35.00", "USD 30.45")
     assert 'id="repaired"' in resp.text and "USD 35.00" in resp.text.split('id="repaired"')[1]
