@@ -45,7 +45,7 @@ UPLOAD_ENTITIES: tuple[str, ...] = tuple(e for e in IMPORT_ENTITIES if e != "mov
 ACCEPT = ".csv,.tsv,.tab,.txt,.xlsx,.xlsm,.xls,.parquet,.pq,.jsonl,.ndjson,.json,.gz"
 RECENT_RUNS = 25
 REJECTS_SHOWN = 200
-STATUSES = ("running", "finished", "rejected", "failed")
+STATUSES = ("running", "finished", "rejected", "failed", "interrupted")
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
 
