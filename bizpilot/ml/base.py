@@ -19,6 +19,7 @@ import inspect
 import io
 import json
 import os
+import threading
 import zipfile
 import zlib
 from pathlib import Path
@@ -118,10 +119,11 @@ class Estimator:
                 "params": _jsonable(self.get_params(), f"{type(self).__name__} parameters"), "state": state}
         blob = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Atomic and durable: written under a name of this process's own (two writers never share it; a file left
-        # by a killed process is recognisable by its pid), flushed to disk, then renamed over the old file, so the
-        # path holds the old model or the new one, never half of one, even after a crash.
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        # Atomic and durable: written under a name of this thread's own (two writers, threads of one process
+        # included, never share it; a file left by a killed process is recognisable by its pid, the last part),
+        # flushed to disk, then renamed over the old file, so the path holds the old model or the new one, never
+        # half of one, even after a crash.
+        tmp = path.with_name(f".{path.name}.{threading.get_ident()}.{os.getpid()}.tmp")
         try:
             with open(tmp, "wb") as fh:
                 np.savez_compressed(fh, **{_META_KEY: blob}, **arrays)

@@ -78,3 +78,28 @@ def test_unfitted_and_bad_params() -> None:
     with pytest.raises(InvalidParameter, match="no parameter 'nope'"):
         MeanModel().set_params(nope=1)
     assert "shrink=1.0" in repr(MeanModel())
+
+
+def test_threads_of_one_process_save_the_same_model_at_once(tmp_path) -> None:
+    """Background training and a direct train in one process may save one model together: each writes its own
+    temporary file, the last rename wins, and the file is whole."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def save() -> None:
+        try:
+            for _ in range(20):
+                MeanModel().fit(np.full((50, 3), 2.0)).save(tmp_path / "m.npz")
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    loaded = MeanModel.load(tmp_path / "m.npz")
+    assert loaded.means_.tolist() == [2.0, 2.0, 2.0] and loaded.n_seen_ == 50
+    assert list(tmp_path.glob(".*.tmp")) == []
