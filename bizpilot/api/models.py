@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from bizpilot.api.deps import SessionDep
+from bizpilot.domain.schemas import utc_datetimes
 from bizpilot.services.models import jobs
 from bizpilot.services.models.overview import describe, overview
 from bizpilot.services.models.registry import MODELS, get_spec, train_all_specs
@@ -23,13 +24,13 @@ async def list_models(session: SessionDep) -> list[dict[str, Any]]:
     """Every registered model: state (ready, queued, training with progress, failed with the reason, missing,
     default), the current run's metrics, data size, duration and trigger, recent runs, and flags (a key metric that
     got worse at the last retrain, input drift since training, a fallback in use)."""
-    return await run_in_threadpool(overview, session=session, specs=list(MODELS.values()))
+    return utc_datetimes(await run_in_threadpool(overview, session=session, specs=list(MODELS.values())))
 
 
 @router.get("/{name}", responses={404: {"description": "No such model"}})
 async def get_model(name: ModelName, session: SessionDep) -> dict[str, Any]:
     """One model: what it is, its state, its current run and its recent runs."""
-    return await run_in_threadpool(describe, session=session, spec=get_spec(name), runs=50)
+    return utc_datetimes(await run_in_threadpool(describe, session=session, spec=get_spec(name), runs=50))
 
 
 @router.post("/{name}/train", status_code=202, responses={404: {"description": "No such model"}})

@@ -22,6 +22,18 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def utc_datetimes(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists) with every datetime in it made UTC-aware, for answers built as plain
+    dicts whose datetimes would otherwise leave without an offset."""
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, dict):
+        return {key: utc_datetimes(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [utc_datetimes(item) for item in value]
+    return value
+
+
 # A datetime field written in JSON as UTC with its offset (``2024-03-07T10:00:00Z``), for schemas that do not
 # derive from ``UTCSchema`` (dataclasses). Python values stay as stored (naive UTC), so comparisons in services
 # keep working; only what leaves the process carries the offset.

@@ -13,13 +13,16 @@ from sqlalchemy.orm import Session
 
 from bizpilot.db.base import utcnow
 from bizpilot.domain.audit import AuditEntry
+from bizpilot.domain.schemas import as_utc
 from bizpilot.services.auth import Principal
 from bizpilot.services.events import emit
 
 
 def plain(value: Any) -> Any:
-    """A value as the audit trail and webhooks store it (JSON)."""
-    if isinstance(value, datetime | date):
+    """A value as the audit trail and webhooks store it (JSON); a datetime as UTC with its offset."""
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
