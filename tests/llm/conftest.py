@@ -34,7 +34,7 @@ def require_llama() -> None:
 @pytest.fixture(scope="session")
 def local_backend() -> Iterator[LocalBackend]:
     require_llama()
-    backend = LocalBackend(n_threads=THREADS, n_ctx=2048, call_log=CallLog())
+    backend = LocalBackend(model="smollm2", n_threads=THREADS, n_ctx=2048, call_log=CallLog())
     yield backend
     backend.close()
 

