@@ -22,7 +22,8 @@ from bizpilot.services.models.store import get_store
 from .recommend_data import seed_recommend_workspace
 
 runner = CliRunner()
-ALL = ["segments", "churn", "winprob", "forecast", "recommend", "reorder", "signals", "knowledge", "industry"]
+ALL = ["segments", "churn", "winprob", "forecast", "recommend", "reorder", "signals", "knowledge", "industry",
+       "topics"]
 
 
 def _runs(engine: Engine) -> dict[str, ModelRun]:
@@ -37,7 +38,7 @@ def test_train_all_on_a_seeded_workspace(engine: Engine) -> None:
                           on_step=lambda spec, i, n: seen.append(f"{spec.name} {i + 1}/{n}"))
     assert seen == [f"{name} {i + 1}/{len(ALL)}" for i, name in enumerate(ALL)]
     status = {o.name: o.status for o in outcomes}
-    assert status == {**dict.fromkeys(ALL, "finished"), "winprob": "skipped"}
+    assert status == {**dict.fromkeys(ALL, "finished"), "winprob": "skipped", "topics": "skipped"}
     skipped = next(o for o in outcomes if o.name == "winprob")
     assert skipped.message == "no closed (won/lost) opportunities to learn from" and skipped.ok
     runs = _runs(engine)
@@ -54,7 +55,7 @@ def test_train_all_on_a_seeded_workspace(engine: Engine) -> None:
     assert runs["signals"].n_rows == 0 and runs["knowledge"].n_rows == 0  # nothing to analyse or index yet
     with Session(engine) as session:
         states = {name: model_state(session=session, spec=MODELS[name]).state for name in ALL}
-    assert states == {**dict.fromkeys(ALL, "ready"), "winprob": "skipped"}
+    assert states == {**dict.fromkeys(ALL, "ready"), "winprob": "skipped", "topics": "skipped"}
 
 
 def _one_json(output: str) -> dict:
@@ -65,7 +66,8 @@ def _one_json(output: str) -> dict:
 
 def test_train_all_exits_1_only_when_a_model_failed(engine: Engine, workspace: Path) -> None:
     seed_recommend_workspace(engine, train=False)
-    skip = ["--skip", "recommend", "--skip", "signals", "--skip", "knowledge", "--skip", "industry"]
+    skip = ["--skip", "recommend", "--skip", "signals", "--skip", "knowledge", "--skip", "industry",
+            "--skip", "topics"]
     result = runner.invoke(app, ["train", "all", *skip, "--json"])
     assert result.exit_code == 0, result.output  # winprob skipped for lack of data is not a failure
     steps = {s["name"]: s for s in _one_json(result.stdout)["steps"]}

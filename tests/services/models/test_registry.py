@@ -31,16 +31,16 @@ def test_a_dependency_cycle_is_a_config_error() -> None:
 
 def test_the_registry_lists_every_workspace_model_in_training_order() -> None:
     assert list(MODELS) == ["segments", "churn", "winprob", "forecast", "recommend", "reorder", "signals",
-                            "knowledge", "intent", "sentiment", "industry"]
+                            "knowledge", "intent", "sentiment", "industry", "topics"]
     position = {name: i for i, name in enumerate(MODELS)}
     for spec in MODELS.values():
         assert spec.name and spec.title and spec.summary
         assert all(position[dep] < position[spec.name] for dep in spec.depends_on)
     assert [s.name for s in train_all_specs()] == ["segments", "churn", "winprob", "forecast", "recommend",
-                                                   "reorder", "signals", "knowledge", "industry"]
+                                                   "reorder", "signals", "knowledge", "industry", "topics"]
     assert [s.name for s in train_all_specs(("churn", "knowledge"))] == ["segments", "winprob", "forecast",
                                                                          "recommend", "reorder", "signals",
-                                                                         "industry"]
+                                                                         "industry", "topics"]
     assert get_spec("forecast") is MODELS["forecast"]
     with pytest.raises(NotFoundError, match="no model 'nope'; one of: segments, churn"):
         get_spec("nope")

@@ -1,0 +1,254 @@
+"""Competitor mentions in interactions: the workspace's competitor list (names and aliases), who is mentioned where,
+share of voice and the sentiment of the mentioning interactions by month, and brand-like names nobody listed yet.
+
+The list lives in the workspace as ``competitors.json`` (``{"competitors": [{"name": ..., "aliases": [...]}]}``),
+next to the database and the models: it is a small hand-kept setting like the glossary's overrides, read whole and
+written whole (atomically). Matching is case-insensitive; a Latin alias must stand as a word (``Acme`` is not in
+``Acmelite``), a Chinese alias matches anywhere (Chinese has no spaces between words).
+
+Unknown brand-like names: capitalised or mixed-case Latin words (``Haier``, ``iPhone``, ``OPPO``) in any text, and
+Latin words inside Chinese text, seen in at least ``min_interactions`` interactions, that are neither listed nor
+common English words; suggestions only, never added by themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bizpilot.config import get_settings
+from bizpilot.domain import Interaction
+from bizpilot.errors import NotFoundError, ValidationFailed
+
+FILE_NAME = "competitors.json"
+MAX_NAME = 100
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&+'-]{1,29}")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_COMMON = {"ok", "app", "pdf", "vip", "diy", "led", "usb", "wifi", "cpu", "gpu", "tv", "pc", "ps", "id", "faq",
+           "api", "crm", "sku", "pos", "b2b", "b2c", "qq", "email", "sms", "gps", "hd", "rma", "eta", "moq", "fob",
+           "cif", "pcs", "kg", "cm", "mm", "usd", "rmb", "cny", "eur", "dear", "hi", "hello", "thanks", "thank",
+           "please", "regards", "best", "order", "invoice", "delivery", "price", "quote", "product", "team"}
+
+
+@dataclass(frozen=True)
+class Competitor:
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    def terms(self) -> list[str]:
+        return list(dict.fromkeys([self.name, *self.aliases]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "aliases": list(self.aliases)}
+
+
+def competitors_path() -> Path:
+    return get_settings().resolved_home / FILE_NAME
+
+
+def load_competitors(path: Path | None = None) -> list[Competitor]:
+    """The workspace's list (empty when none was set); a damaged file is an error naming it."""
+    path = path or competitors_path()
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return parse_competitors(data.get("competitors", []) if isinstance(data, dict) else data)
+    except (json.JSONDecodeError, AttributeError) as exc:
+        raise ValidationFailed(f"{path} is not a competitor list ({exc})") from None
+
+
+def parse_competitors(items: Iterable[Any]) -> list[Competitor]:
+    """Validated competitors from JSON-like items (``{"name", "aliases"}`` or a bare name); names and aliases are
+    trimmed, duplicates (case-insensitive) refused."""
+    out: list[Competitor] = []
+    seen: dict[str, str] = {}
+    for n, item in enumerate(items, start=1):
+        raw = {"name": item} if isinstance(item, str) else item
+        if not isinstance(raw, dict) or not str(raw.get("name") or "").strip():
+            raise ValidationFailed(f"competitor {n}: a name is required", details=[{"row": n, "field": "name"}])
+        name = str(raw["name"]).strip()
+        aliases = tuple(dict.fromkeys(a.strip() for a in raw.get("aliases") or [] if str(a).strip()))
+        for term in (name, *aliases):
+            if len(term) > MAX_NAME:
+                raise ValidationFailed(f"competitor {n}: {term[:20]!r}... is longer than {MAX_NAME} characters",
+                                       details=[{"row": n, "field": "name"}])
+            if term.lower() in seen and seen[term.lower()] != name:
+                raise ValidationFailed(f"competitor {n}: {term!r} already names {seen[term.lower()]!r}",
+                                       details=[{"row": n, "field": "aliases", "value": term}])
+            seen[term.lower()] = name
+        out.append(Competitor(name, tuple(a for a in aliases if a.lower() != name.lower())))
+    return out
+
+
+def save_competitors(competitors: Sequence[Competitor], path: Path | None = None) -> Path:
+    """Write the whole list (atomically: the old file or the new one, never half)."""
+    path = path or competitors_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"competitors": [c.to_dict() for c in competitors]}, ensure_ascii=False, indent=2),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def set_competitor(name: str, aliases: Sequence[str] = (), path: Path | None = None) -> Competitor:
+    """Add a competitor or replace its aliases."""
+    current = [c for c in load_competitors(path) if c.name.lower() != name.strip().lower()]
+    updated = parse_competitors([*(c.to_dict() for c in current), {"name": name, "aliases": list(aliases)}])
+    save_competitors(updated, path)
+    return updated[-1]
+
+
+def remove_competitor(name: str, path: Path | None = None) -> None:
+    current = load_competitors(path)
+    kept = [c for c in current if c.name.lower() != name.strip().lower()]
+    if len(kept) == len(current):
+        raise NotFoundError(f"no competitor {name!r}")
+    save_competitors(kept, path)
+
+
+class MentionFinder:
+    """Which listed competitors a text mentions (one compiled pattern per competitor)."""
+
+    def __init__(self, competitors: Sequence[Competitor]) -> None:
+        self.patterns = [(c.name, _pattern(c.terms())) for c in competitors]
+
+    def find(self, text: str | None) -> list[str]:
+        return [name for name, pattern in self.patterns if text and pattern.search(text)]
+
+
+def _pattern(terms: Sequence[str]) -> re.Pattern[str]:
+    parts = []
+    for term in sorted(terms, key=len, reverse=True):
+        escaped = re.escape(term)
+        parts.append(escaped if _CJK.search(term) else rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])")
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class MentionRow:
+    interaction_id: int
+    account_id: int | None
+    occurred_at: datetime
+    sentiment: str | None
+    competitors: tuple[str, ...]
+
+
+def interaction_texts(*, session: Session, start: datetime | None = None,
+                      end: datetime | None = None) -> list[tuple[int, int | None, datetime, str | None, str]]:
+    """(id, account id, time, sentiment, subject + text) of inbound, not archived interactions with text."""
+    stmt = (select(Interaction.id, Interaction.account_id, Interaction.occurred_at, Interaction.sentiment,
+                   Interaction.subject, Interaction.text)
+            .where(Interaction.archived_at.is_(None), Interaction.text.is_not(None),
+                   Interaction.direction == "inbound").order_by(Interaction.occurred_at, Interaction.id))
+    if start is not None:
+        stmt = stmt.where(Interaction.occurred_at >= start)
+    if end is not None:
+        stmt = stmt.where(Interaction.occurred_at < end)
+    return [(int(i), a, t, s, " ".join(p for p in (subj, text) if p))
+            for i, a, t, s, subj, text in session.execute(stmt).all()]
+
+
+def competitor_mentions(*, session: Session, start: datetime | None = None, end: datetime | None = None,
+                        competitors: Sequence[Competitor] | None = None) -> dict[str, Any]:
+    """Share of voice and sentiment per competitor, overall and by month, over the inbound interactions in
+    [start, end): ``{"competitors": [...], "months": [...], "mentions": n, "interactions": n}``. Share of voice is a
+    competitor's mentioning interactions over all mentioning interactions; sentiment is the share of its mentioning
+    interactions analysed as negative / positive (unanalysed ones are counted apart)."""
+    competitors = load_competitors() if competitors is None else competitors
+    finder = MentionFinder(competitors)
+    rows = interaction_texts(session=session, start=start, end=end)
+    per: dict[str, Counter[str]] = defaultdict(Counter)
+    monthly: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    examples: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    mentioning = 0
+    for iid, account_id, occurred, sentiment, text in rows:
+        names = finder.find(text)
+        if not names:
+            continue
+        mentioning += 1
+        month = occurred.strftime("%Y-%m")
+        for name in names:
+            per[name]["mentions"] += 1
+            per[name][sentiment or "unanalysed"] += 1
+            monthly[month][name] += 1
+            if len(examples[name]) < 3:
+                examples[name].append({"interaction_id": iid, "account_id": account_id,
+                                       "occurred_at": occurred.date().isoformat(), "text": text[:200]})
+    total = sum(c["mentions"] for c in per.values())
+    table = []
+    for c in competitors:
+        counts = per.get(c.name, Counter())
+        n = counts["mentions"]
+        analysed = n - counts["unanalysed"]
+        table.append({"name": c.name, "aliases": list(c.aliases), "mentions": n,
+                      "share_of_voice": round(n / total, 4) if total else 0.0,
+                      "negative_share": round(counts["negative"] / analysed, 4) if analysed else None,
+                      "positive_share": round(counts["positive"] / analysed, 4) if analysed else None,
+                      "examples": examples.get(c.name, [])})
+    table.sort(key=lambda r: (-r["mentions"], r["name"]))
+    months = [{"month": m, "counts": dict(monthly[m]),
+               "share_of_voice": {k: round(v / sum(monthly[m].values()), 4) for k, v in monthly[m].items()}}
+              for m in sorted(monthly)]
+    return {"competitors": table, "months": months, "mentions": total, "mentioning_interactions": mentioning,
+            "interactions": len(rows)}
+
+
+def brand_suggestions(*, session: Session, min_interactions: int = 3, limit: int = 20,
+                      start: datetime | None = None, end: datetime | None = None,
+                      competitors: Sequence[Competitor] | None = None) -> list[dict[str, Any]]:
+    """Brand-like names not on the list, seen in at least ``min_interactions`` interactions, most seen first."""
+    competitors = load_competitors() if competitors is None else competitors
+    known = {t.lower() for c in competitors for t in c.terms()}
+    rows = interaction_texts(session=session, start=start, end=end)
+    return brand_candidates([r[4] for r in rows], known=known, min_interactions=min_interactions, limit=limit)
+
+
+def brand_candidates(texts: Sequence[str], *, known: set[str] = frozenset(),  # type: ignore[assignment]
+                     min_interactions: int = 3, limit: int = 20) -> list[dict[str, Any]]:
+    """The brand-like names of ``texts`` (see the module docstring) with the number of texts naming each."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    seen: Counter[str] = Counter()
+    spelling: dict[str, Counter[str]] = defaultdict(Counter)
+    brand_like: set[str] = set()  # seen where only a name would be capitalised (mid-sentence, mixed case, zh)
+    for text in texts:
+        chinese = bool(_CJK.search(text or ""))
+        found = set()
+        for match in _LATIN_WORD.finditer(text or ""):
+            word = match.group(0)
+            key = word.lower()
+            if key in known or key in _COMMON or key in ENGLISH_STOP_WORDS:
+                continue
+            if not chinese and word.isupper() and len(word) <= 3:
+                continue  # short acronyms in English text (SLA, ETA) are rarely brands
+            start = match.start()
+            sentence_start = start == 0 or text[:start].rstrip()[-1:] in ".!?。！？\n"
+            mixed = any(ch.isupper() for ch in word[1:]) and any(ch.islower() for ch in word)
+            if chinese or mixed or (word[0].isupper() and not sentence_start):
+                brand_like.add(key)
+            if chinese or word[0].isupper() or mixed:
+                found.add(key)
+                spelling[key][word] += 1
+        seen.update(found)
+    seen = Counter({k: n for k, n in seen.items() if k in brand_like})
+    out = [{"name": spelling[k].most_common(1)[0][0], "interactions": n} for k, n in seen.items()
+           if n >= min_interactions]
+    out.sort(key=lambda r: (-r["interactions"], r["name"].lower()))
+    return out[:limit]
+
+
+__all__ = ["Competitor", "MentionFinder", "brand_candidates", "brand_suggestions", "competitor_mentions",
+           "competitors_path", "interaction_texts", "load_competitors", "parse_competitors", "remove_competitor",
+           "save_competitors", "set_competitor"]
