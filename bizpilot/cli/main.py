@@ -20,6 +20,7 @@ from bizpilot.cli.classify import classify_app
 from bizpilot.cli.eval import eval_app
 from bizpilot.cli.generate import generate_app
 from bizpilot.cli.glossary import glossary_app
+from bizpilot.cli.insights import competitors_app, report_app
 from bizpilot.cli.keys import keys_app, login_link
 from bizpilot.cli.llm import llm_app
 from bizpilot.cli.recommend import recommend
@@ -62,6 +63,8 @@ SUBAPPS: list[SubApp] = [
     ("tasks", tasks_app),
     ("sequences", sequences_app),
     ("webhooks", webhooks_app),
+    ("report", report_app),
+    ("competitors", competitors_app),
 ]
 
 
