@@ -82,7 +82,9 @@ def list_query_model(info: EntityInfo) -> type[BaseModel]:
     fields: dict[str, Any] = {
         "limit": (int, Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Page size (1-{MAX_LIMIT})")),
         "offset": (int, Field(0, ge=0, le=MAX_OFFSET, description="Rows to skip")),
-        "sort": (str | None, Field(None, max_length=500, pattern=sort_pattern(info.sortable), description=(
+        # The pattern documents the sortable keys; the listing service checks them and names the bad one (422).
+        "sort": (str | None, Field(None, max_length=500, json_schema_extra={"pattern": sort_pattern(info.sortable)},
+                                   description=(
             f"Sort by {sortable}; prefix '-' for descending, comma-separate several keys. "
             f"Default: {info.default_sort}"))),
     }
