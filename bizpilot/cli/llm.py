@@ -1,4 +1,5 @@
-"""`bizpilot llm models|chat`: which language model is configured, whether it loads, and a quick way to try it.
+"""`bizpilot llm models|probe|chat`: which language model is configured, whether it loads and what it can do (the
+capability probe), and a quick way to try it.
 
 Answers go to stdout (so they can be piped), statistics and diagnostics to stderr.
 """
@@ -43,12 +44,56 @@ def models(
         if info["loads"]:
             info["answers"] = False
         info["error"] = {"code": exc.code, "message": exc.message}
+    info["probe"] = _stored_probe(info)
+    info["catalogue"] = _catalogue()
     if as_json:
         print_json(info)
     else:
         _print_models(info)
     if info["error"]:
         raise typer.Exit(code=2)
+
+
+def _probe_summary(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {"passed": result.get("passed"), "score": result.get("score"), "date": result.get("date"),
+            "capabilities": result.get("capabilities"), "tokens_per_s": result.get("tokens_per_s")}
+
+
+def _stored_probe(info: dict[str, Any]) -> dict[str, Any] | None:
+    """The configured model's latest probe result (None: never probed, or the backend did not load)."""
+    from bizpilot.services.llmprobe import probe_result
+
+    if not info.get("loads") or not info.get("model"):
+        return None
+    return _probe_summary(probe_result(f"{info['backend']}:{info['model']}"))
+
+
+def _catalogue() -> list[dict[str, Any]]:
+    """The packaged models (the ladder, strongest first), installed or not, with their latest probe result."""
+    from bizpilot.llm.models import PACKAGED_MODELS, default_model
+    from bizpilot.services.llmprobe import load_results
+
+    results = load_results()
+    default = default_model()
+    rows = []
+    for model in PACKAGED_MODELS.values():
+        probe = next((r for key, r in results.items()
+                      if key.startswith("local:") and r.get("packaged") == model.name), None)
+        rows.append({"name": model.name, "extra": model.extra, "installed": model.installed,
+                     "default": model.name == default, "description": model.description,
+                     "probe": _probe_summary(probe)})
+    return rows
+
+
+def _probe_cell(probe: dict[str, Any] | None) -> str:
+    if probe is None:
+        return "not probed (bizpilot llm probe)"
+    verdict = "passed" if probe["passed"] else "failed"
+    failed = [k for k, ok in (probe.get("capabilities") or {}).items() if not ok]
+    detail = f" ({', '.join(failed)})" if failed else ""
+    return f"{verdict}{detail}, score {probe['score']}, {probe.get('tokens_per_s')} tok/s, {str(probe['date'])[:10]}"
 
 
 def _available(backends: dict[str, Any]) -> dict[str, str]:
@@ -60,18 +105,62 @@ def _print_models(info: dict[str, Any]) -> None:
     table = Table(title="language model", show_header=False)
     table.add_column("key")
     table.add_column("value")
-    skip = {"available", "error", "check"}
+    skip = {"available", "error", "check", "probe", "catalogue"}
     for key, value in info.items():
         if key not in skip and value is not None:
             table.add_row(key, str(value))
     if info.get("check"):
         stats = info["check"]
         table.add_row("check", f"answered in {stats['seconds']} s ({stats['prompt_tokens']} prompt tokens)")
+    table.add_row("probe", _probe_cell(info.get("probe")))
     err_console.print(table)
+    catalogue = Table(title="packaged models (strongest first)")
+    for column in ("model", "extra", "installed", "default", "probe"):
+        catalogue.add_column(column)
+    for row in info["catalogue"]:
+        catalogue.add_row(row["name"], row["extra"], "yes" if row["installed"] else "no",
+                          "yes" if row["default"] else "", _probe_cell(row["probe"]))
+    err_console.print(catalogue)
     err_console.print("backends: " + ", ".join(f"{k} ({v})" if v else k for k, v in info["available"].items()),
                       highlight=False, markup=False)
     if info["error"]:
         err_console.print(f"[bold red]error[/]: {info['error']['message']}", highlight=False)
+
+
+@llm_app.command("probe")
+def probe(
+    model: str | None = typer.Option(None, "--model", help="A packaged model (local backend) or the endpoint's "
+                                     "model name (openai); default: the configured one"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Run the capability probe (seller's voice, language, facts) on the configured model and store the result
+    in the workspace; content generation lets only a passing model draft. Exit 1 if it fails, 2 on errors."""
+    from bizpilot.config import get_settings
+    from bizpilot.llm import get_backend
+    from bizpilot.services.llmprobe import save_result
+    from bizpilot.services.llmprobe.probe import CASES, run_probe
+
+    settings = get_settings()
+    if model:
+        settings = settings.model_copy(update={"llm_model": model, "llm_model_path": None})
+    backend = get_backend(settings)
+    err_console.print(f"probing {backend.name}:{backend.model_name} with {len(CASES)} prompts…", highlight=False,
+                      markup=False)
+
+    def progress(case: dict[str, Any]) -> None:
+        verdict = "ok" if case["passed"] else "failed: " + ", ".join(case["failed"])
+        err_console.print(f"  {case['id']}: {verdict}", highlight=False, markup=False)
+
+    result = run_probe(backend, on_case=progress)
+    result["packaged"] = getattr(backend, "packaged", None)
+    save_result(result)
+    if as_json:
+        print_json(result)
+    else:
+        err_console.print(f"{result['model']}: {_probe_cell(_probe_summary(result))}", highlight=False,
+                          markup=False)
+    if not result["passed"]:
+        raise typer.Exit(code=1)
 
 
 @llm_app.command("chat")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bizpilot.domain.ops import GeneratedContent
-from bizpilot.errors import BizpilotError, NotFoundError, ValidationFailed
+from bizpilot.errors import BizpilotError, LLMUnavailable, NotFoundError, ValidationFailed
 from bizpilot.llm.types import ChatOptions
 from bizpilot.services.content.checker import CheckResult, check_text
 from bizpilot.services.content.examples import similar_approved
@@ -33,6 +33,7 @@ from bizpilot.services.content.prompting import (
 )
 from bizpilot.services.content.purpose import PURPOSE_KINDS, Purpose, choose_purpose
 from bizpilot.services.content.realise import CLOSERS, OPENERS, realise_deterministic
+from bizpilot.services.llmprobe.store import model_key, probe_passed
 
 logger = logging.getLogger("bizpilot.content")
 STATUSES = ("draft", "rated", "approved", "rejected")
@@ -154,6 +155,8 @@ def generate_content(*, session: Session, kind: str, product_id: int | str | Non
                 from bizpilot.llm.registry import get_backend
 
                 backend = get_backend()
+            if probe_passed(model_key(backend)) is False:  # the capability probe decides: deterministic path writes
+                raise LLMUnavailable(f"{model_key(backend)} failed the capability probe (bizpilot llm probe)")
             draft, model, stamp = _llm_draft(backend, plan, bundle, examples, inquiry, max_tokens,
                                              brief=_brief(chosen, language))
             draft_lint = lint_text(draft, ctx)
