@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -27,7 +28,9 @@ def llm_env(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return workspace
 
 
-def test_models_json_for_the_bundled_model(llm_env: Path) -> None:
+def test_models_json_for_the_bundled_model(llm_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BIZPILOT_LLM_MODEL", "smollm2")   # the fast one, even where the 1.5B is installed
+    reset_settings()
     result = runner.invoke(app, ["llm", "models", "--json"])
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout)
@@ -88,3 +91,41 @@ def test_chat_rejects_a_bad_schema_file(llm_env: Path, tmp_path: Path) -> None:
     path.write_text("{not json")
     result = runner.invoke(app, ["llm", "chat", "hi", "--json-schema", str(path)])
     assert result.exit_code == 2 and "is not valid JSON" in result.stderr
+
+
+def test_probe_stores_its_result_and_models_shows_it(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bizpilot.llm.models import PACKAGED_MODELS, default_model
+    from bizpilot.services.llmprobe.probe import CASES
+    from tests.llm.scripted_env import scripted_llm
+    from tests.services.llmprobe.test_probe import BUYER, GOOD
+
+    def script(replies: dict[str, str]) -> dict[str, object]:
+        return {"rules": [
+            {"tag": "llm.probe", "pattern": re.escape(c.prompt[:30]), "reply": replies[c.id]} for c in CASES]}
+
+    with scripted_llm(monkeypatch, workspace / "script.json", script(GOOD)):
+        result = runner.invoke(app, ["llm", "probe", "--json"])
+        assert result.exit_code == 0, result.output
+        probe = json.loads(result.stdout)
+        assert probe["model"] == "scripted:script" and probe["passed"] and probe["score"] == 1.0
+        assert [c["id"] for c in probe["cases"]] == [c.id for c in CASES]
+        assert "email_en: ok" in result.stderr
+        stored = json.loads((workspace / "llm_probe.json").read_text())
+        assert stored["scripted:script"]["passed"] is True
+
+        models = runner.invoke(app, ["llm", "models", "--json"])
+        assert models.exit_code == 0, models.output
+        info = json.loads(models.stdout)
+        assert info["probe"]["passed"] is True and info["probe"]["date"] == probe["date"]
+        assert info["probe"]["capabilities"] == {"voice": True, "language": True, "facts": True, "form": True}
+        catalogue = {row["name"]: row for row in info["catalogue"]}
+        assert list(catalogue) == list(PACKAGED_MODELS)
+        assert [n for n, row in catalogue.items() if row["default"]] == [default_model()]
+        assert catalogue["qwen2.5-coder-1.5b"]["extra"] == "llm-large"
+
+    with scripted_llm(monkeypatch, workspace / "script.json", script({**GOOD, "email_en": BUYER})):
+        result = runner.invoke(app, ["llm", "probe"])
+        assert result.exit_code == 1
+        assert "email_en: failed: voice, facts" in result.stderr and "scripted:script: failed" in result.stderr
+    stored = json.loads((workspace / "llm_probe.json").read_text())
+    assert stored["scripted:script"]["passed"] is False
