@@ -126,6 +126,6 @@ def test_probe_stores_its_result_and_models_shows_it(workspace: Path, monkeypatc
     with scripted_llm(monkeypatch, workspace / "script.json", script({**GOOD, "email_en": BUYER})):
         result = runner.invoke(app, ["llm", "probe"])
         assert result.exit_code == 1
-        assert "email_en: failed: voice, facts" in result.stderr and "scripted:script: failed" in result.stderr
+        assert "email_en: failed: voice, facts, form" in result.stderr and "scripted:script: failed" in result.stderr
     stored = json.loads((workspace / "llm_probe.json").read_text())
     assert stored["scripted:script"]["passed"] is False

@@ -2,12 +2,14 @@
 (``services/content/lint.py``) and a fact check against the facts the prompt gave.
 
 Capabilities, each failed by any case that shows the fault:
-- ``voice``: the e-mails are written by the seller to the customer (lint ``voice``, ``email_parts``,
-  ``placeholders``, ``field_names``);
+- ``voice``: written by the seller to the customer, fit to send (lint ``voice``, ``placeholders``,
+  ``field_names``);
 - ``language``: Chinese asked, Chinese written, and English likewise (lint ``language``);
 - ``facts``: every number, date, SKU and name is one the prompt gave, the named customer and product appear, and
   no discount or offer is invented (the content fact checker, plus ``required`` and a discount pattern);
-- ``form``: length and no loops (lint ``length``, ``repetition``).
+- ``form``: what content generation repairs or tolerates once: e-mail parts (a greeting or closing it can add),
+  length, no loops (lint ``email_parts``, ``length``, ``repetition``).
+Answers are cleaned as content generation cleans drafts (``clean_draft``) before they are scored.
 A model passes when voice, language and facts hold in every case and at most one case fails on form: only then
 does content generation let it draft (``store.probe_passed``); otherwise the deterministic path writes.
 """
@@ -26,11 +28,12 @@ from bizpilot.llm.types import ChatOptions, Message
 from bizpilot.services.content.checker import check_text
 from bizpilot.services.content.facts import Fact, FactBundle
 from bizpilot.services.content.lint import LintContext, failed_checks, lint_text
+from bizpilot.services.content.prompting import clean_draft
 from bizpilot.services.llmprobe.store import model_key
 
 PROBE_VERSION = 1
 CAPABILITIES = ("voice", "language", "facts", "form")
-_CAPABILITY_OF = {"voice": "voice", "email_parts": "voice", "placeholders": "voice", "field_names": "voice",
+_CAPABILITY_OF = {"voice": "voice", "email_parts": "form", "placeholders": "voice", "field_names": "voice",
                   "language": "language", "length": "form", "repetition": "form"}
 DISCOUNT_RE = re.compile(r"\bdiscount|\bcoupon|\bpromo(?:tion|tional)?\b|\bspecial (?:offer|price|deal)|"
                          r"\d+\s?%\s?off\b|\bfree shipping\b|折扣|优惠|打\s?[0-9一二三四五六七八九]+\s?折|"
@@ -110,6 +113,7 @@ CASES: tuple[ProbeCase, ...] = (
 def score_text(case: ProbeCase, text: str) -> dict[str, Any]:
     """Score one answer: the failed lint checks, the fact problems, the required facts missing, invented
     discounts, and which capabilities that failed. Pure: the same text always scores the same."""
+    text = clean_draft(text)
     bundle = FactBundle(kind=case.kind, facts=list(case.facts))
     lint = lint_text(text, LintContext(kind=case.kind, language=case.language, length=case.length, bundle=bundle))
     checked = check_text(text, bundle)

@@ -40,7 +40,7 @@ def test_a_fit_answer_passes_its_case(case_id: str) -> None:
 
 def test_writing_as_the_buyer_with_a_discount_fails_voice_and_facts() -> None:
     scored = score_text(CASE["email_en"], BUYER)
-    assert scored["failed"] == ["voice", "facts"]
+    assert scored["failed"] == ["voice", "facts", "form"]   # form: no call to action
     assert "voice" in scored["lint"] and "placeholders" in scored["lint"]
     assert scored["discounts"] == ["discount"] and scored["fact_problems"] == ["unsupported: 10%"]
     assert scored["missing"] == ["account.contact"]
