@@ -98,7 +98,7 @@ def _r(v: float | None) -> float | None:
 # --- the server ---------------------------------------------------------------------------------------------------
 
 def _env(database_url: str | None) -> dict[str, str]:
-    env = dict(os.environ)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))  # the server runs the code of this checkout
     if database_url:
         env["BIZPILOT_DATABASE_URL"] = database_url
     return env
@@ -107,8 +107,8 @@ def _env(database_url: str | None) -> dict[str, str]:
 def create_key(env: dict[str, str]) -> str:
     """A write key (the assistant's ask is a POST) in the workspace, through the CLI as a person would."""
     name = f"load-{os.getpid()}-{int(time.time())}"
-    out = subprocess.run([str(ROOT / ".venv/bin/bizpilot"), "keys", "create", "--name", name, "--role", "write",
-                          "--json"], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-m", "bizpilot.cli.main", "keys", "create", "--name", name, "--role",
+                          "write", "--json"], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)["key"]
 
 
