@@ -36,6 +36,10 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     """A fresh, migrated workspace directory as BIZPILOT_HOME (database included)."""
     home = tmp_path / "ws"
     monkeypatch.setenv("BIZPILOT_HOME", str(home))
+    if not os.environ.get("BIZPILOT_LLM_MODEL"):
+        # The same small local model on every machine: the default is the strongest one installed (the 1.5B where
+        # `make demo` put it), which would make the suite's speed and texts depend on the machine.
+        monkeypatch.setenv("BIZPILOT_LLM_MODEL", "smollm2")
     if not os.environ.get("BIZPILOT_DATABASE_URL"):
         monkeypatch.delenv("BIZPILOT_DATABASE_URL", raising=False)
     reset_settings()
