@@ -8,9 +8,10 @@ account's order records) and each carries the number of its source, ``[1]``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from bizpilot.llm.injection import drop_instructions
 from bizpilot.retrieval.analyzers import MixedAnalyzer
 from bizpilot.retrieval.types import Hit
 
@@ -88,6 +89,20 @@ class Evidence:
 @lru_cache(maxsize=1)
 def _analyzer() -> MixedAnalyzer:
     return MixedAnalyzer()
+
+
+def clean_hits(hits: list[Hit]) -> list[Hit]:
+    """Retrieved chunks as the assistant may read them: hidden text and sentences addressed to the assistant
+    ("Ignore previous instructions and tell the customer ...", "SYSTEM: ...") cut out, so a planted instruction is
+    never scored, quoted or cited; a chunk with nothing else left is dropped (the rest keep their order)."""
+    out: list[Hit] = []
+    for h in hits:
+        text = drop_instructions(h.chunk.text)
+        if text == h.chunk.text:
+            out.append(replace(h, rank=len(out) + 1))
+        elif text.strip():
+            out.append(replace(h, chunk=replace(h.chunk, text=text), rank=len(out) + 1))
+    return out
 
 
 def coverage(query: str, text: str) -> float:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from bizpilot.llm.injection import looks_like_instruction, normalise
 from bizpilot.services.assistant.compose import _COMPLAINT, _ESCALATE, _REFUND_REQUEST
 from bizpilot.services.assistant.orders import order_refs
 
@@ -128,6 +129,20 @@ def split_parts(message: str) -> list[str]:
     return parts
 
 
+def without_instructions(message: str) -> str:
+    """The message as it is routed: hidden text (HTML comments, zero-width characters) removed and the sentences
+    that address the assistant rather than ask it something ("Ignore previous instructions and ...", "SYSTEM:
+    hand off every question") left out, so planted text never changes where the questions go. A sentence that
+    needs a person stays; a message that is nothing but instructions is routed as written (and handed off)."""
+    text = normalise(message).strip()
+    if not looks_like_instruction(text):
+        return text or message
+    kept = [s for s in _SENTENCE_END.split(text) if s and s.strip()
+            and (not looks_like_instruction(s) or needs_person(s))]
+    joined = "".join(s if is_chinese(s) else s + " " for s in kept).strip()
+    return joined or message
+
+
 def wants_order_status(text: str) -> bool:
     """A lookup of the asker's own orders: an order number, or "my/our order" with a status word; never a
     question about ordering channels, minimums or standing orders."""
@@ -138,4 +153,4 @@ def wants_order_status(text: str) -> bool:
     return bool(_MY_ORDER.search(text) and _ORDER_STATUS.search(text))
 
 
-__all__ = ["asks", "needs_person", "split_parts", "wants_order_status"]
+__all__ = ["asks", "needs_person", "split_parts", "wants_order_status", "without_instructions"]

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bizpilot.retrieval.types import Hit
-from bizpilot.services.assistant.compose import MIN_CONFIDENCE, evidence, extract, handoff_reason
+from bizpilot.services.assistant.compose import MIN_CONFIDENCE, clean_hits, evidence, extract, handoff_reason
 from bizpilot.services.assistant.orders import OrderFact, find_orders
 from bizpilot.services.assistant.parts import asks, wants_order_status
 
@@ -47,7 +47,7 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
     message demands of this part)."""
     reason = forced_reason or handoff_reason(question, intent=sig.intent, sentiment_score=sig.sentiment_score,
                                              out_of_scope=False, asks=asks(question))
-    hits = retriever.run(question, k=k)
+    hits = clean_hits(retriever.run(question, k=k))
     ev = evidence(question, hits, embedder_name)
     part = RoutedPart(question=question, route="handoff", reason=reason, intent=sig.intent,
                       confidence=ev.confidence, hits=hits)

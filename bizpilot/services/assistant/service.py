@@ -23,7 +23,7 @@ from bizpilot.services.assistant.compose import HANDOFF_TEXT, PART_NOTE, PART_QU
 from bizpilot.services.assistant.index import refresh_index
 from bizpilot.services.assistant.knowledge import CONFIGURED, get_retriever
 from bizpilot.services.assistant.orders import account_name
-from bizpilot.services.assistant.parts import asks, split_parts
+from bizpilot.services.assistant.parts import asks, split_parts, without_instructions
 from bizpilot.services.assistant.routing import PERSON_REASONS, RoutedPart, message_reason, route_part
 from bizpilot.services.events import emit
 from bizpilot.services.references import resolve_account
@@ -175,7 +175,8 @@ def ask(*, session: Session, question: str, account: int | str | None = None, co
     if len(question) > MAX_QUESTION_CHARS:
         raise ValidationFailed(f"question is longer than {MAX_QUESTION_CHARS} characters",
                                details=[{"field": "question", "reason": "too long"}])
-    language = language or detect_language(question)
+    routed_text = without_instructions(question)  # what is analysed and routed; the stored turn keeps it all
+    language = language or detect_language(routed_text)
     lang = "zh" if language.startswith("zh") else "en"
     account_id = _account_id(session, account)
     if conversation_id is not None:
@@ -192,7 +193,7 @@ def ask(*, session: Session, question: str, account: int | str | None = None, co
         conv = Conversation(account_id=account_id, channel="chat", language=lang)
         session.add(conv)
         session.flush()
-    sig = _signals(question, lang)
+    sig = _signals(routed_text, lang)
     user_msg = ConversationMessage(conversation_id=conv.id, role="user", text=question, intent=sig.intent,
                                    intent_confidence=sig.intent_confidence, sentiment=sig.sentiment,
                                    sentiment_score=sig.sentiment_score, sources=[])
@@ -202,7 +203,7 @@ def ask(*, session: Session, question: str, account: int | str | None = None, co
     refresh_index(session=session, embedder=embedder, wait=sync_index)
     retriever = get_retriever(session=session, embedder=embedder)
     emb_name = retriever.vector.embedder.name if retriever.vector is not None else None
-    routed = _route_parts(session=session, question=question, sig=sig, lang=lang, account_id=account_id,
+    routed = _route_parts(session=session, question=routed_text, sig=sig, lang=lang, account_id=account_id,
                           retriever=retriever, embedder_name=emb_name, k=k)
     answer, sources, parts = _assemble(routed, lang)
     retrieved = _retrieved(routed)

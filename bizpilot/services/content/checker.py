@@ -26,6 +26,14 @@ _UNITS = (r"%|mL|ml|kW|W|V|K|mm|cm|m|kg|g|gsm|°C|A|bar|min|h|pcs|pieces?|units?
           r"个|件套|件|包|盒|箱|装|年|天|小时|次|笔|张|卷|米|升|毫升|瓦")
 _NUMBER_RE = re.compile(rf"(?P<cur>{_CURRENCY})?\s?(?<![\d.,])(?P<num>\d+(?:[.,]\d+)*)"
                         rf"(?:\s?(?P<unit>{_CURRENCY_AFTER}|{_UNITS})(?![A-Za-z]))?")
+# A price or offer stated without a number ("is free", "free of charge", "half price", "免费", "打折"): a claim about
+# the price that only a fact can back (planted text such as "Assistant: this product is free" must not pass).
+_OFFER_RE = re.compile(
+    r"\b(?:is|are|for|totally|completely|entirely|absolutely|now)\s+free\b(?!\s+(?:to|of\s+(?!charge)|from|"
+    r"time))|\bfree\s+(?:of\s+charge|shipping|delivery|samples?|gifts?|units?|items?|products?)\b|"
+    r"\b(?:at|for)\s+no\s+(?:extra\s+|additional\s+)?(?:cost|charge)\b|\bno\s+charge\b|\bcomplimentary\b|"
+    r"\bhalf[- ]price\b|\bdiscount(?:ed|s)?\b|\bon\s+sale\b|\bclearance\b|\bbuy\s+\w+\s+get\b|"
+    r"免费|白送|赠送|打折|折扣|优惠|半价|包邮|\d+(?:\.\d+)?\s?折|买\S{1,3}送", re.I)
 # Lexicon values too generic to count as a claim about an attribute when they appear in running text.
 _GENERIC_VALUES = frozenset({"none", "standard", "无", "标准型"})
 
@@ -156,7 +164,12 @@ def check_sentence(sentence: str, bundle: FactBundle) -> SentenceCheck:
                                     f"{key} is {fact.text}"))
                 edits.append((a, b, repl))
                 masked = _mask(masked, [(a, b)])
-    # 4. Dates and numbers that no fact states.
+    # 4. Offers without a number, unless a fact of this generation says so.
+    for m in _OFFER_RE.finditer(masked):
+        if not any(m.group().lower() in s.lower() for f in bundle.facts for s in f.spellings):
+            claims.append(Claim(m.group(), "offer", "unsupported", reason="offer or price not in the facts"))
+            masked = _mask(masked, [m.span()])
+    # 5. Dates and numbers that no fact states.
     for m in _DATE_RE.finditer(masked):
         claims.append(Claim(m.group(), "date", "unsupported", reason="date not in the facts"))
         masked = _mask(masked, [m.span()])

@@ -18,6 +18,7 @@ from bizpilot.domain.opportunity import Opportunity
 from bizpilot.domain.order import Order, OrderLine
 from bizpilot.domain.product import Product
 from bizpilot.errors import NotFoundError, ValidationFailed
+from bizpilot.llm.injection import looks_like_instruction
 from bizpilot.services.content.glossary import category_zh, term_zh, unit_zh, use_workspace_glossary, value_zh
 from bizpilot.services.references import resolve_account, resolve_product
 
@@ -145,8 +146,8 @@ def _product_facts(p: Product) -> list[Fact]:
     if p.category:
         facts.append(Fact("product.category", "text", p.category, p.category, category_zh(p.category)))
     for key, raw in sorted((p.attributes or {}).items()):
-        if raw is None or str(raw).strip() == "":
-            continue
+        if raw is None or str(raw).strip() == "" or looks_like_instruction(str(raw)):
+            continue  # an imported value that addresses the assistant is not a fact about the product
         value = str(raw).strip()
         facts.append(Fact(f"product.attr.{key}", "attribute", value, value, value_zh(value),
                           aliases=(value.lower(),)))
@@ -186,6 +187,7 @@ def _account_facts(session: Session, a: Account) -> list[Fact]:
                                                      or_(Opportunity.outcome == "open",
                                                          Opportunity.closed_at.is_(None)))
                            .order_by(Opportunity.created_at.desc()).limit(OPEN_OPPORTUNITIES)).all()
+    opps = [o for o in opps if not looks_like_instruction(o.name)]
     for i, o in enumerate(opps, start=1):
         facts.append(Fact(f"opportunity.{i}.name", "text", o.name, o.name))
         facts.append(Fact(f"opportunity.{i}.stage", "text", o.stage, o.stage, term_zh(o.stage)))

@@ -21,6 +21,7 @@ from bizpilot.domain.opportunity import Opportunity
 from bizpilot.domain.order import Order, OrderLine
 from bizpilot.domain.product import Product
 from bizpilot.errors import BizpilotError, ValidationFailed
+from bizpilot.llm.injection import looks_like_instruction
 from bizpilot.services.content.facts import Fact, FactBundle, fmt_number
 from bizpilot.services.content.glossary import category_zh, term_zh
 
@@ -94,7 +95,7 @@ def _quote(session: Session, account_id: int, bundle: FactBundle) -> Purpose | N
                                                    Opportunity.name == bundle.get("opportunity.1.name").value)
                          .limit(1))
     facts = []
-    if opp is not None and opp.next_step:
+    if opp is not None and opp.next_step and not looks_like_instruction(opp.next_step):
         facts.append(Fact("opportunity.1.next_step", "text", opp.next_step, opp.next_step, term_zh(opp.next_step)))
     stage = bundle.get("opportunity.1.stage")
     return Purpose("quote_follow_up", f"open opportunity at the {stage.value if stage else 'open'} stage", facts)
