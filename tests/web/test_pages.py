@@ -79,7 +79,7 @@ def test_navigation_links_all_areas_and_placeholders_work(client: TestClient) ->
         assert f'href="{item.path}"' in page
         assert t(f"nav.{item.key}") in page
     built = {"/", "/accounts", "/imports", "/settings", "/content", "/forecasts", "/recommendations", "/service",
-             "/models", "/pipeline", "/today", "/products"}
+             "/models", "/pipeline", "/today", "/products", "/insights"}
     for item in pages.NAV:
         body = get_page(client, item.path)
         if item.path in built:

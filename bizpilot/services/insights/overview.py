@@ -93,13 +93,20 @@ def insights(*, session: Session, start: date, end: date, with_topics: bool = Tr
         "key": {"interactions": now["interactions"], "previous_interactions": before["interactions"],
                 "negative_share": now["negative_share"], "previous_negative_share": before["negative_share"],
                 "positive_share": now["positive_share"], "analysed": now["analysed"],
-                "competitor_mentions": competitors["mentions"],
-                "topics": len([t for t in topics if t["count"]]) if topics is not None else None},
-        "trend": now["trend"], "topics": topics, "movers": movers(topics or []), "competitors": competitors,
+                "competitor_mentions": competitors["mentions"], "topics": None},
+        "trend": now["trend"], "topics": None, "movers": [], "competitors": competitors,
         "suggested_brands": brand_suggestions(session=session, start=lo, end=hi, limit=10),
     }
-    result["summary"] = {lang: summary(result, lang) for lang in ("en", "zh")}
-    return result
+    return attach_topics(result, topics)
+
+
+def attach_topics(data: dict[str, Any], topics: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """``data`` with its topic table (None: not available), movers, topic count and summary set."""
+    data["topics"] = topics
+    data["movers"] = movers(topics or [])
+    data["key"]["topics"] = len([t for t in topics if t["count"]]) if topics is not None else None
+    data["summary"] = {lang: summary(data, lang) for lang in ("en", "zh")}
+    return data
 
 
 def movers(topics: list[dict[str, Any]], n: int = 3) -> list[dict[str, Any]]:
@@ -142,4 +149,4 @@ def summary(data: dict[str, Any], lang: str = "en") -> list[str]:
     return lines
 
 
-__all__ = ["insights", "movers", "period_bounds", "sentiment_counts", "summary", "topic_table"]
+__all__ = ["attach_topics", "insights", "movers", "period_bounds", "sentiment_counts", "summary", "topic_table"]

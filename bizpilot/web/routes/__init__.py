@@ -9,6 +9,7 @@ from bizpilot.web.routes import (
                                   content,
                                   forecasts,
                                   imports,
+                                  insights,
                                   login,
                                   models,
                                   outreach,
@@ -25,7 +26,7 @@ from bizpilot.web.routes import (
 PAGE_ROUTERS: list[APIRouter] = [overview.router, accounts.router, imports.router, settings.router,
                                   content.router, forecasts.router, service.router, recommendations.router,
                                   models.router, pipeline.router, webhooks.router, today.router,
-                                  outreach.router, products.router]
+                                  outreach.router, products.router, insights.router]
 # Pages anyone may open (signing in); everything in PAGE_ROUTERS needs a session, key or open reads.
 # ``imports.upload_router`` authenticates and checks its role itself (see its module), to answer 403 pages;
 # ``settings.profile_router`` authenticates itself too: any signed-in user, viewers included, sets their password.
