@@ -93,9 +93,8 @@ def churn_scores(*, session: Session) -> pd.DataFrame:
 def opportunity_scores(*, session: Session, account_id: int | None = None) -> list[dict[str, Any]]:
     """Win probability of open opportunities (of one account) with top positive/negative factors, joined with the
     opportunity's current fields."""
-    rows = outputs(session=session, spec=WINPROB, subject="opportunity", order="-score")
-    if account_id is not None:
-        rows = [r for r in rows if r.item_id == account_id]
+    # An opportunity's output carries its account as ``item_id``: one account's rows are selected in SQL.
+    rows = outputs(session=session, spec=WINPROB, subject="opportunity", order="-score", item_id=account_id)
     if not rows:
         return []
     opps = {o.id: o for o in session.scalars(select(Opportunity).where(

@@ -69,7 +69,9 @@ def _usable(session: Session, spec: ModelSpec, run: ModelRun | None) -> bool:
 def model_state(*, session: Session, spec: ModelSpec) -> ModelState:
     """The model's state as the Models page and ``ModelNotReady`` report it."""
     latest = latest_run(session=session, name=spec.name)
-    finished = latest_run(session=session, name=spec.name, statuses=("finished",))
+    # Every read asks this: when the latest run finished (the usual case) it is also the latest finished one.
+    finished = (latest if latest is not None and latest.status == "finished"
+                else latest_run(session=session, name=spec.name, statuses=("finished",)))
     usable = _usable(session, spec, finished)
     if latest is not None and latest.status in ("queued", "running"):
         stale = (utcnow() - latest.started_at > STALE_RUN

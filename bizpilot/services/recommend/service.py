@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
-from bizpilot.domain import Account, Product
+from bizpilot.domain import Account, Order, OrderLine, Product
 from bizpilot.domain.model_run import ModelOutput
 from bizpilot.domain.product import is_merchandise
 from bizpilot.errors import ModelNotReady
@@ -22,7 +22,6 @@ from bizpilot.ml.recommend.explain import explain, reorder_reason
 from bizpilot.services.models.access import load_model, outputs, require_ready
 from bizpilot.services.models.spec import ModelSpec
 from bizpilot.services.recommend.specs import RECOMMEND, REORDER
-from bizpilot.services.recommend.training import purchases
 from bizpilot.services.references import resolve_account, resolve_product
 
 DUE_STATUSES = ("overdue", "due", "upcoming")
@@ -36,6 +35,16 @@ STATUS_SCORES = {"overdue": ModelOutput.score < 0,
 def _excluded_products(session: Session) -> list[int]:
     """Products never recommended: inactive ones and postage/fees/discounts."""
     return list(session.scalars(select(Product.id).where(or_(Product.active.is_(False), ~is_merchandise()))))
+
+
+def _bought(session: Session, account_id: int) -> list[int]:
+    """The goods an account has bought (what ``training.purchases`` counts), as sorted ids: one small query, no
+    DataFrame, since every recommendation request asks."""
+    return sorted(int(p) for p in session.scalars(
+        select(OrderLine.product_id).distinct().join(Order, OrderLine.order_id == Order.id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(Order.account_id == account_id, Order.kind == "sale", OrderLine.line_type == "sale",
+               OrderLine.quantity > 0, is_merchandise())))
 
 
 def _require_all(session: Session, *specs: ModelSpec) -> None:
@@ -59,7 +68,7 @@ def recommend_for_account(*, session: Session, account: str | int, n: int = 10, 
     acct = resolve_account(session=session, ref=account)
     peers = (list(session.scalars(select(Account.id).where(Account.industry == acct.industry, Account.id != acct.id)))
              if acct.industry else [])
-    history = sorted(set(purchases(session=session, account_id=acct.id).product_id.astype(int).tolist()))
+    history = _bought(session, acct.id)
     excluded = _excluded_products(session)
     allowed = list(session.scalars(select(Product.id).where(Product.category == category))) if category else None
     if model.user_index([acct.id])[0] >= 0:
