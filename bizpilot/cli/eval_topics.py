@@ -29,7 +29,7 @@ def topics(
     embedder: Annotated[str, typer.Option("--embedder", help="auto (e5 for Chinese, else minilm), e5 or minilm")
                         ] = "auto",
     tfidf_weight: Annotated[float, typer.Option("--tfidf-weight", min=0.0, max=1.0, help="Weight of the TF-IDF "
-                                                "block against the sentence embedding")] = 0.5,
+                                                "block against the sentence embedding")] = 0.2,
     as_json: JsonOpt = False,
 ) -> None:
     """Topics: NMI, ARI, NPMI coherence, diversity and time, with the TF-IDF + SVD + k-means baseline."""

@@ -4,8 +4,10 @@ their sizes and example quotes.
 Features: a sentence embedding from the one embedding service (``e5`` when the texts are Chinese, ``minilm``
 otherwise: :mod:`bizpilot.ml.text.embedding`) side by side with TF-IDF reduced by SVD (words from the project's
 tokenizer, jieba for Chinese, plus character 1-2-grams for Chinese, where the words of one product category are
-spelled with few characters), each block L2-normalised and weighted, the stack normalised again; k-means on it
-(spherical in effect). The embedding carries paraphrase, TF-IDF the category words a general model blurs.
+spelled with few characters), each block L2-normalised and weighted (TF-IDF 0.2, embedding 0.8: chosen on a
+5,000-review sample of the Chinese review set), the stack normalised again; k-means on it (spherical in effect).
+The embedding vectors are centred and lose their top principal direction first (:func:`all_but_the_top`). The
+embedding carries paraphrase, TF-IDF the category words a general model blurs.
 
 When ``n_topics`` is not given, k is the one with the best cosine silhouette among ``min_topics..max_topics`` on a
 seeded sample of at most ``k_sample`` texts. Keywords are class-based TF-IDF (c-TF-IDF: a word's share of the
@@ -53,13 +55,15 @@ class TopicModel(Estimator):
     """Clusters texts into topics with keyword labels, sizes and example quotes (see the module docstring)."""
 
     def __init__(self, n_topics: int | None = None, min_topics: int = 3, max_topics: int = 15,
-                 embedder: str = "auto", tfidf_weight: float = 0.5, svd_dim: int = 100, n_keywords: int = 10,
+                 embedder: str = "auto", tfidf_weight: float = 0.2, remove_components: int = 1, svd_dim: int = 100,
+                 n_keywords: int = 10,
                  n_quotes: int = 3, k_sample: int = 2000, n_init: int = 4, random_state: int = 0) -> None:
         self.n_topics = n_topics
         self.min_topics = min_topics
         self.max_topics = max_topics
         self.embedder = embedder
         self.tfidf_weight = tfidf_weight
+        self.remove_components = remove_components
         self.svd_dim = svd_dim
         self.n_keywords = n_keywords
         self.n_quotes = n_quotes
@@ -115,7 +119,8 @@ class TopicModel(Estimator):
         if self.tfidf_weight > 0:
             blocks.append(math.sqrt(self.tfidf_weight) * tfidf_svd(texts, self.svd_dim, self.random_state))
         if self.tfidf_weight < 1.0 and embeddings is not None:
-            blocks.append(math.sqrt(1.0 - self.tfidf_weight) * normalize(np.asarray(embeddings, dtype=np.float64)))
+            vectors = all_but_the_top(np.asarray(embeddings, dtype=np.float64), self.remove_components)
+            blocks.append(math.sqrt(1.0 - self.tfidf_weight) * normalize(vectors))
         return normalize(np.hstack(blocks))
 
     def _choose_k(self, features: np.ndarray) -> int:
@@ -157,6 +162,20 @@ class TopicModel(Estimator):
                 row["quotes"] = [texts[i] for i in self.quote_index_[c]]
             out.append(row)
         return out
+
+
+def all_but_the_top(vectors: np.ndarray, n: int = 1) -> np.ndarray:
+    """Vectors centred and without their top ``n`` principal directions (Mu & Viswanath, "All-but-the-top"): the
+    raw sentence vectors share one large common direction (all cosines are high) that, in reviews, follows tone more
+    than subject; removing it lets k-means see the subject. On 5,000 Chinese reviews (10 categories, k = 10) NMI went
+    0.55 (raw) -> 0.59 with the TF-IDF block at weight 0.2."""
+    centred = vectors - vectors.mean(axis=0)
+    n = min(n, centred.shape[0] - 1, centred.shape[1])
+    if n <= 0:
+        return centred
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    top = vt[:n]
+    return centred - (centred @ top.T) @ top
 
 
 def embed_texts(texts: Sequence[str], embedder: str = "auto",
@@ -251,5 +270,5 @@ def topic_diversity(topics: Sequence[Sequence[str]], top_n: int = 10) -> float:
     return round(len(set(words)) / len(words), 4) if words else 0.0
 
 
-__all__ = ["EMBED_CHARS", "TopicModel", "embed_texts", "keyword_tokens", "npmi_coherence", "tfidf_svd",
-           "topic_diversity", "topic_keywords"]
+__all__ = ["EMBED_CHARS", "TopicModel", "all_but_the_top", "embed_texts", "keyword_tokens", "npmi_coherence",
+           "tfidf_svd", "topic_diversity", "topic_keywords"]
