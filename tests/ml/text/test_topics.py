@@ -111,3 +111,15 @@ def test_npmi_and_diversity_on_known_cases() -> None:
     assert npmi_coherence([["a", "c"]], docs) == -1.0
     assert topic_diversity([["a", "b"], ["a", "c"]]) == 0.75
     assert topic_diversity([["a", "b"], ["c", "d"]]) == 1.0
+
+
+def test_all_but_the_top_centres_and_removes_the_common_direction() -> None:
+    from bizpilot.ml.text.topics import all_but_the_top
+
+    rng = np.random.default_rng(0)
+    common = np.array([1.0, 0.0, 0.0, 0.0])
+    vectors = 5.0 * rng.normal(size=(50, 1)) * common + 0.1 * rng.normal(size=(50, 4))
+    out = all_but_the_top(vectors, 1)
+    assert np.allclose(out.mean(axis=0), 0.0)
+    assert np.abs(out[:, 0]).max() < 0.05  # the dominant direction is gone
+    assert np.allclose(all_but_the_top(vectors, 0), vectors - vectors.mean(axis=0))
