@@ -35,6 +35,8 @@ from bizpilot.ml.text.features import word_tokens
 
 #: Characters of a text embedded: the opening names what it is about; e5 costs grow with length.
 EMBED_CHARS = 128
+#: Below this many texts the embedding is only centred (see :func:`all_but_the_top`).
+ABTT_MIN_TEXTS = 200
 _ZH_STOP = set("的 了 是 我 也 很 都 就 不 还 在 有 和 就是 没有 一个 这个 那个 什么 自己 我们 你们 他们 它 他 她 "
                "但是 但 而且 所以 因为 如果 还是 可以 已经 非常 比较 感觉 觉得 真的 这样 那么 这么 一下 一些 "
                "东西 时候 知道 现在 然后 不过 只是 还有 不是 没 太 又 再 才 被 把 给 让 对 说 会 能 要 到 去 "
@@ -119,7 +121,9 @@ class TopicModel(Estimator):
         if self.tfidf_weight > 0:
             blocks.append(math.sqrt(self.tfidf_weight) * tfidf_svd(texts, self.svd_dim, self.random_state))
         if self.tfidf_weight < 1.0 and embeddings is not None:
-            vectors = all_but_the_top(np.asarray(embeddings, dtype=np.float64), self.remove_components)
+            vectors = np.asarray(embeddings, dtype=np.float64)
+            # with few texts the top direction is as likely the topics themselves as a shared tone: keep it
+            vectors = all_but_the_top(vectors, self.remove_components if len(vectors) >= ABTT_MIN_TEXTS else 0)
             blocks.append(math.sqrt(1.0 - self.tfidf_weight) * normalize(vectors))
         return normalize(np.hstack(blocks))
 
