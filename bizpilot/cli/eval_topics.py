@@ -28,8 +28,9 @@ def topics(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sample and of k-means")] = 0,
     embedder: Annotated[str, typer.Option("--embedder", help="auto (e5 for Chinese, else minilm), e5 or minilm")
                         ] = "auto",
-    tfidf_weight: Annotated[float, typer.Option("--tfidf-weight", min=0.0, max=1.0, help="Weight of the TF-IDF "
-                                                "block against the sentence embedding")] = 0.2,
+    tfidf_weight: Annotated[float | None, typer.Option("--tfidf-weight", min=0.0, max=1.0, help="Weight of the "
+                                                       "TF-IDF block against the sentence embedding (default: 0.2 "
+                                                       "with e5, 0.1 with minilm)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Topics: NMI, ARI, NPMI coherence, diversity and time, with the TF-IDF + SVD + k-means baseline."""
