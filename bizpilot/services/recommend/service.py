@@ -79,8 +79,8 @@ def recommend_for_account(*, session: Session, account: str | int, n: int = 10, 
                                            exclude_items=excluded, allowed_items=allowed)
     ids = [int(x) for x in recs.ids[0] if x is not None]
     scores = [float(s) for s in recs.scores[0][:len(ids)]]
-    info = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids + history)))}
-    names = {pid: p.name for pid, p in info.items()}
+    info = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))}
+    names = dict(session.execute(select(Product.id, Product.name).where(Product.id.in_(ids + history))).all())
     cold = {int(x) for x in model.item_ids_[model.cold_items_].tolist()}
     reasons = explain(model, user_id=acct.id, item_ids=ids, history=history, peers=peers, industry=acct.industry,
                       names=names, cold_items=cold, lang=lang)
