@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -78,7 +79,8 @@ def test_train_all_exits_1_only_when_a_model_failed(engine: Engine, workspace: P
     assert steps["segments"]["outputs"] == 20 and steps["segments"]["model"] == "RFMSegmenter"
 
     # The segments file cannot be written (its temporary name is taken by a directory): a real failure.
-    (workspace / "models" / f".segments.npz.{os.getpid()}.tmp").mkdir(parents=True)  # ml/base.py's temp name
+    # ml/base.py's temp name (train all trains in the calling thread)
+    (workspace / "models" / f".segments.npz.{threading.get_ident()}.{os.getpid()}.tmp").mkdir(parents=True)
     result = runner.invoke(app, ["train", "all", *skip, "--json"])
     assert result.exit_code == 1, result.output
     steps = {s["name"]: s for s in _one_json(result.stdout)["steps"]}
