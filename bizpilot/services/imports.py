@@ -176,8 +176,11 @@ def start_upload_import(*, engine: Engine, entity: str, filename: str, content: 
     path.write_bytes(content)
     try:
         preflight(path, encoding=encoding)
-    except BizpilotError:
+    except BizpilotError as exc:
         path.unlink(missing_ok=True)
+        # the message names the file the user sent, not the generated name it was stored under
+        exc.message = exc.message.replace(path.name, _safe_name(filename))
+        exc.args = (exc.message,)
         raise
     run_id = _create_run(engine, entity=entity, source=_safe_name(filename), strict=strict)
     with _live_lock:

@@ -156,7 +156,7 @@ def test_chinese_texts_and_cookie(client: TestClient) -> None:
     assert resp.cookies.get(LANG_COOKIE) == "zh"
     page = get_page(client, "/accounts")  # the cookie keeps the choice
     assert "将在后续版本中推出" not in page and "全部" in page
-    assert "即将推出" in page  # nav badge of unbuilt areas
+    assert "即将推出" not in page and "洞察" in page  # every area is built: no "soon" badge in the nav
     page = get_page(client, "/accounts?lang=en")
     assert "Accounts" in page and '<html lang="en">' in page
 

@@ -42,7 +42,9 @@ def test_writing_as_the_buyer_with_a_discount_fails_voice_and_facts() -> None:
     scored = score_text(CASE["email_en"], BUYER)
     assert scored["failed"] == ["voice", "facts", "form"]   # form: no call to action
     assert "voice" in scored["lint"] and "placeholders" in scored["lint"]
-    assert scored["discounts"] == ["discount"] and scored["fact_problems"] == ["unsupported: 10%"]
+    # an offer without a number is a claim too (content's fact check since the prompt-injection work)
+    assert scored["discounts"] == ["discount"]
+    assert scored["fact_problems"] == ["unsupported: discount", "unsupported: 10%"]
     assert scored["missing"] == ["account.contact"]
 
 
