@@ -48,13 +48,27 @@ _VOICE_EN = re.compile(
     r"|\bour (?:order|purchase order|purchases?|last order|recent order|previous order)\b"
     r"|\b(?:please|could you|can you|kindly) (?:send|give|provide|quote) us (?:a |your )?(?:quote|quotation|price|"
     r"prices|invoice|offer)\b"
-    r"|\bas (?:a|your) (?:customer|buyer|client),? we\b", re.IGNORECASE)
+    r"|\bas (?:a|your) (?:customer|buyer|client),? we\b"
+    # the buyer's history told from the buyer's side: "we have placed 16 orders with you", "we usually reorder"
+    r"|\bwe(?: have|'ve| had)?(?: already)? (?:placed|made|submitted)\b[^.!?\n]{0,40}?\b(?:orders?|purchases?)\b"
+    r"[^.!?\n]{0,12}?\b(?:with|from) you\b"
+    r"|\bwe(?: have|'ve| had)?(?: already| been)? (?:ordered|bought|purchased|sourced|ordering|buying|purchasing|"
+    r"sourcing)\b[^.!?\n]{0,40}?\bfrom you\b"
+    r"|\bwe (?:usually|regularly|normally|typically|always|often) (?:re-?order|order|buy|purchase)\b"
+    r"|\b(?:we have|we've) been (?:a |your )?(?:loyal |long-?standing |regular )?(?:customers?|clients?|buyers?)\b"
+    r"|\byou (?:are|have been) our (?:supplier|vendor)\b", re.IGNORECASE)
 _VOICE_ZH = re.compile(
     r"感谢(?:贵司|贵公司|您|你们)(?:的)?(?:优质)?(?:产品|供货|提供|报价|商品)"
     r"|我们(?:想|希望|要|打算|准备|计划|需要)(?:订购|采购|购买|下单|订货)"
     r"|我(?:们|司)的(?:订单|采购单|采购订单)"
     r"|请(?:贵司|贵公司|你们|您)?(?:给|向)?(?:我们|我司)(?:报价|发报价|提供报价|开票)"
-    r"|作为(?:贵司的)?(?:客户|买方|采购方)，?我们")
+    r"|作为(?:贵司的)?(?:客户|买方|采购方)，?我们"
+    # "我们已经向贵司下了16个订单", "我们通常每45天补货一次": the buyer's history in the buyer's words
+    r"|我(?:们|司)[^。！？，,\n]{0,12}?(?:(?:向|从)(?:贵司|贵公司|你们|您|你司)|在(?:贵司|贵公司|"
+    r"你们|你司)(?:这里|那里|处)?)(?:已经|已|共|累计|先后|一共|总共)*(?:下了|下过|下单|订购|订了|订过|采购了|采购过|"
+    r"购买了|购买过|买了|买过|订货|进货)"
+    r"|我(?:们|司)(?:通常|一般|平均|每次都)[^。！？\n]{0,10}?(?:补货|订货|采购|下单|进货)"
+    r"|(?:贵司|贵公司|你们|您)是我(?:们|司)的(?:供应商|供货商)")
 _PLACEHOLDER_RE = re.compile(
     r"\[[^\[\]\n]{0,40}\]"                 # [NAME_1], [Your Name], [公司名称]
     r"|\[[A-Za-z_]{2,}[A-Za-z_ ]*"         # an unclosed [POSITION

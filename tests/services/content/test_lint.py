@@ -78,3 +78,28 @@ def test_purposeful_letters_pass_every_check(small_session: Session, kind: str, 
     with pytest.raises(ValidationFailed, match="reorder reminder"):  # no reorder model trained here
         generate_content(session=small_session, kind=kind, account_id="ACC-T1", use_llm=False,
                          purpose="reorder_reminder")
+
+
+BUYER_HISTORY = {
+    "en": ["We have placed 16 orders with you since 2024-04-01.", "We usually reorder every 45 days.",
+           "We have been buying Thread Locker 400 mL grey from you for years.",
+           "We have been a loyal customer since 2024."],
+    "zh": ["我们已经向贵司下了16个订单。", "我们自2024年起在贵司这里下了16笔订单。", "我司已向贵公司订购了 8 件。",
+           "我们通常每45天补货一次。"],
+}
+SELLER_HISTORY = {
+    "en": ["You have placed 16 orders with us since 2024-04-01.", "We have placed your order with our warehouse.",
+           "We usually ship within two days."],
+    "zh": ["您已在我们这里下了16笔订单。", "我们在您下单后24小时内发货。", "我们向贵司采购团队发送了报价。",
+           "我们会为您安排补货。"],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_buyers_order_history_in_the_buyers_words_fails_voice(small_session: Session, language: str) -> None:
+    ctx = _ctx(small_session, language)
+    for sentence in BUYER_HISTORY[language]:
+        failures = [f for f in lint_text(sentence, ctx) if f.check == "voice"]
+        assert len(failures) == 1 and failures[0].text and failures[0].text in sentence, sentence
+    for sentence in SELLER_HISTORY[language]:
+        assert [f for f in lint_text(sentence, ctx) if f.check == "voice"] == [], sentence
