@@ -111,7 +111,19 @@ class TopicModel(Estimator):
         sims = features @ centres.T
         self.quote_index_ = [[int(i) for i in _nearest(sims[:, c], self.labels_ == c, self.n_quotes)]
                              for c in range(k)]
+        # how typical each text is of its own topic: picks a week's quotes for a spike, a label's examples
+        self.centrality_ = np.round(sims[np.arange(len(texts)), self.labels_], 4)
         return self
+
+    def representatives(self, topic: int, among: Sequence[int] | None = None, n: int = 3) -> list[int]:
+        """The ``n`` texts of ``topic`` nearest its centre, optionally only among the text indices ``among``."""
+        self.check_fitted()
+        mask = self.labels_ == topic
+        if among is not None:
+            chosen = np.zeros(len(mask), dtype=bool)
+            chosen[np.asarray(list(among), dtype=np.int64)] = True
+            mask &= chosen
+        return [int(i) for i in _nearest(np.asarray(self.centrality_, dtype=np.float64), mask, n)]
 
     def fit_predict(self, texts: Sequence[str], **kwargs: Any) -> np.ndarray:
         return self.fit(texts, **kwargs).labels_
@@ -177,6 +189,52 @@ class TopicModel(Estimator):
                 row["quotes"] = [texts[i] for i in self.quote_index_[c]]
             out.append(row)
         return out
+
+
+_LABEL_MAX_WORDS = 6
+_LABEL_MAX_CHARS = 40
+
+
+def _stem(word: str) -> str:
+    """A crude English stem (plural, past, -ing), enough to match 'deliveries' with 'delivery' in the texts."""
+    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: len(word) - len(suffix)] + repl
+    return word
+
+
+def label_support(label: str, keywords: Sequence[str], texts: Sequence[str],
+                  min_share: float = 0.05) -> tuple[bool, str]:
+    """Whether a proposed topic ``label`` says only what the topic's ``keywords`` and ``texts`` say: every content
+    word of the label is one of the keywords or appears in at least ``max(2, min_share * len(texts))`` of the
+    texts, at least one is among the keywords (the label names this topic, not any topic), it has no digit the
+    texts lack and it is short. Returns (supported, reason)."""
+    label = (label or "").strip()
+    if not label or len(label) > _LABEL_MAX_CHARS:
+        return False, "empty" if not label else f"longer than {_LABEL_MAX_CHARS} characters"
+    if "\n" in label:
+        return False, "more than one line"
+    words = keyword_tokens(label)
+    if not words:
+        return False, "no content word"
+    if len(words) > _LABEL_MAX_WORDS:
+        return False, f"more than {_LABEL_MAX_WORDS} words"
+    lowered = [t.lower() for t in texts]
+    for digits in re.findall(r"\d+", label):
+        if not any(digits in t for t in lowered):
+            return False, f"number {digits} is not in the texts"
+    stems_kw = {_stem(k.lower()) for k in keywords}
+    need = max(2, math.ceil(min_share * len(lowered)))
+    for word in words:
+        if _stem(word) in stems_kw:
+            continue
+        stem = _stem(word)
+        seen = sum(1 for t in lowered if stem in t)
+        if seen < need:
+            return False, f"'{word}' is in {seen} of the topic's texts (needs {need})"
+    if not any(_stem(w) in stems_kw for w in words):
+        return False, "none of its words is a keyword of the topic"
+    return True, "supported"
 
 
 def all_but_the_top(vectors: np.ndarray, n: int = 1) -> np.ndarray:
@@ -285,5 +343,6 @@ def topic_diversity(topics: Sequence[Sequence[str]], top_n: int = 10) -> float:
     return round(len(set(words)) / len(words), 4) if words else 0.0
 
 
-__all__ = ["EMBED_CHARS", "TopicModel", "all_but_the_top", "embed_texts", "keyword_tokens", "npmi_coherence",
+__all__ = ["EMBED_CHARS", "TopicModel", "all_but_the_top", "embed_texts", "keyword_tokens", "label_support",
+           "npmi_coherence",
            "tfidf_svd", "topic_diversity", "topic_keywords"]

@@ -1,33 +1,30 @@
 """What the Insights page and `bizpilot report insights` show for a period: key numbers against the previous period
 of the same length, the topics (from the stored ``topics`` model: counted in the period, with quotes), the biggest
-movers, the sentiment trend by month, competitor share of voice, and a written summary built only from these
-numbers. Nothing here fits a model: topics come from the model's stored outputs (``ModelNotReady`` while it trains).
+movers, sudden spikes (stored with the model), the sentiment trend by month, competitor share of voice, product and
+category performance (``performance.py``), and a written summary built only from these numbers and checked
+(``summary.py``). Nothing here fits a model: topics and spikes come from the model's stored outputs
+(``ModelNotReady`` while it trains).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bizpilot.domain import Interaction
-from bizpilot.errors import InvalidParameter
 from bizpilot.services.insights.competitors import brand_suggestions, competitor_mentions
+from bizpilot.services.insights.performance import product_performance
+from bizpilot.services.insights.period import period_bounds
 from bizpilot.services.insights.specs import TOPICS
+from bizpilot.services.insights.spikes import spikes_in
+from bizpilot.services.insights.summary import checked_summary, summary
 from bizpilot.services.models import access
 
 SENTIMENTS = ("positive", "neutral", "negative")
-
-
-def period_bounds(start: date, end: date) -> tuple[datetime, datetime, datetime]:
-    """(previous start, start, end) as datetimes; ``end`` is inclusive (a day), the previous period as long."""
-    if end < start:
-        raise InvalidParameter(f"--to ({end}) is before --from ({start})", details=[{"field": "to"}])
-    lo, hi = datetime.combine(start, time()), datetime.combine(end + timedelta(days=1), time())
-    return lo - (hi - lo), lo, hi
 
 
 def sentiment_counts(*, session: Session, start: datetime, end: datetime) -> dict[str, Any]:
@@ -79,13 +76,20 @@ def topic_table(*, session: Session, prev: datetime, start: datetime, end: datet
     return out
 
 
+def spike_table(*, session: Session, start: date, end: date) -> list[dict[str, Any]]:
+    """The stored spikes (topics, competitors, all messages) whose week falls in [start, end], strongest first."""
+    rows = access.outputs(session=session, spec=TOPICS, subject="series")
+    return spikes_in((r.payload for r in rows), start, end)
+
+
 def insights(*, session: Session, start: date, end: date, with_topics: bool = True) -> dict[str, Any]:
-    """Everything the page and the report show for [start, end] (see the module docstring). ``topics`` is None
-    when ``with_topics`` is false (the caller reads them itself, to show the model's state)."""
+    """Everything the page and the report show for [start, end] (see the module docstring). ``topics`` and
+    ``spikes`` are None when ``with_topics`` is false (the caller reads them itself, to show the model's state)."""
     prev, lo, hi = period_bounds(start, end)
     now = sentiment_counts(session=session, start=lo, end=hi)
     before = sentiment_counts(session=session, start=prev, end=lo)
     topics = topic_table(session=session, prev=prev, start=lo, end=hi) if with_topics else None
+    spikes = spike_table(session=session, start=start, end=end) if with_topics else None
     competitors = competitor_mentions(session=session, start=lo, end=hi)
     result: dict[str, Any] = {
         "from": start.isoformat(), "to": end.isoformat(),
@@ -96,17 +100,20 @@ def insights(*, session: Session, start: date, end: date, with_topics: bool = Tr
                 "competitor_mentions": competitors["mentions"], "topics": None},
         "trend": now["trend"], "topics": None, "movers": [], "competitors": competitors,
         "suggested_brands": brand_suggestions(session=session, start=lo, end=hi, limit=10),
+        "performance": product_performance(session=session, start=start, end=end),
     }
-    return attach_topics(result, topics)
+    return attach_topics(result, topics, spikes)
 
 
-def attach_topics(data: dict[str, Any], topics: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """``data`` with its topic table (None: not available), movers, topic count and summary set."""
+def attach_topics(data: dict[str, Any], topics: list[dict[str, Any]] | None,
+                  spikes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``data`` with its topic table and spikes (None: not available), movers, topic count and the checked
+    summary set."""
     data["topics"] = topics
+    data["spikes"] = spikes
     data["movers"] = movers(topics or [])
     data["key"]["topics"] = len([t for t in topics if t["count"]]) if topics is not None else None
-    data["summary"] = {lang: summary(data, lang) for lang in ("en", "zh")}
-    return data
+    return checked_summary(data)
 
 
 def movers(topics: list[dict[str, Any]], n: int = 3) -> list[dict[str, Any]]:
@@ -115,38 +122,5 @@ def movers(topics: list[dict[str, Any]], n: int = 3) -> list[dict[str, Any]]:
     return sorted(moving, key=lambda t: (-abs(t["change"]), t["topic"]))[:n]
 
 
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
-
-
-def summary(data: dict[str, Any], lang: str = "en") -> list[str]:
-    """Sentences stating the computed numbers of ``data`` (no number appears that is not in it)."""
-    k = data["key"]
-    zh = lang == "zh"
-    lines = [(f"{data['from']} 至 {data['to']}：{k['interactions']} 条客户互动"
-              f"（上一期 {k['previous_interactions']} 条）。"
-              if zh else f"{data['from']} to {data['to']}: {k['interactions']} customer interactions "
-              f"({k['previous_interactions']} in the previous period).")]
-    if k["negative_share"] is not None:
-        lines.append(f"负面占比 {_pct(k['negative_share'])}（上一期 {_pct(k['previous_negative_share'])}）。" if zh
-                     else f"Negative share {_pct(k['negative_share'])} (previous period "
-                          f"{_pct(k['previous_negative_share'])}).")
-    topics = data.get("topics") or []
-    if topics and topics[0]["count"]:
-        t = topics[0]
-        lines.append(f"最大话题“{t['label']}”：{t['count']} 条，占 {_pct(t['share'])}。" if zh
-                     else f"Largest topic \"{t['label']}\": {t['count']} interactions, {_pct(t['share'])}.")
-    for m in data.get("movers") or []:
-        lines.append(f"话题“{m['label']}”占比从 {_pct(m['previous_share'])} 变为 {_pct(m['share'])}。" if zh
-                     else f"Topic \"{m['label']}\" moved from {_pct(m['previous_share'])} to {_pct(m['share'])}.")
-    comp = [c for c in data["competitors"]["competitors"] if c["mentions"]]
-    if comp:
-        c = comp[0]
-        lines.append(f"竞品提及 {data['competitors']['mentions']} 次，{c['name']} 声量份额 "
-                     f"{_pct(c['share_of_voice'])}。"
-                     if zh else f"{data['competitors']['mentions']} competitor mentions; {c['name']} has "
-                     f"{_pct(c['share_of_voice'])} share of voice.")
-    return lines
-
-
-__all__ = ["attach_topics", "insights", "movers", "period_bounds", "sentiment_counts", "summary", "topic_table"]
+__all__ = ["attach_topics", "insights", "movers", "period_bounds", "sentiment_counts", "spike_table", "summary",
+           "topic_table"]
