@@ -46,6 +46,7 @@ def models(
         info["error"] = {"code": exc.code, "message": exc.message}
     info["probe"] = _stored_probe(info)
     info["catalogue"] = _catalogue()
+    info.update(_configured_models())
     if as_json:
         print_json(info)
     else:
@@ -67,7 +68,18 @@ def _stored_probe(info: dict[str, Any]) -> dict[str, Any] | None:
 
     if not info.get("loads") or not info.get("model"):
         return None
-    return _probe_summary(probe_result(f"{info['backend']}:{info['model']}"))
+    base_url = f"@{info['base_url']}" if info.get("remote") and info.get("base_url") else ""
+    return _probe_summary(probe_result(f"{info['backend']}:{info['model']}{base_url}"))
+
+
+def _configured_models() -> dict[str, Any]:
+    """``models`` (every model the workspace can use, with its probe and who writes) and ``active`` (the one content
+    generation uses), as the Settings page shows them; the workspace's endpoint comes from its settings."""
+    from bizpilot.cli._common import workspace_session
+    from bizpilot.services.llmprobe.overview import configured_models
+
+    with workspace_session() as session:
+        return configured_models(session=session)
 
 
 def _catalogue() -> list[dict[str, Any]]:
@@ -96,6 +108,26 @@ def _probe_cell(probe: dict[str, Any] | None) -> str:
     return f"{verdict}{detail}, score {probe['score']}, {probe.get('tokens_per_s')} tok/s, {str(probe['date'])[:10]}"
 
 
+WRITES = {"llm": "the model drafts (checked)", "llm_unprobed": "the model drafts (not probed; every draft checked)",
+          "deterministic": "the deterministic path writes"}
+
+
+def _print_configured(rows: list[dict[str, Any]]) -> None:
+    """Each model with its probe verdict per capability and who writes while it is the one in use."""
+    table = Table(title="models and their capability probe (* = used for content)")
+    for column in ("model", "where", "voice", "language", "facts", "verdict", "probed", "writes"):
+        table.add_column(column)
+    for row in rows:
+        probe = row["probe"] or {}
+        caps = probe.get("capabilities") or {}
+        cells = ["" if c not in caps else ("yes" if caps[c] else "no") for c in ("voice", "language", "facts")]
+        verdict = "not probed" if not probe else ("passed" if probe["passed"] else "failed")
+        where = row.get("base_url") or ("installed" if row.get("installed") else f"not installed ({row['extra']})")
+        table.add_row(("* " if row["active"] else "") + row["key"], where, *cells, verdict,
+                      str(probe.get("date") or "")[:16], WRITES[row["writes"]])
+    err_console.print(table)
+
+
 def _available(backends: dict[str, Any]) -> dict[str, str]:
     return {name: (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "" for name, cls in
             sorted(backends.items())}
@@ -105,7 +137,7 @@ def _print_models(info: dict[str, Any]) -> None:
     table = Table(title="language model", show_header=False)
     table.add_column("key")
     table.add_column("value")
-    skip = {"available", "error", "check", "probe", "catalogue"}
+    skip = {"available", "error", "check", "probe", "catalogue", "models", "active"}
     for key, value in info.items():
         if key not in skip and value is not None:
             table.add_row(key, str(value))
@@ -121,6 +153,7 @@ def _print_models(info: dict[str, Any]) -> None:
         catalogue.add_row(row["name"], row["extra"], "yes" if row["installed"] else "no",
                           "yes" if row["default"] else "", _probe_cell(row["probe"]))
     err_console.print(catalogue)
+    _print_configured(info["models"])
     err_console.print("backends: " + ", ".join(f"{k} ({v})" if v else k for k, v in info["available"].items()),
                       highlight=False, markup=False)
     if info["error"]:
@@ -131,6 +164,8 @@ def _print_models(info: dict[str, Any]) -> None:
 def probe(
     model: str | None = typer.Option(None, "--model", help="A packaged model (local backend) or the endpoint's "
                                      "model name (openai); default: the configured one"),
+    endpoint: bool = typer.Option(False, "--endpoint", help="Probe the workspace's remote endpoint (Settings › "
+                                  "Language models) instead: reach it, then probe it, as its Test connection does"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Run the capability probe (seller's voice, language, facts) on the configured model and store the result
@@ -140,6 +175,9 @@ def probe(
     from bizpilot.services.llmprobe import save_result
     from bizpilot.services.llmprobe.probe import CASES, run_probe
 
+    if endpoint:
+        _probe_endpoint(as_json)
+        return
     settings = get_settings()
     if model:
         settings = settings.model_copy(update={"llm_model": model, "llm_model_path": None})
@@ -160,6 +198,38 @@ def probe(
         err_console.print(f"{result['model']}: {_probe_cell(_probe_summary(result))}", highlight=False,
                           markup=False)
     if not result["passed"]:
+        raise typer.Exit(code=1)
+
+
+def _probe_endpoint(as_json: bool) -> None:
+    """The workspace endpoint's connection test, in the foreground; exit 2 when unreachable, 1 when it fails."""
+    from bizpilot.cli._common import workspace_session
+    from bizpilot.config import get_settings
+    from bizpilot.errors import NotFoundError
+    from bizpilot.services.llmprobe import probe_result
+    from bizpilot.services.llmprobe.endpoint import get_endpoint
+    from bizpilot.services.llmprobe.jobs import run_endpoint_test
+
+    with workspace_session() as session:
+        found = get_endpoint(session=session)
+    if found is None:
+        raise NotFoundError("no remote endpoint is configured: set one on Settings › Language models",
+                            details=[{"field": "endpoint", "reason": "not configured"}])
+    home = get_settings().resolved_home
+    err_console.print(f"testing {found.key} (key from ${found.api_key_env}: "
+                      f"{'set' if found.api_key_set else 'not set'})…", highlight=False, markup=False)
+    state = run_endpoint_test(found, home=home)
+    result = probe_result(found.key, home=home) if state["state"] == "done" else None
+    if as_json:
+        print_json({"test": state, "probe": result})
+    elif state["state"] == "done":
+        err_console.print(f"{found.key}: {_probe_cell(_probe_summary(result))}", highlight=False, markup=False)
+    else:
+        err_console.print(f"{found.key}: {'reachable' if state['reachable'] else 'unreachable'}: {state['error']}",
+                          highlight=False, markup=False)
+    if state["state"] != "done":
+        raise typer.Exit(code=2)
+    if not state["passed"]:
         raise typer.Exit(code=1)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bizpilot.domain.contact import Contact
 from bizpilot.domain.ops import GeneratedContent
 from bizpilot.errors import BizpilotError, LLMUnavailable, NotFoundError, ValidationFailed
 from bizpilot.llm.types import ChatOptions
@@ -33,11 +34,13 @@ from bizpilot.services.content.prompting import (
 )
 from bizpilot.services.content.purpose import PURPOSE_KINDS, Purpose, choose_purpose
 from bizpilot.services.content.realise import CLOSERS, OPENERS, realise_deterministic
+from bizpilot.services.llmprobe.endpoint import generation_backend
 from bizpilot.services.llmprobe.store import model_key, probe_passed
 
 logger = logging.getLogger("bizpilot.content")
 STATUSES = ("draft", "rated", "approved", "rejected")
 MAX_INQUIRY_CHARS = 4000
+MAX_REDACTED_NAMES = 200
 
 
 @dataclass
@@ -77,12 +80,23 @@ def _summaries(check: CheckResult) -> tuple[list[dict[str, Any]], list[dict[str,
     return kept, removed, repaired
 
 
+def _contact_names(session: Session, backend: Any, account_id: int | None) -> tuple[str, ...]:
+    """The account's contact names, for a remote backend to redact (with e-mail addresses and phone numbers, which
+    the base finds by pattern) before the prompt leaves the machine: an inquiry or an approved example may name
+    them. A local backend sends nothing anywhere, so it gets none."""
+    if not getattr(backend, "remote", False) or account_id is None:
+        return ()
+    names = session.scalars(select(Contact.name).where(Contact.account_id == account_id).limit(MAX_REDACTED_NAMES))
+    return tuple(n for n in names if n)
+
+
 def _llm_draft(backend: Any, plan: ContentPlan, bundle: FactBundle, examples: list[dict[str, Any]],
-               inquiry: str | None, max_tokens: int | None, brief: str | None = None) -> tuple[str, str, str]:
+               inquiry: str | None, max_tokens: int | None, brief: str | None = None,
+               names: tuple[str, ...] = ()) -> tuple[str, str, str]:
     """(draft, model name, prompt stamp) from the backend."""
     messages, stamp = build_messages(plan, bundle, examples, inquiry, brief=brief)
     options = ChatOptions(max_tokens=max_tokens or MAX_TOKENS[plan.length], temperature=0.2, seed=7,
-                          tag=stamp)
+                          tag=stamp, names=names)
     completion = backend.generate(messages, options)
     return clean_draft(completion.text), completion.model or backend.model_name, stamp
 
@@ -151,14 +165,13 @@ def generate_content(*, session: Session, kind: str, product_id: int | str | Non
         fallback_reason = "LLM not requested (deterministic realisation)"
     else:
         try:
-            if backend is None:
-                from bizpilot.llm.registry import get_backend
-
-                backend = get_backend()
+            if backend is None:  # the workspace's endpoint when it is set to write, else the configured backend
+                backend = generation_backend(session=session)
             if probe_passed(model_key(backend)) is False:  # the capability probe decides: deterministic path writes
                 raise LLMUnavailable(f"{model_key(backend)} failed the capability probe (bizpilot llm probe)")
             draft, model, stamp = _llm_draft(backend, plan, bundle, examples, inquiry, max_tokens,
-                                             brief=_brief(chosen, language))
+                                             brief=_brief(chosen, language),
+                                             names=_contact_names(session, backend, bundle.account_id))
             draft_lint = lint_text(draft, ctx)
             draft_check = check_text(draft, bundle)
             verdict = judge(draft_check, plan, bundle)

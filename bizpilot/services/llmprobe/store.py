@@ -15,8 +15,11 @@ FILE_NAME = "llm_probe.json"
 
 
 def model_key(backend: Any) -> str:
-    """``<backend>:<model>``, the name a probe result is stored under (``local:qwen2.5-coder-1.5b-instruct-q4_k_m``)."""
-    return f"{backend.name}:{backend.model_name}"
+    """``<backend>:<model>``, the name a probe result is stored under (``local:qwen2.5-coder-1.5b-instruct-q4_k_m``);
+    a remote model adds its endpoint (``openai:deepseek-chat@https://api.deepseek.com/v1``), since two endpoints may
+    serve different models under one name."""
+    base_url = getattr(backend, "base_url", None) if getattr(backend, "remote", False) else None
+    return f"{backend.name}:{backend.model_name}" + (f"@{base_url}" if base_url else "")
 
 
 def _path(home: Path | None) -> Path:

@@ -1,5 +1,6 @@
-"""Settings page: workspace facts, language, your profile and password, the team (admin), API keys (admin) and the
-workspace password (admin).
+"""Settings page: workspace facts, language, your profile and password, the language models with their capability
+probe and the remote endpoint (``settings_llm``), the team (admin), API keys (admin) and the workspace password
+(admin).
 
 Every form here posts with the session's CSRF token (checked by the page guard before these handlers run). A new
 API key and a one-time login link made for someone are shown once, on the response to the form that created them;
@@ -49,6 +50,8 @@ from bizpilot.services.auth import (
     revoke_api_key,
     set_password,
 )
+from bizpilot.services.llmprobe.endpoint import MAX_MODEL, MAX_URL, clear_endpoint, get_endpoint, save_endpoint
+from bizpilot.services.llmprobe.jobs import request_test
 from bizpilot.services.users import (
     activate_user,
     change_role,
@@ -60,6 +63,7 @@ from bizpilot.services.users import (
 )
 from bizpilot.web.i18n import request_lang, t
 from bizpilot.web.pages import VERSION, render
+from bizpilot.web.routes import settings_llm
 
 router = APIRouter()
 profile_router = APIRouter()
@@ -68,7 +72,7 @@ PrincipalDep = Annotated[Principal, Depends(authenticate)]
 AdminDep = Annotated[Principal, Depends(require_role("admin"))]
 UserId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 NOTICES = ("key_revoked", "password_changed", "password_set", "user_added", "role_changed", "user_deactivated",
-           "user_activated", "profile_password")
+           "user_activated", "profile_password", *settings_llm.NOTICES)
 FORM_DEFAULTS: dict[str, Any] = {"key_error": None, "password_error": None, "key_name": "", "key_role": "read",
                                  "key_user": None, "user_error": None, "user_form": {"role": "sales"},
                                  "profile_error": None}
@@ -105,12 +109,15 @@ def _page(request: Request, principal: Principal, session: Session, *, status_co
     me = session.get(User, principal.user_id) if principal.user_id is not None else None
     default_key_user = first_admin(session=session) if admin else None
     team = _team(session, principal) if admin else []
+    llm = settings_llm.llm_section(session, admin=admin)
+    llm["error"] = form.pop("llm_error", None)
+    llm["form"] = form.pop("llm_form", None) or llm["form"]
     response = render(request, "settings/index.html", status_code=status_code, title=t("settings.title", lang),
                       facts=workspace_facts(engine, admin=admin), admin=admin, roles=ROLES, user_roles=USER_ROLES,
                       keys=list_api_keys(session=session) if admin else [], has_password=has_password(session=session),
                       min_password=MIN_PASSWORD_LENGTH, notice=notice if notice in NOTICES else None,
                       me=me, me_has_password=bool(me and me.password), team=team,
-                      key_users=[u for u in team if u["active"]],
+                      key_users=[u for u in team if u["active"]], llm=llm, refresh=llm["refresh"],
                       **{**FORM_DEFAULTS, "key_user": default_key_user.id if default_key_user else None, **form})
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -311,3 +318,51 @@ def change_own_password(request: Request, principal: PrincipalDep,
                          profile_error=t(reason, lang, min=MIN_PASSWORD_LENGTH))
         set_user_password(session=session, user=user, password=new, keep_session=principal.session_id)
     return RedirectResponse("/settings?notice=profile_password#profile", status_code=303)
+
+
+# --- language models: the workspace's remote endpoint (admin; section context in settings_llm.py) ----------
+
+def _llm_failed(request: Request, principal: Principal, session: Session, exc: ValidationFailed,
+                form: dict[str, Any]) -> Response:
+    session.rollback()
+    return _page(request, principal, session, status_code=422, llm_error=exc.message, llm_form=form)
+
+
+@router.post("/settings/llm/endpoint", name="settings_llm_endpoint")
+def save_llm_endpoint(request: Request, principal: AdminDep,
+                      base_url: Annotated[str, Form(max_length=MAX_URL + 100)] = "",
+                      model: Annotated[str, Form(max_length=MAX_MODEL + 100)] = "",
+                      api_key_env: Annotated[str, Form(max_length=100)] = "",
+                      use_for_generation: Annotated[str, Form(max_length=8)] = "") -> Response:
+    """Save the endpoint (admins; audited). The key stays in the environment: only its variable's name is kept."""
+    form = {"base_url": base_url, "model": model, "api_key_env": api_key_env,
+            "use_for_generation": use_for_generation == "1"}
+    with session_scope(ensure_database()) as session:
+        try:
+            save_endpoint(session=session, base_url=base_url, model=model, api_key_env=api_key_env,
+                          use_for_generation=use_for_generation == "1", principal=principal, channel="page")
+        except ValidationFailed as exc:
+            return _llm_failed(request, principal, session, exc, form)
+    return RedirectResponse("/settings?notice=llm_saved#llm", status_code=303)
+
+
+@router.post("/settings/llm/endpoint/delete", name="settings_llm_endpoint_delete")
+def delete_llm_endpoint(principal: AdminDep) -> Response:
+    with session_scope(ensure_database()) as session:
+        if not clear_endpoint(session=session, principal=principal, channel="page"):
+            raise NotFoundError("no language model endpoint is configured",
+                                details=[{"field": "endpoint", "reason": "not configured"}])
+    return RedirectResponse("/settings?notice=llm_removed#llm", status_code=303)
+
+
+@router.post("/settings/llm/test", name="settings_llm_test")
+def test_llm_endpoint(principal: AdminDep) -> Response:
+    """Queue the endpoint's connection test and capability probe on the background worker and come back at once."""
+    with session_scope(ensure_database()) as session:
+        endpoint = get_endpoint(session=session)
+    if endpoint is None:
+        raise NotFoundError("no language model endpoint is configured: save one first",
+                            details=[{"field": "endpoint", "reason": "not configured"}])
+    queued = request_test(endpoint, home=get_settings().resolved_home)
+    return RedirectResponse(f"/settings?notice={'llm_test_started' if queued else 'llm_test_running'}#llm",
+                            status_code=303)
