@@ -102,7 +102,7 @@ def _register_workspace_models() -> None:
     from bizpilot.services.models.registry import MODELS
 
     for spec in MODELS.values():
-        if spec.name in FILE_MODELS or spec.name == "recommend":
+        if spec.name in (*FILE_MODELS, "embedder", "recommend"):
             continue
 
         def command(as_json: JsonOpt = False, _name: str = spec.name) -> None:
@@ -166,6 +166,30 @@ def train_sentiment(
     texts, labels, _ = read_labelled(file, text_col, label_col)
     err_console.print(f"training sentiment model on {len(texts)} rows from {file}", highlight=False)
     train_one("sentiment", as_json=as_json, params={"texts": texts, "labels": labels, "holdout": holdout})
+
+
+@train_app.command("embedder")
+@handle_errors
+def train_embedder(
+    pairs: Annotated[Path | None, typer.Option("--pairs", help="Pairs to learn from: ATEC TSV (id, q1, q2, label) "
+                                               "or CSV/JSONL with query,positive[,negative] or q1,q2,label. "
+                                               "Without it: the knowledge base's article titles and chunks")] = None,
+    holdout: Annotated[float, typer.Option("--holdout", min=0.0, max=0.5, help="First measure the gain on this "
+                                           "share of the question groups, held out")] = 0.2,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the held-out split and the training order")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train the workspace embedding model (an adapter over the pre-trained embedder); the embedding service, the
+    knowledge base and the text models use it from then on."""
+    params: dict[str, Any] = {"holdout": holdout, "seed": seed}
+    if pairs is not None:
+        from bizpilot.services.embedder.pairs import read_pairs
+
+        pair_set = read_pairs(pairs)
+        err_console.print(f"training the workspace embedder on {len(pair_set.pairs)} matching and "
+                          f"{len(pair_set.negatives)} non-matching pairs from {pairs}", highlight=False)
+        params.update(pairs_file=str(pairs), pair_set=pair_set)
+    train_one("embedder", as_json=as_json, params=params)
 
 
 _register_workspace_models()

@@ -16,18 +16,31 @@ Registered configurations (canonical name, the aliases callers use, what it is f
 
 Every returned embedder has ``name`` (also the cache-key prefix: store it next to vectors), ``dim``,
 ``run(texts, *, is_query=False)`` and ``fallback_reason`` (``None`` unless it stands in for another).
+
+The workspace embedding model (``bizpilot train embedder``: an adapter learned from the team's pairs, saved as
+``<models_dir>/embedder.npz``) is applied here, so every caller gets it without knowing: ``get_embedder("e5")``
+returns :class:`AdaptedEmbedder` when the workspace has an adapter for e5 (the same for the MiniLM
+configurations), named ``<base name>+ws-<digest of the adapter>`` so stored vectors and cache keys never mix
+adapted and base vectors, and a retrained adapter gets a new name. The base vectors stay cached under the base
+name (the adapter is one matrix product away). ``adapted=False`` gives the base (training, baselines). An adapter
+that cannot be read or does not fit the model falls back to the base embedder visibly: a warning is logged and the
+returned :class:`FallbackEmbedder` says why.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from bizpilot.errors import ConfigError, InvalidParameter
+from bizpilot.config import get_settings
+from bizpilot.errors import BizpilotError, ConfigError, InvalidParameter
 from bizpilot.retrieval.embed_cache import CachedEmbedder, default_cache_path
 from bizpilot.retrieval.embed_models import (
     DATA_DIR,
@@ -93,8 +106,95 @@ class FallbackEmbedder:
         self.requested = requested
         self.fallback_reason = reason
 
-    def run(self, texts: Sequence[str], *, is_query: bool = False) -> np.ndarray:
+    def run(self, texts: Sequence[str], *, is_query: bool = False, **options: Any) -> np.ndarray:
+        if options and isinstance(self.inner, CachedEmbedder):  # progress/chunk of a cached configuration
+            return self.inner.run(texts, is_query=is_query, **options)
         return self.inner.run(texts, is_query=is_query)
+
+
+#: Workspace adapters apply to every configuration of the model they were trained on.
+FAMILY = {"e5-small-q4": "e5", "minilm-l6-int8": "minilm", "minilm-l6-int8-128": "minilm"}
+WORKSPACE_MODEL = "embedder.npz"  # the "embedder" model's file in the workspace's models directory
+
+
+class AdaptedEmbedder:
+    """A base embedder followed by the workspace's adapter: its own name (``<base>+ws-<digest>``), the base's
+    dimension and query/passage behaviour; ``run`` takes what the base takes (progress and chunk when cached)."""
+
+    fallback_reason: str | None = None
+
+    def __init__(self, inner: Embedder, adapter: Any, *, digest: str) -> None:
+        self.inner = inner
+        self.adapter = adapter
+        self.base_name = inner.name
+        self.name = f"{inner.name}+ws-{digest}"
+        self.dim = inner.dim
+        self.symmetric = bool(getattr(inner, "symmetric", False))
+
+    def run(self, texts: Sequence[str], *, is_query: bool = False, **options: Any) -> np.ndarray:
+        base = self.inner.run(texts, is_query=is_query, **options) if options else self.inner.run(
+            texts, is_query=is_query)
+        return self.adapter.transform(base) if len(base) else base
+
+
+_adapter_lock = threading.Lock()
+_adapter_state: dict[str, Any] = {"stamp": None, "adapter": None, "digest": None, "problem": None}
+_adapted: dict[tuple[str, str, bool], AdaptedEmbedder] = {}
+_warned: set[tuple[Any, str]] = set()
+
+
+def workspace_adapter_path() -> Path:
+    """Where the workspace embedding model lives (resolved now: switching workspaces switches adapters)."""
+    return get_settings().models_dir / WORKSPACE_MODEL
+
+
+def workspace_adapter() -> tuple[Any, str | None, str | None]:
+    """(adapter, digest, problem) of the workspace's embedding model: (None, None, None) when there is none, a
+    problem text when the file is there but unusable. Re-read when the file's size or time changes (a retrain in
+    another process is picked up on the next call)."""
+    path = workspace_adapter_path()
+    try:
+        stat = path.stat()
+    except OSError:
+        return None, None, None
+    stamp = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _adapter_lock:
+        if _adapter_state["stamp"] != stamp:
+            adapter = digest = problem = None
+            try:
+                from bizpilot.ml.text.adapter import EmbeddingAdapter
+
+                adapter = EmbeddingAdapter.load(path)
+                adapter.check_fitted()
+                digest = hashlib.sha1(np.ascontiguousarray(adapter.weight_).tobytes()).hexdigest()[:10]
+            except (BizpilotError, OSError, ValueError, AttributeError) as exc:
+                adapter, problem = None, f"workspace embedding model {path} is unusable ({exc})"
+            _adapter_state.update(stamp=stamp, adapter=adapter, digest=digest, problem=problem)
+        return _adapter_state["adapter"], _adapter_state["digest"], _adapter_state["problem"]
+
+
+def _with_workspace_adapter(canonical: str, base: Embedder, *, cache: bool) -> Embedder:
+    """``base`` behind the workspace adapter of its family, if there is one (see the module docstring)."""
+    family = FAMILY.get(canonical)
+    if family is None:
+        return base
+    adapter, digest, problem = workspace_adapter()
+    if problem is None and adapter is not None and getattr(adapter, "base_", None) != family:
+        return base  # trained for the other language's model: not this one's
+    if problem is None and adapter is not None and getattr(adapter, "dim_", None) != base.dim:
+        problem = f"workspace embedding model maps {adapter.dim_}-d vectors, {canonical} gives {base.dim}-d"
+    if problem is not None:
+        if (_adapter_state["stamp"], canonical) not in _warned:
+            _warned.add((_adapter_state["stamp"], canonical))
+            log.warning("%s; using the base embedder %s instead", problem, canonical)
+        return FallbackEmbedder(base, requested=f"{canonical}+ws", reason=problem)
+    if adapter is None or digest is None:
+        return base
+    key = (canonical, digest, cache)
+    found = _adapted.get(key)
+    if found is None or found.adapter is not adapter:
+        found = _adapted[key] = AdaptedEmbedder(base, adapter, digest=digest)
+    return found
 
 
 _models: dict[str, Embedder] = {}
@@ -124,9 +224,10 @@ def _instance(canonical: str) -> Embedder:
     return _models[canonical]
 
 
-def get_embedder(name: str, *, cache: bool = True, fallback: bool = False) -> Embedder:
+def get_embedder(name: str, *, cache: bool = True, fallback: bool = False, adapted: bool = True) -> Embedder:
     """The process-wide embedder called ``name`` (canonical or alias), behind the workspace cache unless
-    ``cache=False`` (then the bare model, e.g. to time live query embedding).
+    ``cache=False`` (then the bare model, e.g. to time live query embedding), and behind the workspace's
+    embedding model when it has one for this model, unless ``adapted=False``.
 
     A model that cannot load raises ``ConfigError``; with ``fallback=True`` the hashing embedder is returned
     instead, as a :class:`FallbackEmbedder` whose ``fallback_reason`` says why, and a warning is logged."""
@@ -138,9 +239,8 @@ def get_embedder(name: str, *, cache: bool = True, fallback: bool = False) -> Em
             raise
         log.warning("%s; using %s (hashed character n-grams) instead", exc.message, FALLBACK)
         return FallbackEmbedder(get_embedder(FALLBACK, cache=cache), requested=canonical, reason=exc.message)
-    if cache and canonical in _cached:
-        return _cached[canonical]
-    return model
+    base: Embedder = _cached[canonical] if cache and canonical in _cached else model
+    return _with_workspace_adapter(canonical, base, cache=cache) if adapted else base
 
 
 for _spec in (
@@ -155,6 +255,7 @@ for _spec in (
     REGISTRY[_spec.name] = _spec
 
 
-__all__ = ["DATA_DIR", "FALLBACK", "REGISTRY", "CachedEmbedder", "E5Embedder", "Embedder", "EmbedderSpec",
-           "FallbackEmbedder", "HashingEmbedder", "MiniLMEmbedder", "canonical_name", "default_cache_path",
-           "embed_threads", "embedder_names", "get_embedder", "register_embedder"]
+__all__ = ["DATA_DIR", "FALLBACK", "FAMILY", "REGISTRY", "WORKSPACE_MODEL", "AdaptedEmbedder", "CachedEmbedder",
+           "E5Embedder", "Embedder", "EmbedderSpec", "FallbackEmbedder", "HashingEmbedder", "MiniLMEmbedder",
+           "canonical_name", "default_cache_path", "embed_threads", "embedder_names", "get_embedder",
+           "register_embedder", "workspace_adapter", "workspace_adapter_path"]

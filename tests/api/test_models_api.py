@@ -24,7 +24,8 @@ def test_list_and_describe_models(engine: Engine, api_client: TestClient) -> Non
     models = {m["name"]: m for m in resp.json()}
     assert list(models) == list(MODELS)
     assert {n: m["state"] for n, m in models.items()} == {**dict.fromkeys(WORKSPACE_MODELS, "missing"),
-                                                          "intent": "default", "sentiment": "default"}
+                                                          "intent": "default", "sentiment": "default",
+                                                          "embedder": "default"}
     assert models["intent"]["in_train_all"] is False and models["intent"]["default_note"]
     assert models["churn"]["key_metrics"] == {"auc": "higher", "brier": "lower"}
     assert all(m["current"] is None and m["runs"] == [] and m["flags"] == [] for m in models.values())
@@ -72,7 +73,7 @@ def test_train_all_queues_every_workspace_model(engine: Engine, write_client: Te
     assert outcomes == {**dict.fromkeys(WORKSPACE_MODELS, "finished"), "forecast": "skipped", "topics": "skipped"}
     states = {m["name"]: m["state"] for m in api_client.get("/api/v1/models").json()}
     assert states == {**dict.fromkeys(WORKSPACE_MODELS, "ready"), "forecast": "skipped", "topics": "skipped",
-                      "intent": "default", "sentiment": "default"}
+                      "intent": "default", "sentiment": "default", "embedder": "default"}
 
 
 def test_routes_answer_503_with_the_state_before_training(engine: Engine, api_client: TestClient,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bizpilot.errors import NotFoundError
 from bizpilot.services.assistant.specs import KNOWLEDGE
+from bizpilot.services.embedder.specs import EMBEDDER
 from bizpilot.services.industry.specs import INDUSTRY
 from bizpilot.services.insights.specs import TOPICS
 from bizpilot.services.intelligence.specs import CHURN, FORECAST, SEGMENTS, WINPROB
@@ -15,8 +16,8 @@ from bizpilot.services.signals.analysis import SIGNALS
 from bizpilot.services.signals.specs import INTENT, SENTIMENT
 
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in ordered(
-    (SEGMENTS, CHURN, WINPROB, FORECAST, RECOMMEND, REORDER, SIGNALS, KNOWLEDGE, INTENT, SENTIMENT, INDUSTRY,
-     TOPICS))}
+    (SEGMENTS, CHURN, WINPROB, FORECAST, RECOMMEND, REORDER, SIGNALS, EMBEDDER, KNOWLEDGE, INTENT, SENTIMENT,
+     INDUSTRY, TOPICS))}
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -31,7 +31,7 @@ def test_a_dependency_cycle_is_a_config_error() -> None:
 
 def test_the_registry_lists_every_workspace_model_in_training_order() -> None:
     assert list(MODELS) == ["segments", "churn", "winprob", "forecast", "recommend", "reorder", "signals",
-                            "knowledge", "intent", "sentiment", "industry", "topics"]
+                            "embedder", "knowledge", "intent", "sentiment", "industry", "topics"]
     position = {name: i for i, name in enumerate(MODELS)}
     for spec in MODELS.values():
         assert spec.name and spec.title and spec.summary

@@ -1,0 +1,1 @@
+"""The workspace embedding model: an adapter over the frozen embedder learned from the team's pairs."""
