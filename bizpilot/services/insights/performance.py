@@ -11,7 +11,8 @@ reviews say by aspect. Plain aggregates of order lines and interactions (no mode
   note field, so a stated reason is a customer message: one linked to the returned order (``linked``) or, failing
   that, an inbound message from the same account about a returned product from ``REASON_BEFORE_DAYS`` before to
   ``REASON_AFTER_DAYS`` after the return (``nearby``). Its reason is the aspect it talks about (quality,
-  delivery...: ``products_insight.aspects_of``), "other" when none; a return counts each reason once.
+  delivery...: ``products_insight.aspects_of``), "other" when none; a return counts each reason once; praise (a
+  positive message or rating) states no reason and is skipped.
 - Review sentiment by aspect: reviews in the period, each review's aspects, its stored sentiment, else its rating.
 """
 
@@ -157,7 +158,7 @@ def _reasons(session: Session, orders: dict[int, dict[str, Any]]) -> tuple[list[
     """(top reasons with counts and an example, returns with a stated reason)."""
     if not orders:
         return [], 0
-    found: dict[int, list[Any]] = defaultdict(list)
+    found: dict[int, list[Any]] = defaultdict(list)  # messages that may state why, per returned order
     for ix in session.scalars(select(Interaction).where(Interaction.order_id.in_(list(orders)),
                                                         Interaction.archived_at.is_(None),
                                                         Interaction.text.is_not(None))):
@@ -180,20 +181,24 @@ def _reasons(session: Session, orders: dict[int, dict[str, Any]]) -> tuple[list[
                     found[oid].append((ix, "nearby"))
     counts: Counter[str] = Counter()
     examples: dict[str, dict[str, Any]] = {}
+    stated = 0
     for _oid, messages in found.items():
         seen: set[str] = set()
         for ix, how in messages:
+            if _review_sentiment(ix.sentiment, ix.rating) == "positive":
+                continue  # praise states no reason for a return
             text = " ".join(p for p in (ix.subject, ix.text) if p)
             for reason in aspects_of(text) or ["other"]:
                 if reason in seen:
                     continue
                 seen.add(reason)
                 counts[reason] += 1
+                stated += len(seen) == 1
                 examples.setdefault(reason, {"interaction_id": ix.id, "account_id": ix.account_id, "source": how,
                                              "occurred_at": ix.occurred_at.date().isoformat(), "text": text[:200]})
     reasons = [{"reason": r, "returns": n, "example": examples[r]}
                for r, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    return reasons[:TOP + 2], len(found)
+    return reasons[:TOP + 2], stated
 
 
 def _review_sentiment(sentiment: str | None, rating: float | None) -> str | None:

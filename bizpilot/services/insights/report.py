@@ -13,6 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from bizpilot.errors import ConfigError
+from bizpilot.services.insights.report_parts import (
+    performance_html,
+    performance_markdown,
+    spikes_html,
+    spikes_markdown,
+)
 
 TITLES = {
     "en": {"title": "Market insight", "key": "Key numbers", "interactions": "Customer interactions",
@@ -104,6 +110,8 @@ def render_markdown(data: dict[str, Any], lang: str = "en") -> str:
             out.append(f"| {row['label']} | {', '.join(row['keywords'])} | {row['count']} | {_pct(row['share'])} | "
                        f"{100 * row['change']:+.1f} pt | {_pct(row['negative_share'])} | {quote} |")
         out.append("")
+        out += spikes_markdown(data.get("spikes"), lang)
+    out += performance_markdown(data.get("performance"), lang)
     out += [f"## {t['trend']}", "", f"| {t['month']} | {t['positive']} | {t['neutral']} | {t['negative_word']} |",
             "|---|---:|---:|---:|"]
     out += [f"| {r['month']} | {r['positive']} | {r['neutral']} | {r['negative']} |" for r in data["trend"]]
@@ -148,11 +156,13 @@ def render_html(data: dict[str, Any], lang: str = "en") -> str:
                         f"</td><td>{_pct(row['share'])}</td><td>{100 * row['change']:+.1f} pt</td>"
                         f"<td>{_pct(row['negative_share'])}</td><td>{e(quote)}</td></tr>")
         body.append("</table>")
+        body.append(spikes_html(data.get("spikes"), lang))
+    body.append(performance_html(data.get("performance"), lang))
     body.append(f"<h2>{e(t['trend'])}</h2>{trend_svg(data['trend'], lang) or e(t['none'])}")
     body.append(f"<h2>{e(t['sov'])}</h2>{sov_svg(data['competitors']['competitors'], lang) or e(t['none'])}")
     css = ("body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;"
            "width:100%}td,th{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}"
-           ".chart{width:100%;height:auto}")
+           ".chart{width:100%;height:auto}.spark{max-width:320px}blockquote{margin:2px 0;font-size:90%}")
     return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(t["title"])} '
             f"{data['from']} – {data['to']}</title><style>{css}</style></head><body>{''.join(body)}</body></html>\n")
 

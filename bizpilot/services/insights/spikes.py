@@ -6,11 +6,12 @@ gets 0-10 messages a week in most workspaces), where the trailing median absolut
 z-score is undefined or explodes on a single extra message, while a count over a known rate is exactly what the
 Poisson tail describes. A week ``w`` is a spike when
 
-- the series has at least ``MIN_HISTORY`` earlier weeks (a new topic is not a spike in its first weeks),
+- the series has at least ``MIN_HISTORY`` earlier weeks (a full window: the first weeks of a workspace's history
+  ramp up as accounts arrive, and a new topic is not a spike in its first weeks),
 - its count is at least ``MIN_COUNT`` and at least ``MIN_RATIO`` times the expected count,
 - ``P(X >= count | X ~ Poisson(rate)) < ALPHA``, where ``rate`` is the mean of the ``WINDOW`` weeks before ``w``
   leaving out weeks already flagged (one burst does not hide the next), and at least ``RATE_FLOOR`` (a topic
-  silent for two months that gets 3 messages is news; 1 message is not).
+  silent for two months needs 5 messages in a week to count: P(X >= 5 | 0.5) = 0.00017, P(X >= 4) = 0.0018).
 
 ``ALPHA`` = 0.001 keeps false alarms rare when a workspace has a dozen topics over a year of weeks (12 x 52 tests:
 under one false alarm a year on steady series). The series count all customer messages too, so a surge of every
@@ -29,7 +30,7 @@ from typing import Any
 from scipy.stats import poisson
 
 WINDOW = 8
-MIN_HISTORY = 4
+MIN_HISTORY = 8
 MIN_COUNT = 3
 MIN_RATIO = 2.0
 ALPHA = 0.001

@@ -10,6 +10,7 @@ percentage or date that the data does not hold is dropped, and the result of the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from bizpilot.services.content.checker import check_text
@@ -131,6 +132,26 @@ def summary_facts(data: dict[str, Any]) -> FactBundle:
     return FactBundle(kind="insights_summary", facts=list(facts.values()))
 
 
+def _for_line(bundle: FactBundle, line: str) -> FactBundle:
+    """The facts that can matter to ``line``: those spelled in it, and every number by value only (its spelling
+    blanked, so the checker does not build a pattern for each of hundreds of numbers the line does not contain;
+    a percentage keeps its "%" so it still backs a percentage)."""
+    lowered = line.lower()
+    facts = []
+    for f in bundle.facts:
+        if f.text.lower() in lowered:
+            facts.append(f)
+        elif f.kind in ("amount", "count"):
+            facts.append(replace(f, text="%" if f.text.endswith("%") else ""))
+    return replace(bundle, facts=facts)
+
+
+def check_line(line: str, bundle: FactBundle) -> tuple[bool, list[str]]:
+    """(kept, the claims no fact backs) for one summary sentence."""
+    result = check_text(line, _for_line(bundle, line))
+    return not result.dropped, [c.text for c in result.problems()]
+
+
 def checked_summary(data: dict[str, Any]) -> dict[str, Any]:
     """``data`` with ``summary`` (per language, only the sentences the check kept) and ``summary_check`` (per
     language: sentences kept and dropped, and the dropped ones' claims)."""
@@ -139,14 +160,14 @@ def checked_summary(data: dict[str, Any]) -> dict[str, Any]:
     for lang in ("en", "zh"):
         kept, dropped = [], []
         for line in summary(data, lang):
-            result = check_text(line, bundle)
-            if result.dropped:
-                dropped.append({"sentence": line, "claims": [c.text for c in result.problems()]})
-            else:
+            ok, claims = check_line(line, bundle)
+            if ok:
                 kept.append(line)
+            else:
+                dropped.append({"sentence": line, "claims": claims})
         data["summary"][lang] = kept
         data["summary_check"][lang] = {"kept": len(kept), "dropped": dropped}
     return data
 
 
-__all__ = ["checked_summary", "money", "summary", "summary_facts"]
+__all__ = ["check_line", "checked_summary", "money", "summary", "summary_facts"]
