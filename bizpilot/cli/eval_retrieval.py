@@ -17,16 +17,25 @@ def retrieval(
     fmt: Annotated[str, typer.Option("--format", help="atec | amazon-qa")],
     mode: Annotated[str, typer.Option("--mode", help="auto (default: the best measured per format) | hybrid | "
                                       "bm25 | vector")] = "auto",
-    embedder: Annotated[str, typer.Option("--embedder", help="auto | minilm | e5")] = "auto",
+    embedder: Annotated[str, typer.Option("--embedder", help="auto | minilm | e5 (as shipped) | workspace (the "
+                                          "workspace's trained embedding model)")] = "auto",
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Score a seeded sample of this many "
                                               "queries (the pool stays whole)")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 42,
+    train_pairs: Annotated[Path | None, typer.Option("--train-pairs", help="First train an embedding adapter on "
+                                                     "these pairs (ATEC TSV, or CSV/JSONL query,positive[,negative]"
+                                                     " / q1,q2,label); questions shared with --data are held out "
+                                                     "and only theirs are scored")] = None,
+    holdout: Annotated[float, typer.Option("--holdout", min=0.05, max=0.9, help="With --train-pairs sharing "
+                                           "questions with --data: share of the question groups held out and "
+                                           "scored (seeded by --seed)")] = 1 / 3,
     as_json: JsonOpt = False,
 ) -> None:
     """Retrieval: recall@1/5/10 and MRR on ATEC (zh question matching) or Amazon QA (en product answers)."""
     from bizpilot.services.evaluation.retrieval import evaluate_retrieval, prepare_retrieval
 
-    plan = prepare_retrieval(data=data, fmt=fmt, mode=mode, embedder=embedder, limit=limit, seed=seed)
+    plan = prepare_retrieval(data=data, fmt=fmt, mode=mode, embedder=embedder, limit=limit, seed=seed,
+                             train_pairs=train_pairs, holdout=holdout, on_note=note)
     err_console.print(f"indexing {len(plan.task.pool)} texts ({plan.mode}"
                       f"{', ' + plan.embedder if plan.embedder else ''}); embeddings are cached, the first run on a "
                       "file takes longest", highlight=False)

@@ -24,16 +24,18 @@ from typing import Any
 from bizpilot.errors import ValidationFailed
 
 MODES = ("auto", "hybrid", "bm25", "vector")
-EMBEDDERS = ("auto", "minilm", "e5")
+EMBEDDERS = ("auto", "minilm", "e5", "workspace")
 # Chosen by measurement (README): on Amazon QA keyword ranks only hurt the MiniLM ranking; on ATEC they help.
 AUTO_MODE = {"amazon-qa": "vector", "atec": "hybrid"}
 HUBNESS_K = 20  # neighbours behind each text's hub score (10-50 measured alike on ATEC samples)
 EMBED_BATCH = 2048
 
 
-def build_retriever(*, fmt: str, mode: str, embedder: str) -> tuple[Any, str | None]:
+def build_retriever(*, fmt: str, mode: str, embedder: str, adapter: Any = None) -> tuple[Any, str | None]:
     """The assistant's retriever set up for a task format and mode, and the embedder's name (None without
-    vectors)."""
+    vectors). The pre-trained embedders are scored as shipped (a workspace adapter is not applied) unless
+    ``embedder`` is ``workspace`` (the workspace's trained embedding model) or ``adapter`` is given (one trained
+    for this run)."""
     from bizpilot.retrieval import (
         BM25Index,
         ChineseAnalyzer,
@@ -43,15 +45,27 @@ def build_retriever(*, fmt: str, mode: str, embedder: str) -> tuple[Any, str | N
         get_embedder,
     )
 
-    if embedder == "auto":
+    use_workspace = embedder == "workspace"
+    if embedder in ("auto", "workspace"):
         embedder = "e5" if fmt == "atec" else "minilm"
+    if adapter is not None:
+        embedder = adapter.base_
     analyzer = MixedAnalyzer(chinese=ChineseAnalyzer(bigrams=True, unigrams=fmt == "atec"))
     bm25 = BM25Index(analyzer=analyzer) if mode in ("hybrid", "bm25") else None
     vector = None
     if mode in ("hybrid", "vector"):
         # ATEC is one narrow domain (花呗/借呗) whose generic questions crowd every top 5: hubness correction helped
         # recall@5 on two disjoint 2,000-query samples (README); Amazon QA ranks within one product, left as is.
-        vector = VectorIndex(embedder=get_embedder(embedder), symmetric=fmt == "atec",
+        emb = get_embedder(embedder, adapted=use_workspace)
+        if use_workspace and not hasattr(emb, "adapter"):
+            raise ValidationFailed(f"--embedder workspace: this workspace has no usable embedding model for "
+                                   f"{embedder} ({getattr(emb, 'fallback_reason', None) or 'not trained'}); "
+                                   "train one with `bizpilot train embedder --pairs FILE`")
+        if adapter is not None:
+            from bizpilot.retrieval.embedders import AdaptedEmbedder
+
+            emb = AdaptedEmbedder(emb, adapter, digest="run")
+        vector = VectorIndex(embedder=emb, symmetric=fmt == "atec",
                              hubness_k=HUBNESS_K if fmt == "atec" else 0)
     return HybridRetriever(bm25=bm25, vector=vector, depth=100), (vector.embedder.name if vector else None)
 
@@ -67,11 +81,15 @@ class RetrievalPlan:
     retriever: Any  # bizpilot.retrieval.HybridRetriever
     embedder: str | None
     started: float  # perf_counter() when reading began: `seconds` counts the whole run
+    training: dict[str, Any] | None = None  # what --train-pairs trained and held out
 
 
 def prepare_retrieval(*, data: Path, fmt: str, mode: str = "auto", embedder: str = "auto", limit: int | None = None,
-                      seed: int = 42) -> RetrievalPlan:
-    """Check the options, read the task and keep a seeded sample of ``limit`` queries (the pool stays whole)."""
+                      seed: int = 42, train_pairs: Path | None = None, holdout: float = 1 / 3,
+                      on_note: Callable[[str], None] | None = None) -> RetrievalPlan:
+    """Check the options, read the task and keep a seeded sample of ``limit`` queries (the pool stays whole).
+    ``train_pairs``: first train an embedding adapter on those pairs (``evaluation/retrieval_training.py``); the
+    scored queries' questions are held out of training."""
     import numpy as np
 
     from bizpilot.retrieval.benchmark import FORMATS, read_task
@@ -87,16 +105,26 @@ def prepare_retrieval(*, data: Path, fmt: str, mode: str = "auto", embedder: str
         mode = AUTO_MODE[fmt]
     started = time.perf_counter()
     task = read_task(data, fmt)
-    n_all = len(task.queries)
+    n_all = n_file = len(task.queries)
+    adapter, training = None, None
+    if train_pairs is not None:
+        if mode == "bm25":
+            raise ValidationFailed("--train-pairs trains the embedder: use --mode hybrid, vector or auto")
+        from bizpilot.services.evaluation.retrieval_training import train_for_task
+
+        base = embedder if embedder in ("minilm", "e5") else ("e5" if fmt == "atec" else "minilm")
+        adapter, training = train_for_task(task=task, base=base, path=Path(train_pairs), data=Path(data),
+                                           holdout=holdout, seed=seed, on_note=on_note)
+        n_all = len(task.queries)
     if limit is not None and limit < n_all:
         keep = np.sort(np.random.default_rng(seed).choice(n_all, size=limit, replace=False))
         task.queries = [task.queries[i] for i in keep]
         task.gold = [task.gold[i] for i in keep]
         task.candidates = [task.candidates[i] for i in keep] if task.candidates is not None else None
         task.also_relevant = [task.also_relevant[i] for i in keep] if task.also_relevant else []
-    retriever, emb_name = build_retriever(fmt=fmt, mode=mode, embedder=embedder)
-    return RetrievalPlan(fmt=fmt, mode=mode, task=task, n_total=n_all, retriever=retriever, embedder=emb_name,
-                         started=started)
+    retriever, emb_name = build_retriever(fmt=fmt, mode=mode, embedder=embedder, adapter=adapter)
+    return RetrievalPlan(fmt=fmt, mode=mode, task=task, n_total=n_file, retriever=retriever, embedder=emb_name,
+                         started=started, training=training)
 
 
 def _embed(embedder: Any, texts: list[str], *, is_query: bool, label: str,
@@ -151,6 +179,7 @@ def evaluate_retrieval(*, plan: RetrievalPlan, on_progress: Callable[[int], None
         "index_seconds": round(index_s, 2), "query_embed_seconds": round(embed_q_s, 2),
         "search_ms_per_query": round(1000 * search_s / max(1, len(task.queries)), 3),
         "seconds": round(time.perf_counter() - plan.started, 2),
+        **({"training": plan.training} if plan.training is not None else {}),
     }
 
 
