@@ -52,3 +52,36 @@ def test_without_the_topics_model_the_page_shows_its_state(engine: Engine, brows
     assert page.status_code == 200
     assert 'data-model="topics"' in page.text and 'id="insights-topics"' not in page.text
     assert re.search(r'stat-value">16<', page.text)  # the numbers that need no model are there at once
+
+
+def test_the_page_shows_spikes_and_product_performance(engine: Engine, browser_client: TestClient) -> None:
+    from tests.services.insights.test_spikes import _seed_burst
+
+    _seed_burst(engine)
+    with Session(engine) as session:
+        from bizpilot.domain import Order, OrderLine, Product
+
+        pump = Product(sku="PMP-1", name="Gear Pump", category="Pumps", price=100.0, attributes={})
+        session.add(pump)
+        session.flush()
+        for ext, when, qty in (("S1", datetime(2024, 3, 1), 2), ("S2", datetime(2024, 3, 20), 5)):
+            order = Order(external_id=ext, ordered_at=when, kind="sale", status="fulfilled")
+            session.add(order)
+            session.flush()
+            session.add(OrderLine(order_id=order.id, line_no=1, product_id=pump.id, quantity=qty, unit_price=100.0,
+                                  discount=0.0))
+        train_model(TOPICS, session=session, trigger="test", as_of=datetime(2024, 4, 1),
+                    params={"n_topics": 3, "tfidf_weight": 1.0, "llm_labels": False})
+        session.commit()
+    page = browser_client.get("/insights?from=2024-03-18&to=2024-03-31")
+    assert page.status_code == 200
+    spikes = page.text.split('id="insights-spikes"')[1].split("</section>")[0]
+    assert 'data-kind="topic"' in spikes and "2024-03-25" in spikes and "<svg" in spikes
+    assert re.search(r'href="/api/v1/interactions/\d+"', spikes)
+    perf = page.text.split('id="insights-performance"')[1].split("</section>")[0]
+    assert "500.00" in perf and "Pumps" in perf and "no cost data" in perf and "Gear Pump" in perf
+    assert 'id="insights-product-up"' in perf and "No returns in this period." in perf
+    content = page.text.split("<main")[1].split("</main>")[0]
+    assert "<script" not in content and "style=" not in content
+    zh = browser_client.get("/insights?from=2024-03-18&to=2024-03-31&lang=zh")
+    assert "突增" in zh.text and "产品与品类" in zh.text and "无成本数据" in zh.text and "本期没有退货。" in zh.text
