@@ -134,8 +134,9 @@ class EmbeddingAdapter(Estimator):
         S[same] = -np.inf
         S -= S.max(axis=1, keepdims=True)
         P = np.exp(S)
-        P /= P.sum(axis=1, keepdims=True)
-        loss = float(-np.log(np.clip(P[np.arange(B), np.arange(B)], 1e-12, None)).mean())
+        total = P.sum(axis=1, keepdims=True)
+        P /= total
+        loss = float((np.log(total[:, 0]) - S[np.arange(B), np.arange(B)]).mean())  # log-softmax, never clipped
         dS = P
         dS[np.arange(B), np.arange(B)] -= 1.0
         dS *= self.scale / B
