@@ -27,19 +27,33 @@ def intent(
     text_col: TextCol = None,
     label_col: LabelCol = None,
     embedder: EmbedOpt = "auto",
+    shots: Annotated[int | None, typer.Option("--shots", min=1, max=100_000, help="Learn from this many examples "
+                     "per intent drawn from --train (seeded; all of an intent with fewer). When --test is the same "
+                     "file, the rows not drawn are scored")] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the --shots draw and --oos-intents")] = 0,
+    oos_intents: Annotated[int, typer.Option("--oos-intents", min=0, help="Hold this many intents out as out of "
+                           "scope (seeded): their drawn rows teach 'oos', their other rows test it")] = 0,
+    method: Annotated[str, typer.Option("--method", help="auto, svm (TF-IDF + embedding SVM) or fewshot "
+                                        "(contrastive adapter over MiniLM + e5)")] = "auto",
     as_json: JsonOpt = False,
 ) -> None:
-    """Intent classification: accuracy, macro F1 and fit time of the TF-IDF + embedding classifier."""
+    """Intent classification: accuracy, macro F1 and fit time of the intent classifier beside a TF-IDF + SVM."""
     from bizpilot.services.evaluation.files import read_labelled
-    from bizpilot.services.evaluation.signals import evaluate_intent
+    from bizpilot.services.evaluation.signals import evaluate_intent, few_shot_split
 
     tr_texts, tr_labels, _ = read_labelled(train, text_col, label_col)
-    te_texts, te_labels, _ = read_labelled(test, text_col, label_col)
-    err_console.print(f"eval intent: train {len(tr_texts)} rows ({len(set(tr_labels))} intents) from {train}, "
-                      f"test {len(te_texts)} rows from {test}", highlight=False)
-    with eval_progress(True, "embedding train", len(tr_texts)) as update:
-        result = evaluate_intent(train=(tr_texts, tr_labels), test=(te_texts, te_labels), embedder=embedder,
-                                 on_progress=update)
+    same_file = shots is not None and test.resolve() == train.resolve()
+    te_pair = None if same_file else read_labelled(test, text_col, label_col)[:2]
+    train_pair, test_pair, info = few_shot_split(train=(tr_texts, tr_labels), test=te_pair, shots=shots, seed=seed,
+                                                 oos_intents=oos_intents)
+    err_console.print(f"eval intent: train {len(train_pair[0])} rows ({len(set(train_pair[1]))} intents) from "
+                      f"{train}{f' ({shots} per intent, seed {seed})' if shots else ''}, test {len(test_pair[0])} "
+                      f"rows from {'the rows not drawn' if same_file else test}", highlight=False)
+    with eval_progress(True, "embedding train", len(train_pair[0])) as update:
+        result = evaluate_intent(train=train_pair, test=test_pair, embedder=embedder, on_progress=update,
+                                 method=method)
+    result.update(info)
+    result["test_is_train_rest"] = same_file
     emit_result(result, as_json, title=f"eval intent ({result['n']} rows)")
 
 

@@ -5,9 +5,11 @@ the usual spellings (0/1, stars, negative/positive) are normalised by ``sentimen
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from bizpilot.errors import RowError, ValidationFailed
 from bizpilot.services.evaluation.files import MAX_REPORTED_ERRORS
@@ -40,8 +42,51 @@ def _oos_label(*label_sets: list[str]) -> str | None:
     return next((label for label in OOS_LABELS if label in present), None)
 
 
+def draw_per_label(labels: Sequence[str], shots: int, seed: int) -> tuple[list[int], list[int]]:
+    """(drawn, rest) row indices: ``shots`` rows of every label, seeded (every row of a label that has fewer)."""
+    rng = np.random.default_rng(seed)
+    values = np.asarray([str(v) for v in labels])
+    drawn: list[int] = []
+    for label in sorted(set(values)):
+        rows = np.flatnonzero(values == label)
+        drawn.extend(rows.tolist() if rows.size <= shots else sorted(rng.choice(rows, shots, replace=False).tolist()))
+    chosen = set(drawn)
+    return sorted(drawn), [i for i in range(values.size) if i not in chosen]
+
+
+def few_shot_split(*, train: Labelled, test: Labelled | None, shots: int | None, seed: int = 0,
+                   oos_intents: int = 0, oos_label: str = "oos") -> tuple[Labelled, Labelled, dict[str, Any]]:
+    """The (train, test) pair a few-shot run scores, and what was done to get it.
+
+    ``shots``: that many examples per label drawn from ``train`` (seeded); ``test=None`` scores the rows of
+    ``train`` that were not drawn. ``oos_intents`` > 0 holds that many intents out (seeded) as out of scope: their
+    drawn rows train the ``oos_label`` class and their other rows are out-of-scope test rows."""
+    if shots is not None and shots < 1:
+        raise ValidationFailed(f"shots must be at least 1; got {shots}")
+    info: dict[str, Any] = {"shots": shots, "seed": seed}
+    rest: Labelled = ([], [])
+    if shots is not None:
+        drawn, others = draw_per_label(train[1], shots, seed)
+        rest = ([train[0][i] for i in others], [train[1][i] for i in others])
+        train = ([train[0][i] for i in drawn], [train[1][i] for i in drawn])
+    elif test is None:
+        raise ValidationFailed("scoring the rows not drawn needs --shots")
+    test = rest if test is None else test
+    if oos_intents > 0:
+        intents = sorted(set(train[1]) - {oos_label})
+        if oos_intents >= len(intents) - 1:
+            raise ValidationFailed(f"{oos_intents} intents held out of {len(intents)}: at least two must stay")
+        rng = np.random.default_rng(seed + 1_000_003)
+        held = sorted(rng.choice(intents, oos_intents, replace=False).tolist())
+        info["oos_intents"] = held
+        train = (train[0], [oos_label if y in held else y for y in train[1]])
+        test = (test[0], [oos_label if y in held else y for y in test[1]])
+    return train, test, info
+
+
 def evaluate_intent(*, train: Labelled, test: Labelled, embedder: str = "auto", baseline: bool = True,
-                    on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+                    on_progress: Callable[[int], None] | None = None,
+                    method: str = "auto") -> dict[str, Any]:
     """Fit an ``IntentClassifier`` on ``train``, score it on ``test``: accuracy, macro F1, fit and prediction
     time. When the files have an out-of-scope label (``oos``, ``out_of_scope`` or ``other``) the model learns it as
     its out-of-scope class, a message it flags out of scope counts as that label, and ``in_scope_accuracy``,
@@ -55,7 +100,7 @@ def evaluate_intent(*, train: Labelled, test: Labelled, embedder: str = "auto", 
     oos = _oos_label(train[1], test[1])
     train_labels = [OUT_OF_SCOPE if y == oos else y for y in train[1]] if oos else train[1]
     started = time.perf_counter()
-    model = IntentClassifier(embedder=embedder).fit(train[0], train_labels, on_progress=on_progress)
+    model = IntentClassifier(embedder=embedder, method=method).fit(train[0], train_labels, on_progress=on_progress)
     fit_seconds = time.perf_counter() - started
     started = time.perf_counter()
     if oos:
@@ -66,7 +111,8 @@ def evaluate_intent(*, train: Labelled, test: Labelled, embedder: str = "auto", 
     metrics = label_metrics(test[1], predicted)
     unseen = sorted(set(test[1]) - {oos if c == OUT_OF_SCOPE else c for c in model.classes_})
     result: dict[str, Any] = {
-        "task": "intent", "model": "IntentClassifier", "embedder": model.embedder_, "n_train": len(train[0]),
+        "task": "intent", "model": "IntentClassifier", "method": model.method_, "embedder": model.embedder_,
+        "n_train": len(train[0]),
         "n": metrics["n"], "n_intents": len([c for c in model.classes_ if c != OUT_OF_SCOPE]),
         "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "fit_seconds": round(fit_seconds, 3),
         "predict_ms_per_item": round(1000 * predict_seconds / max(len(test[0]), 1), 3),
@@ -84,7 +130,17 @@ def evaluate_intent(*, train: Labelled, test: Labelled, embedder: str = "auto", 
             result.update({f"baseline_{k}": v for k, v in oos_metrics(test[1], peer_pred, oos_label=oos).items()
                            if k != "n_oos"})
         result["baseline_fit_seconds"] = round(time.perf_counter() - started, 3)
+    result["peak_memory_mb"] = _peak_memory_mb()
     return result
+
+
+def _peak_memory_mb() -> float | None:
+    """This process's peak resident memory so far (MiB; None where the platform does not say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def evaluate_sentiment(*, test: Labelled, train: Labelled | None = None, embedder: str = "auto",
@@ -121,4 +177,4 @@ def evaluate_sentiment(*, test: Labelled, train: Labelled | None = None, embedde
             "per_label_f1": metrics["per_label_f1"]}
 
 
-__all__ = ["evaluate_intent", "evaluate_sentiment", "sentiment_labels"]
+__all__ = ["draw_per_label", "evaluate_intent", "few_shot_split", "evaluate_sentiment", "sentiment_labels"]
