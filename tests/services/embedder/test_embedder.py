@@ -151,3 +151,25 @@ def test_train_embedder_records_the_held_out_gain(engine: Engine, tmp_path: Path
         assert run.status == "finished" and run.params["pairs_file"] == str(path)
     assert isinstance(get_embedder("minilm"), AdaptedEmbedder)
     assert runner.invoke(app, ["train", "embedder", "--json"]).exit_code == 2  # no knowledge base: too few pairs
+
+
+def test_eval_retrieval_trains_on_pairs_and_scores_only_held_out_questions(workspace: Path, tmp_path: Path) -> None:
+    path = tmp_path / "atec.tsv"
+    lines, n = [], 0
+    for t in TOPICS:
+        for i, f in enumerate(FORMS):
+            for g in FORMS[i + 1:]:
+                n += 1
+                lines.append(f"{n}\t{f.format(t)}\t{g.format(t)}\t1")
+    lines.append(f"{n + 1}\t{FORMS[0].format('refund')}\t{FORMS[0].format('invoice')}\t0")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", "retrieval", "--format", "atec", "--data", str(path), "--train-pairs",
+                                 str(path), "--embedder", "minilm", "--holdout", "0.25", "--seed", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    training = out["training"]
+    assert training["same_file"] is True and training["shares_questions"] is True
+    assert training["heldout_groups"] == 2  # a quarter of the 8 topics, each one group of paraphrases
+    assert out["n"] == training["n_scored_queries"] == 2 * 6 and out["n_total"] == 8 * 6
+    assert training["n_train_pairs"] == 6 * 6 and out["embedder"].startswith("minilm-l6-int8+ws-")
+    assert 0.0 <= out["recall@5"] <= 1.0 and "mrr" in out
