@@ -117,10 +117,18 @@ def _page(request: Request, principal: Principal, session: Session, *, status_co
                       keys=list_api_keys(session=session) if admin else [], has_password=has_password(session=session),
                       min_password=MIN_PASSWORD_LENGTH, notice=notice if notice in NOTICES else None,
                       me=me, me_has_password=bool(me and me.password), team=team,
-                      key_users=[u for u in team if u["active"]], llm=llm, refresh=llm["refresh"],
+                      key_users=[u for u in team if u["active"]], llm=llm, refresh=_llm_refresh(request, llm),
                       **{**FORM_DEFAULTS, "key_user": default_key_user.id if default_key_user else None, **form})
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _llm_refresh(request: Request, llm: dict[str, Any]) -> str | None:
+    """While an endpoint test runs, reload in a few seconds, to a URL without the ``#llm`` fragment: a refresh to
+    the same URL with a fragment is only a jump within the page, which would never show the result."""
+    if not llm["refresh"]:
+        return None
+    return f"{llm['refresh']}; url={request.scope.get('root_path', '')}/settings?llm=testing"
 
 
 def _no_store(response: Response) -> Response:
