@@ -14,7 +14,9 @@ every intent's centroid (cosine below ``oos_similarity``).
 Few-shot (``method="fewshot"``, chosen by ``auto`` when an English training set has at most
 ``FEWSHOT_MAX_PER_INTENT`` examples per intent, median): MiniLM and e5 vectors side by side, centred, a contrastive
 adapter trained on pairs of the shots (``bizpilot.ml.text.fewshot``), each intent's name as one more example, and
-multinomial logistic regression on the adapted vectors; no TF-IDF (it did not help with 10 shots). banking77, 10
+multinomial logistic regression on the adapted vectors; no TF-IDF (it did not help with 10 shots). Out of scope
+below ``fewshot_oos_threshold`` (0.15: its probabilities spread over many intents; with 10 of 77 banking77
+intents held out as out of scope, seeds 10 and 11, overall accuracy 0.829 against 0.808 at 0.3). banking77, 10
 shots per intent, the other rows of train.csv as test, mean of seeds 0..4: see ``bench/intent_fewshot.py``.
 ``default_intent_model()`` is the shipped model,
 trained on hand-written seed utterances (``data/intent_seeds.json``) for the e-commerce intent set below.
@@ -57,11 +59,12 @@ class IntentClassifier(Estimator):
     def __init__(self, *, embedder: str = "auto", C: float = 0.5, embed_weight: float = 2.0,
                  temperature: float = 0.25, oos_threshold: float = 0.3, oos_similarity: float = 0.0,
                  knn: int = 5, knn_weight: float = 0.35, method: str = "auto", adapter_steps: int = 100,
-                 fewshot_C: float = 10.0) -> None:
+                 fewshot_C: float = 10.0, fewshot_oos_threshold: float = 0.15) -> None:
         self.embedder = embedder
         self.method = method
         self.adapter_steps = adapter_steps
         self.fewshot_C = fewshot_C
+        self.fewshot_oos_threshold = fewshot_oos_threshold
         self.knn = knn
         self.knn_weight = knn_weight
         self.C = C
@@ -223,13 +226,14 @@ class IntentClassifier(Estimator):
         texts = [str(t or "") for t in texts]
         probs, E = self._scores(texts)
         sims = (E @ self.centroids_.T).max(1) if E is not None and hasattr(self, "centroids_") else None
+        threshold = self.fewshot_oos_threshold if getattr(self, "method_", "svm") == "fewshot" else self.oos_threshold
         results = []
         for i, row in enumerate(probs):
             order = np.argsort(-row)[:3]
             best = float(row[order[0]])
             similarity = float(sims[i]) if sims is not None else None
             intent = self.classes_[order[0]]
-            oos = (best < self.oos_threshold or intent == OUT_OF_SCOPE
+            oos = (best < threshold or intent == OUT_OF_SCOPE
                    or (similarity is not None and similarity < self.oos_similarity))
             results.append({"intent": "other" if intent == OUT_OF_SCOPE else intent, "confidence": best,
                             "out_of_scope": bool(oos), "similarity": similarity,
