@@ -9,7 +9,10 @@ two cores.
 
 Measured on banking77, 10 shots per intent drawn from train.csv, the other rows as test, seeds 10 and 11 (seeds
 0..4 are kept for the reported figures): logistic regression on centred MiniLM + e5 vectors 0.842, with the
-adapter 0.856, plus each intent's name as one more example 0.861 (TF-IDF averaged in: no gain, 0.862).
+adapter 0.856, plus each intent's name as one more example 0.861 (TF-IDF averaged in: no gain, 0.862). Reported,
+seeds 0..4 (``bench/intent_fewshot.py``): 0.857 +- 0.003 against 0.825 +- 0.006 for the TF-IDF + MiniLM SVM before
+it and 0.704 +- 0.010 for TF-IDF + linear SVM; with 10 intents held out as out of scope, 0.826 against 0.797 and
+0.637 (out-of-scope recall 0.81, precision 0.75).
 """
 
 from __future__ import annotations
