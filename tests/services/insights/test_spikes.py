@@ -91,6 +91,22 @@ def test_the_topics_model_stores_weekly_series_with_the_spike_and_its_quotes(eng
     assert data["summary_check"]["en"]["dropped"] == []
 
 
+def test_a_listed_competitor_gets_its_own_series(engine: Engine) -> None:
+    from bizpilot.services.insights.competitors import set_competitor
+
+    _seed_burst(engine)
+    set_competitor("Courier", [])  # named in the delivery texts, so in the burst week too
+    with Session(engine) as session:
+        train_model(TOPICS, session=session, trigger="test", as_of=datetime(2024, 4, 1),
+                    params={"n_topics": 3, "tfidf_weight": 1.0, "llm_labels": False})
+        session.commit()
+        stored = [r.payload for r in read_outputs(session=session, model="topics", subject="series")]
+    (comp,) = [s for s in stored if s["kind"] == "competitor"]
+    assert comp["key"] == "Courier" and sum(comp["counts"]) == sum(
+        1 for week in range(13) for i in range(8 if week == 12 else 1) if "courier" in EN["delivery"][(week + i) % 4])
+    assert [s["week"] for s in comp["spikes"]] == ["2024-03-25"]
+
+
 def test_only_the_spikes_of_the_period_are_shown() -> None:
     stored = [{"kind": "topic", "key": 0, "label": "delivery", "start": "2024-01-01", "counts": [1] * 12,
                "spikes": [{"week": "2024-02-05", "count": 9, "expected": 1.0, "p_value": 1e-6, "quotes": []},
