@@ -68,6 +68,9 @@ def sentiment(
     blend_default: Annotated[float | None, typer.Option("--blend-default", min=0.0, max=1.0, help="Weight of the "
                              "shipped model averaged into a --train model (default: 0.5 for Chinese training "
                              "data, which costs an e5 embedding per test text; 0 for English)")] = None,
+    adapt: Annotated[bool, typer.Option("--adapt/--no-adapt", help="Self-train on the test texts without their "
+                                        "labels (transductive domain adaptation; JSON: transductive, "
+                                        "accuracy_unadapted)")] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Sentiment polarity: accuracy and macro F1 (zh and en)."""
@@ -85,5 +88,5 @@ def sentiment(
                          " (shipped default model: no --train)"), highlight=False)
     with eval_progress(train_pair is not None, "embedding train", len(train_pair[0]) if train_pair else 0) as update:
         result = evaluate_sentiment(test=(te_texts, te_labels), train=train_pair, embedder=embedder,
-                                    blend_default=blend_default, on_progress=update)
+                                    blend_default=blend_default, adapt=adapt, on_progress=update)
     emit_result(result, as_json, title=f"eval sentiment ({result['n']} rows)")

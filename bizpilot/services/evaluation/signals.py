@@ -144,13 +144,17 @@ def _peak_memory_mb() -> float | None:
 
 
 def evaluate_sentiment(*, test: Labelled, train: Labelled | None = None, embedder: str = "auto",
-                       blend_default: float | None = None,
+                       blend_default: float | None = None, adapt: bool = True,
                        on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Score the shipped default (no ``train``) or a ``SentimentClassifier`` fitted on ``train``. On a binary
-    test set the default's neutral band is ignored (the sign of the score decides). ``on_progress`` gets the
+    test set the default's neutral band is ignored (the sign of the score decides) and, with ``adapt``, the
+    scores are self-trained on the test texts without their labels (transductive domain adaptation, as the
+    product adapts to a workspace's own messages: ``bizpilot.ml.text.sentiment_adapt``); ``transductive`` says
+    whether that happened and ``accuracy_unadapted`` gives the figure without it. ``on_progress`` gets the
     number of training texts embedded so far."""
     from bizpilot.ml.evaluation import label_metrics
     from bizpilot.ml.text.sentiment import SentimentClassifier, default_sentiment_model
+    from bizpilot.ml.text.sentiment_adapt import self_train
 
     started = time.perf_counter()
     if train is None:
@@ -162,8 +166,14 @@ def evaluate_sentiment(*, test: Labelled, train: Labelled | None = None, embedde
         name = "SentimentClassifier"
     fit_seconds = time.perf_counter() - started
     started = time.perf_counter()
+    adapted, unadapted, n_pseudo = False, None, []
     if set(test[1]) <= {"negative", "positive"}:
         scores = model.score(test[0])
+        if adapt:
+            result = self_train(test[0], scores)
+            adapted, n_pseudo = result.adapted, result.n_pseudo
+            unadapted = label_metrics(test[1], ["positive" if s >= 0 else "negative" for s in scores])["accuracy"]
+            scores = result.scores
         predicted = ["positive" if s >= 0 else "negative" for s in scores]
     else:
         predicted = [label for label, _ in model.analyse(test[0])] if train is None else model.predict(test[0])
@@ -174,7 +184,8 @@ def evaluate_sentiment(*, test: Labelled, train: Labelled | None = None, embedde
             "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
             "fit_seconds": round(fit_seconds, 3),
             "predict_ms_per_item": round(1000 * predict_seconds / max(len(test[0]), 1), 3),
-            "per_label_f1": metrics["per_label_f1"]}
+            "per_label_f1": metrics["per_label_f1"], "transductive": adapted,
+            "accuracy_unadapted": unadapted if adapted else metrics["accuracy"], "n_pseudo_labelled": n_pseudo}
 
 
 __all__ = ["draw_per_label", "evaluate_intent", "few_shot_split", "evaluate_sentiment", "sentiment_labels"]
