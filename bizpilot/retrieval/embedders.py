@@ -18,13 +18,21 @@ Every returned embedder has ``name`` (also the cache-key prefix: store it next t
 ``run(texts, *, is_query=False)`` and ``fallback_reason`` (``None`` unless it stands in for another).
 
 The workspace embedding model (``bizpilot train embedder``: an adapter learned from the team's pairs, saved as
-``<models_dir>/embedder.npz``) is applied here, so every caller gets it without knowing: ``get_embedder("e5")``
-returns :class:`AdaptedEmbedder` when the workspace has an adapter for e5 (the same for the MiniLM
-configurations), named ``<base name>+ws-<digest of the adapter>`` so stored vectors and cache keys never mix
-adapted and base vectors, and a retrained adapter gets a new name. The base vectors stay cached under the base
-name (the adapter is one matrix product away). ``adapted=False`` gives the base (training, baselines). An adapter
-that cannot be read or does not fit the model falls back to the base embedder visibly: a warning is logged and the
-returned :class:`FallbackEmbedder` says why.
+``<models_dir>/embedder.npz``) is asked for, never imposed: a stored model must see the vectors it was trained
+with, so a plain name (``e5``) always means the base model as shipped, and the adapter comes in two ways:
+
+* ``adapted=True``: the workspace's current adapter for this model's family (:class:`AdaptedEmbedder`, named
+  ``<base name>+ws-<digest of the adapter>``). For callers that store the embedder's name next to the vectors and
+  re-embed whatever another name made (the knowledge base), and for fitting: ``workspace_configuration(name)``
+  gives the name a model being fitted now records.
+* a recorded configuration ``<name>+ws-<digest>`` (``e5+ws-1a2b3c4d5e``): exactly that adapter, whatever the
+  workspace's current one is. Every adapter the service reads is also kept under its digest
+  (``<models_dir>/embedders/ws-<digest>.npz``, 0.6 MB), so a model fitted before a retrain still loads its own.
+
+Stored vectors and cache keys never mix adapted and base vectors (other names); the base vectors stay cached under
+the base name (the adapter is one matrix product away). An adapter that cannot be read, does not fit the model or
+(for a recorded digest) no longer exists falls back to the base embedder visibly: a warning is logged and the
+returned :class:`FallbackEmbedder` says why (for a recorded digest: the model that recorded it is stale).
 """
 
 from __future__ import annotations
@@ -140,7 +148,45 @@ class AdaptedEmbedder:
 _adapter_lock = threading.Lock()
 _adapter_state: dict[str, Any] = {"stamp": None, "adapter": None, "digest": None, "problem": None}
 _adapted: dict[tuple[str, str, bool], AdaptedEmbedder] = {}
+_archived: dict[tuple[str, str], Any] = {}  # (archive file, digest) -> adapter read from it
 _warned: set[tuple[Any, str]] = set()
+ARCHIVE_DIR = "embedders"  # <models_dir>/embedders/ws-<digest>.npz: every adapter a stored model may have recorded
+_TAG = "+ws-"
+
+
+def split_configuration(name: str) -> tuple[str, str | None]:
+    """(base name, adapter digest or None) of a configuration name: ``e5`` -> ("e5", None), ``e5+ws-1a2b`` ->
+    ("e5", "1a2b"); a name ending in ``+ws-`` with no digest is a bad parameter."""
+    base, tag, digest = (name or "").strip().partition(_TAG)
+    digest = digest.strip().lower()
+    if tag and (not digest or not digest.isalnum()):
+        raise InvalidParameter(f"embedder configuration {name!r} names no adapter digest",
+                               details=[{"field": "embedder", "reason": "no adapter digest", "value": name}])
+    return base, (digest or None)
+
+
+def _digest(adapter: Any) -> str:
+    return hashlib.sha1(np.ascontiguousarray(adapter.weight_).tobytes()).hexdigest()[:10]
+
+
+def archived_adapter_path(digest: str) -> Path:
+    """Where the adapter with ``digest`` is kept once the service has read it (resolved now)."""
+    return get_settings().models_dir / ARCHIVE_DIR / f"ws-{digest}.npz"
+
+
+def _archive(path: Path, digest: str) -> None:
+    """Keep a copy of the workspace adapter under its digest (written once, atomically; a failure is logged: the
+    adapter still works, only a later retrain would leave models that recorded it stale)."""
+    target = archived_adapter_path(digest)
+    if target.is_file():
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{threading.get_ident()}.tmp")
+        tmp.write_bytes(path.read_bytes())
+        tmp.replace(target)
+    except OSError as exc:
+        log.warning("could not keep the workspace embedding model under its digest (%s): %s", target, exc)
 
 
 def workspace_adapter_path() -> Path:
@@ -151,7 +197,7 @@ def workspace_adapter_path() -> Path:
 def workspace_adapter() -> tuple[Any, str | None, str | None]:
     """(adapter, digest, problem) of the workspace's embedding model: (None, None, None) when there is none, a
     problem text when the file is there but unusable. Re-read when the file's size or time changes (a retrain in
-    another process is picked up on the next call)."""
+    another process is picked up on the next call); a usable one is kept under its digest too."""
     path = workspace_adapter_path()
     try:
         stat = path.stat()
@@ -166,11 +212,62 @@ def workspace_adapter() -> tuple[Any, str | None, str | None]:
 
                 adapter = EmbeddingAdapter.load(path)
                 adapter.check_fitted()
-                digest = hashlib.sha1(np.ascontiguousarray(adapter.weight_).tobytes()).hexdigest()[:10]
+                digest = _digest(adapter)
             except (BizpilotError, OSError, ValueError, AttributeError) as exc:
                 adapter, problem = None, f"workspace embedding model {path} is unusable ({exc})"
+            if digest is not None:
+                _archive(path, digest)
             _adapter_state.update(stamp=stamp, adapter=adapter, digest=digest, problem=problem)
         return _adapter_state["adapter"], _adapter_state["digest"], _adapter_state["problem"]
+
+
+def adapter_by_digest(digest: str) -> tuple[Any, str | None]:
+    """(adapter, problem) for a recorded digest: the workspace's current adapter when it is that one, else the
+    copy kept under the digest; the problem says why there is none (retrained since and the copy is gone)."""
+    adapter, current, _ = workspace_adapter()
+    if adapter is not None and current == digest:
+        return adapter, None
+    path = archived_adapter_path(digest)
+    key = (str(path), digest)
+    with _adapter_lock:
+        if key in _archived and path.is_file():  # a removed copy counts as gone here as in a fresh process
+            return _archived[key], None
+        _archived.pop(key, None)
+    try:
+        from bizpilot.ml.text.adapter import EmbeddingAdapter
+
+        found = EmbeddingAdapter.load(path)
+        found.check_fitted()
+    except (BizpilotError, OSError, ValueError, AttributeError) as exc:
+        return None, (f"the workspace embedding model ws-{digest} this model was fitted with is gone ({exc}); "
+                      "the model is stale: retrain it")
+    if _digest(found) != digest:
+        return None, f"{path} does not hold the workspace embedding model ws-{digest}; the model is stale: retrain it"
+    with _adapter_lock:
+        _archived[key] = found
+    return found, None
+
+
+def _warn_once(key: Any, canonical: str, problem: str) -> None:
+    if (key, canonical) not in _warned:
+        _warned.add((key, canonical))
+        log.warning("%s; using the base embedder %s instead", problem, canonical)
+
+
+def _adapted_instance(canonical: str, base: Embedder, adapter: Any, digest: str, cache: bool) -> AdaptedEmbedder:
+    key = (canonical, digest, cache)
+    found = _adapted.get(key)
+    if found is None or found.adapter is not adapter or found.inner is not base:
+        found = _adapted[key] = AdaptedEmbedder(base, adapter, digest=digest)
+    return found
+
+
+def _fit_problem(canonical: str, base: Embedder, adapter: Any) -> str | None:
+    if getattr(adapter, "base_", None) != FAMILY.get(canonical):
+        return f"the workspace embedding model was trained for {getattr(adapter, 'base_', None)}, not {canonical}"
+    if getattr(adapter, "dim_", None) != base.dim:
+        return f"workspace embedding model maps {adapter.dim_}-d vectors, {canonical} gives {base.dim}-d"
+    return None
 
 
 def _with_workspace_adapter(canonical: str, base: Embedder, *, cache: bool) -> Embedder:
@@ -181,20 +278,38 @@ def _with_workspace_adapter(canonical: str, base: Embedder, *, cache: bool) -> E
     adapter, digest, problem = workspace_adapter()
     if problem is None and adapter is not None and getattr(adapter, "base_", None) != family:
         return base  # trained for the other language's model: not this one's
-    if problem is None and adapter is not None and getattr(adapter, "dim_", None) != base.dim:
-        problem = f"workspace embedding model maps {adapter.dim_}-d vectors, {canonical} gives {base.dim}-d"
+    if problem is None and adapter is not None:
+        problem = _fit_problem(canonical, base, adapter)
     if problem is not None:
-        if (_adapter_state["stamp"], canonical) not in _warned:
-            _warned.add((_adapter_state["stamp"], canonical))
-            log.warning("%s; using the base embedder %s instead", problem, canonical)
+        _warn_once(_adapter_state["stamp"], canonical, problem)
         return FallbackEmbedder(base, requested=f"{canonical}+ws", reason=problem)
     if adapter is None or digest is None:
         return base
-    key = (canonical, digest, cache)
-    found = _adapted.get(key)
-    if found is None or found.adapter is not adapter:
-        found = _adapted[key] = AdaptedEmbedder(base, adapter, digest=digest)
-    return found
+    return _adapted_instance(canonical, base, adapter, digest, cache)
+
+
+def _with_recorded_adapter(canonical: str, base: Embedder, digest: str, *, cache: bool) -> Embedder:
+    """``base`` behind the adapter ``digest`` a stored model recorded, or the base, visibly, when it is gone."""
+    adapter, problem = adapter_by_digest(digest)
+    if problem is None:
+        problem = _fit_problem(canonical, base, adapter)
+    if problem is not None:
+        _warn_once(("recorded", digest), canonical, problem)
+        return FallbackEmbedder(base, requested=f"{canonical}{_TAG}{digest}", reason=problem)
+    return _adapted_instance(canonical, base, adapter, digest, cache)
+
+
+def workspace_configuration(name: str) -> str:
+    """The configuration a model fitted now should record for ``name``: ``<name>+ws-<digest>`` when the workspace
+    has a usable adapter for its family, else ``name`` (the base). Pass it back to ``get_embedder`` later."""
+    base_name, digest = split_configuration(name)
+    if digest is not None:
+        return f"{base_name}{_TAG}{digest}"
+    family = FAMILY.get(canonical_name(base_name))
+    adapter, current, problem = workspace_adapter() if family else (None, None, None)
+    if problem is None and adapter is not None and current and getattr(adapter, "base_", None) == family:
+        return f"{base_name}{_TAG}{current}"
+    return base_name
 
 
 _models: dict[str, Embedder] = {}
@@ -224,14 +339,16 @@ def _instance(canonical: str) -> Embedder:
     return _models[canonical]
 
 
-def get_embedder(name: str, *, cache: bool = True, fallback: bool = False, adapted: bool = True) -> Embedder:
+def get_embedder(name: str, *, cache: bool = True, fallback: bool = False, adapted: bool = False) -> Embedder:
     """The process-wide embedder called ``name`` (canonical or alias), behind the workspace cache unless
-    ``cache=False`` (then the bare model, e.g. to time live query embedding), and behind the workspace's
-    embedding model when it has one for this model, unless ``adapted=False``.
+    ``cache=False`` (then the bare model, e.g. to time live query embedding). A plain name is the base model as
+    shipped; ``adapted=True`` puts the workspace's current embedding model in front of it, and a recorded
+    configuration ``<name>+ws-<digest>`` exactly that adapter (see the module docstring).
 
     A model that cannot load raises ``ConfigError``; with ``fallback=True`` the hashing embedder is returned
     instead, as a :class:`FallbackEmbedder` whose ``fallback_reason`` says why, and a warning is logged."""
-    canonical = canonical_name(name)
+    base_name, digest = split_configuration(name)
+    canonical = canonical_name(base_name)
     try:
         model = _instance(canonical)
     except ConfigError as exc:
@@ -240,6 +357,8 @@ def get_embedder(name: str, *, cache: bool = True, fallback: bool = False, adapt
         log.warning("%s; using %s (hashed character n-grams) instead", exc.message, FALLBACK)
         return FallbackEmbedder(get_embedder(FALLBACK, cache=cache), requested=canonical, reason=exc.message)
     base: Embedder = _cached[canonical] if cache and canonical in _cached else model
+    if digest is not None:
+        return _with_recorded_adapter(canonical, base, digest, cache=cache)
     return _with_workspace_adapter(canonical, base, cache=cache) if adapted else base
 
 
@@ -255,7 +374,8 @@ for _spec in (
     REGISTRY[_spec.name] = _spec
 
 
-__all__ = ["DATA_DIR", "FALLBACK", "FAMILY", "REGISTRY", "WORKSPACE_MODEL", "AdaptedEmbedder", "CachedEmbedder",
-           "E5Embedder", "Embedder", "EmbedderSpec", "FallbackEmbedder", "HashingEmbedder", "MiniLMEmbedder",
-           "canonical_name", "default_cache_path", "embed_threads", "embedder_names", "get_embedder",
-           "register_embedder", "workspace_adapter", "workspace_adapter_path"]
+__all__ = ["ARCHIVE_DIR", "DATA_DIR", "FALLBACK", "FAMILY", "REGISTRY", "WORKSPACE_MODEL", "AdaptedEmbedder",
+           "CachedEmbedder", "E5Embedder", "Embedder", "EmbedderSpec", "FallbackEmbedder", "HashingEmbedder",
+           "MiniLMEmbedder", "adapter_by_digest", "archived_adapter_path", "canonical_name", "default_cache_path",
+           "embed_threads", "embedder_names", "get_embedder", "register_embedder", "split_configuration",
+           "workspace_adapter", "workspace_adapter_path", "workspace_configuration"]

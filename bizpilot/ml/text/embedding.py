@@ -10,6 +10,14 @@ keeps the text models' own choices, under the names their saved files store (``e
 ``choose_embedder(texts)`` picks by language: Chinese text -> ``e5``, otherwise ``minilm``. Classification embeds
 with the ``query:`` side of e5 (symmetric use), the first ``MAX_CHARS`` characters of each text; vectors are
 L2-normalised.
+
+A model must see the vectors it was trained with. ``embed(texts, "e5")`` is always the base model as shipped (the
+shipped defaults, and any file saved before the workspace had an embedding model); a configuration recorded at fit
+time, ``e5+ws-<digest>``, embeds through exactly that workspace adapter (``retrieval/embedders.py`` keeps every
+adapter it read under its digest; one that is gone falls back to the base visibly, the model is stale). A model
+opts in by embedding with ``record_embedding(self)`` at fit (it sets ``embedding_config_``: the workspace's
+current configuration of ``embedder_``) and with ``model_embedding(self)`` at predict (``embedding_config_``, or
+``embedder_`` for files saved without it).
 """
 
 from __future__ import annotations
@@ -47,19 +55,61 @@ def choose_embedder(texts: Sequence[str]) -> str:
     return "e5" if cjk_share(texts) >= 0.1 else "minilm"
 
 
-def embed(texts: Sequence[str], name: str, on_progress: Callable[[int], None] | None = None,
-          chunk: int = 512) -> np.ndarray:
-    """Embed ``texts`` with the named embedder, reporting progress every ``chunk`` texts. Vectors come from the
-    service's cache when a text was seen before (its memory for a chat message analysed for intent and then for
-    sentiment, the workspace file for a retraining)."""
-    if name not in SERVICE_EMBEDDER:
+def _service_name(name: str) -> str:
+    """The service configuration behind a text model's name or recorded configuration."""
+    base, tag, digest = (name or "").partition("+ws-")
+    if base not in SERVICE_EMBEDDER:
         raise InvalidParameter(f"unknown embedder {name!r}; one of {', '.join(EMBEDDERS)}",
                                details=[{"field": "embedder", "reason": "unknown embedder", "value": name}])
+    return SERVICE_EMBEDDER[base] + (tag + digest if tag else "")
+
+
+def embed(texts: Sequence[str], name: str, on_progress: Callable[[int], None] | None = None,
+          chunk: int = 512) -> np.ndarray:
+    """Embed ``texts`` with the named embedder (``e5``/``minilm``: the base model; ``e5+ws-<digest>``: through
+    that workspace adapter), reporting progress every ``chunk`` texts. Vectors come from the service's cache when a
+    text was seen before (its memory for a chat message analysed for intent and then for sentiment, the workspace
+    file for a retraining)."""
+    service_name = _service_name(name)
     from bizpilot.retrieval.embedders import get_embedder  # the retrieval package imports jieba and sklearn
 
     texts = [(t or "")[:MAX_CHARS] for t in texts]  # the opening of a long review carries its polarity; cost grows
-    service: Any = get_embedder(SERVICE_EMBEDDER[name])  # cached configurations: run() takes progress and chunk
+    service: Any = get_embedder(service_name)  # cached configurations: run() takes progress and chunk
     return service.run(texts, is_query=True, on_progress=on_progress, chunk=chunk)
 
 
-__all__ = ["EMBEDDERS", "MAX_CHARS", "SERVICE_EMBEDDER", "choose_embedder", "cjk_share", "embed", "is_chinese"]
+def fit_configuration(name: str) -> str:
+    """What a model fitted now with ``name`` should record: ``<name>+ws-<digest>`` when the workspace has an
+    embedding model for its base, else ``name`` (also for ``none`` and names this module does not know)."""
+    if name not in SERVICE_EMBEDDER:
+        return name
+    from bizpilot.retrieval.embedders import workspace_configuration
+
+    _, tag, digest = workspace_configuration(SERVICE_EMBEDDER[name]).partition("+ws-")
+    return f"{name}{tag}{digest}" if tag else name
+
+
+def record_embedding(model: Any) -> str:
+    """At fit: record on ``model`` (``embedding_config_``) the configuration of its ``embedder_`` it is fitted
+    with now, and return it (pass it to :func:`embed`)."""
+    model.embedding_config_ = fit_configuration(str(model.embedder_))
+    return model.embedding_config_
+
+
+def model_embedding(model: Any) -> str:
+    """At predict: the configuration ``model`` was fitted with (a file saved without one: its base embedder)."""
+    return str(getattr(model, "embedding_config_", None) or model.embedder_)
+
+
+def embedding_problem(model: Any) -> str | None:
+    """Why ``model`` cannot get the vectors it was fitted with (its adapter is gone: stale), or None."""
+    name = model_embedding(model)
+    if "+ws-" not in name:
+        return None
+    from bizpilot.retrieval.embedders import adapter_by_digest
+
+    return adapter_by_digest(name.partition("+ws-")[2])[1]
+
+
+__all__ = ["EMBEDDERS", "MAX_CHARS", "SERVICE_EMBEDDER", "choose_embedder", "cjk_share", "embed", "embedding_problem",
+           "fit_configuration", "is_chinese", "model_embedding", "record_embedding"]

@@ -29,7 +29,16 @@ from scipy import sparse
 
 from bizpilot.errors import InsufficientData, InvalidParameter, ValidationFailed
 from bizpilot.ml.base import Estimator
-from bizpilot.ml.text.embedding import DATA_DIR, EMBEDDERS, choose_embedder, cjk_share, embed, is_chinese
+from bizpilot.ml.text.embedding import (
+    DATA_DIR,
+    EMBEDDERS,
+    choose_embedder,
+    cjk_share,
+    embed,
+    is_chinese,
+    model_embedding,
+    record_embedding,
+)
 from bizpilot.ml.text.features import TextFeatures
 
 LABELS = ("negative", "neutral", "positive")
@@ -190,7 +199,7 @@ class SentimentClassifier(Estimator):
         if self.lexicon:
             blocks.append(sparse.csr_matrix(lexicon().feature_matrix(texts)))
         if self.embedder_ != "none":
-            blocks.append(sparse.csr_matrix(embed(texts, self.embedder_, on_progress=on_progress)
+            blocks.append(sparse.csr_matrix(embed(texts, record_embedding(self), on_progress=on_progress)
                                             * self.embed_weight))
         X = sparse.hstack(blocks).tocsr()
         model = LogisticRegression(C=self.C, max_iter=2000, solver="liblinear" if len(classes) == 2 else "lbfgs")
@@ -229,7 +238,7 @@ class SentimentClassifier(Estimator):
         if self.lexicon:
             blocks.append(sparse.csr_matrix(lexicon().feature_matrix(texts)))
         if self.embedder_ != "none":
-            blocks.append(sparse.csr_matrix(embed(texts, self.embedder_) * self.embed_weight))
+            blocks.append(sparse.csr_matrix(embed(texts, model_embedding(self)) * self.embed_weight))
         return sparse.hstack(blocks).tocsr()
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:

@@ -116,6 +116,13 @@ def coverage(query: str, text: str) -> float:
     return len(q & set(an.run(text))) / len(q)
 
 
+def cosine_band_key(embedder_name: str | None) -> str | None:
+    """The ``COS_FLOOR``/``COS_CEIL`` key of an embedder: a workspace-adapted one (``e5-small-q4+ws-<digest>``)
+    uses its base model's band (the adapter starts at the identity and stays near it), rather than losing the
+    cosine part of the confidence."""
+    return embedder_name.partition("+ws-")[0] if embedder_name else None
+
+
 def evidence(query: str, hits: list[Hit], embedder_name: str | None) -> Evidence:
     """Confidence in 0..1 that the best hit answers ``query``: calibrated cosine and term coverage combined."""
     if not hits:
@@ -123,10 +130,11 @@ def evidence(query: str, hits: list[Hit], embedder_name: str | None) -> Evidence
     best = 0.0
     best_cos = None
     best_cov = 0.0
+    floor_key = cosine_band_key(embedder_name)
     for h in hits[:3]:
         cov = coverage(query, h.chunk.index_text())
-        if h.cosine is not None and embedder_name in COS_FLOOR:
-            lo, hi = COS_FLOOR[embedder_name], COS_CEIL[embedder_name]
+        if h.cosine is not None and floor_key in COS_FLOOR:
+            lo, hi = COS_FLOOR[floor_key], COS_CEIL[floor_key]
             cal = min(1.0, max(0.0, (h.cosine - lo) / (hi - lo)))
             score = 0.65 * cal + 0.35 * cov
         else:

@@ -103,14 +103,14 @@ def import_documents(*, session: Session, path: Path | str, embedder: str | None
     caller's unit of work commits."""
     chunks = load_path(path)
     name = kb_embedder(embedder)
-    emb = get_embedder(name) if name else None
+    emb = get_embedder(name, adapted=True) if name else None
     return store_chunks(session=session, chunks=chunks, embedder=emb)
 
 
 def sync_articles(*, session: Session, embedder: str | None = CONFIGURED) -> KbImportSummary:
     """Bring the chunks of KnowledgeArticle rows up to date (new, edited and deleted articles)."""
     name = kb_embedder(embedder)
-    emb = get_embedder(name) if name else None
+    emb = get_embedder(name, adapted=True) if name else None
     articles = list(session.scalars(select(KnowledgeArticle).order_by(KnowledgeArticle.id)))
     chunks = article_chunks(articles)
     live = {f"kb:{a.external_id}" for a in articles}
@@ -169,7 +169,7 @@ def build_retriever(rows: Sequence[KbChunk], *, embedder: str | None = CONFIGURE
     vectors = None
     name = kb_embedder(embedder)
     if name:
-        emb = get_embedder(name)
+        emb = get_embedder(name, adapted=True)
         vector = VectorIndex(embedder=emb)
         vectors = np.zeros((len(rows), emb.dim), dtype=np.float32)
         missing = [i for i, r in enumerate(rows) if r.embedding is None or r.embedding_model != emb.name]

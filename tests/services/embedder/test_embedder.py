@@ -112,24 +112,29 @@ def _write_adapter(base: str, dim: int) -> Path:
 
 def test_the_embedding_service_applies_the_workspace_model_or_falls_back_visibly(workspace: Path) -> None:
     base = get_embedder("minilm", adapted=False)
-    assert get_embedder("minilm") is base  # no workspace model yet
+    assert get_embedder("minilm", adapted=True) is base  # no workspace model yet
     path = _write_adapter("minilm", base.dim)
-    adapted = get_embedder("minilm")
+    assert get_embedder("minilm") is base  # a plain name stays the base model (what stored models were fitted on)
+    adapted = get_embedder("minilm", adapted=True)
     assert isinstance(adapted, AdaptedEmbedder) and adapted.name.startswith("minilm-l6-int8+ws-")
     texts = ["where is my order", "reset my password"]
     np.testing.assert_allclose(adapted.run(texts), adapted.adapter.transform(base.run(texts)), rtol=1e-5)
-    assert get_embedder("minilm-128").name.startswith("minilm-l6-int8-128+ws-")  # the family, own cache name
-    from bizpilot.ml.text.embedding import embed
+    ws128 = get_embedder("minilm-128", adapted=True)
+    assert ws128.name.startswith("minilm-l6-int8-128+ws-")  # the family, own cache name
+    from bizpilot.ml.text.embedding import embed, fit_configuration
 
+    config = fit_configuration("minilm")
+    assert config == "minilm+ws-" + adapted.name.partition("+ws-")[2]
+    np.testing.assert_allclose(embed(texts, config), ws128.run(texts, is_query=True), rtol=1e-5)
     np.testing.assert_allclose(embed(texts, "minilm"), get_embedder("minilm-128").run(texts, is_query=True),
-                               rtol=1e-5)
+                               rtol=1e-6)
     path.write_bytes(b"not a model")
-    broken = get_embedder("minilm")
+    broken = get_embedder("minilm", adapted=True)
     assert isinstance(broken, FallbackEmbedder) and broken.name == "minilm-l6-int8"
     assert "unusable" in (broken.fallback_reason or "")
     np.testing.assert_allclose(broken.run(texts), base.run(texts), rtol=1e-6)
     _write_adapter("e5", base.dim)
-    assert get_embedder("minilm") is base  # an adapter for the other language's model is not applied
+    assert get_embedder("minilm", adapted=True) is base  # an adapter for the other language's model is not applied
 
 
 def test_train_embedder_records_the_held_out_gain(engine: Engine, tmp_path: Path) -> None:
@@ -149,7 +154,7 @@ def test_train_embedder_records_the_held_out_gain(engine: Engine, tmp_path: Path
     with Session(engine) as session:
         run = session.scalars(select(ModelRun).where(ModelRun.task == "embedder")).one()
         assert run.status == "finished" and run.params["pairs_file"] == str(path)
-    assert isinstance(get_embedder("minilm"), AdaptedEmbedder)
+    assert isinstance(get_embedder("minilm", adapted=True), AdaptedEmbedder)
     assert runner.invoke(app, ["train", "embedder", "--json"]).exit_code == 2  # no knowledge base: too few pairs
 
 
