@@ -65,17 +65,43 @@ def train_intent(*, session: Session, as_of: datetime, progress: Progress, texts
     return Trained(model, metrics, n_rows=len(texts))
 
 
+MAX_ADAPT_TEXTS = 20_000  # the workspace's most recent message texts a sentiment model adapts to
+
+
+def workspace_texts(*, session: Session, as_of: datetime, limit: int = MAX_ADAPT_TEXTS) -> list[str]:
+    """The text of the workspace's most recent inbound customer messages up to ``as_of`` (distinct, non-empty): the
+    target domain a sentiment model adapts to without labels."""
+    from sqlalchemy import select
+
+    from bizpilot.domain.interaction import Interaction
+
+    rows = session.execute(select(Interaction.text).where(Interaction.text.is_not(None),
+                                                          Interaction.direction == "inbound",
+                                                          Interaction.occurred_at <= as_of)
+                           .order_by(Interaction.occurred_at.desc()).limit(limit)).scalars()
+    return list(dict.fromkeys(t.strip() for t in rows if t and t.strip()))
+
+
 def train_sentiment(*, session: Session, as_of: datetime, progress: Progress, texts: Sequence[str] | None = None,
                     labels: Sequence[Any] | None = None, holdout: float = 0.0, embedder: str = "auto",
-                    **_: Any) -> Trained:
-    """The workspace sentiment model from labelled reviews or messages (0/1, negative/neutral/positive, stars)."""
+                    adapt: bool = True, **_: Any) -> Trained:
+    """The workspace sentiment model from labelled reviews or messages (0/1, negative/neutral/positive, stars).
+    With ``adapt`` (default) and enough of the workspace's own messages, the model is also self-trained on them
+    (`bizpilot.ml.text.sentiment_adapt`): the labelled model (or, without labels, the shipped default) scores the
+    messages, the confident calls of the adapted scores join the training rows as pseudo-labels. Without labels
+    and without enough messages there is nothing to learn: ``InsufficientData``."""
     from bizpilot.ml.evaluation import label_metrics
-    from bizpilot.ml.text.sentiment import SentimentClassifier, normalise_label
+    from bizpilot.ml.text.sentiment import SentimentClassifier, default_sentiment_model, normalise_label
+    from bizpilot.ml.text.sentiment_adapt import MIN_TEXTS, pseudo_labelled, self_train
 
-    texts, raw = _labelled(texts, labels, "sentiment")
+    unlabelled = workspace_texts(session=session, as_of=as_of) if adapt else []
+    if texts or len(unlabelled) < MIN_TEXTS:
+        texts, raw = _labelled(texts, labels, "sentiment")
+    else:
+        texts, raw = [], []
     names = [normalise_label(v) for v in raw]
     metrics: dict[str, Any] = {}
-    if holdout > 0:
+    if holdout > 0 and texts:
         test_idx = _stratified_holdout(names, holdout)
         test_set = set(test_idx)
         train_idx = [i for i in range(len(texts)) if i not in test_set]
@@ -85,10 +111,24 @@ def train_sentiment(*, session: Session, as_of: datetime, progress: Progress, te
         metrics = {"holdout_accuracy": scored["accuracy"], "holdout_macro_f1": scored["macro_f1"],
                    "holdout_n": scored["n"]}
     started = time.perf_counter()
-    model = SentimentClassifier(embedder=embedder).fit(texts, names)
-    metrics.update({"classes": model.classes_, "embedder": model.embedder_,
+    pseudo_texts: list[str] = []
+    pseudo_names: list[str] = []
+    if len(unlabelled) >= MIN_TEXTS:
+        labelled_set = set(texts)
+        unlabelled = [t for t in unlabelled if t not in labelled_set]
+        base = SentimentClassifier(embedder=embedder).fit(texts, names) if texts else default_sentiment_model()
+        adapted = self_train(unlabelled, base.score(unlabelled))
+        if adapted.adapted:
+            pseudo_texts, pseudo_names = pseudo_labelled(unlabelled, adapted.scores)
+        progress(0.5)
+    if not texts and not pseudo_texts:
+        raise InsufficientData("the workspace's messages gave no confident sentiment to adapt to; "
+                               "`bizpilot train sentiment FILE` trains on labelled reviews")
+    model = SentimentClassifier(embedder=embedder).fit(texts + pseudo_texts, names + pseudo_names)
+    metrics.update({"classes": model.classes_, "embedder": model.embedder_, "n_labelled": len(texts),
+                    "n_pseudo_labelled": len(pseudo_texts), "adapted_to_messages": bool(pseudo_texts),
                     "fit_seconds": round(time.perf_counter() - started, 3)})
-    return Trained(model, metrics, n_rows=len(texts))
+    return Trained(model, metrics, n_rows=len(texts) + len(pseudo_texts))
 
 
-__all__ = ["train_intent", "train_sentiment"]
+__all__ = ["train_intent", "train_sentiment", "workspace_texts"]
