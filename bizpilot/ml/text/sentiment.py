@@ -32,6 +32,7 @@ from bizpilot.ml.base import Estimator
 from bizpilot.ml.text.embedding import (
     DATA_DIR,
     EMBEDDERS,
+    MAX_CHARS,
     choose_embedder,
     cjk_share,
     embed,
@@ -165,8 +166,11 @@ class SentimentClassifier(Estimator):
 
     def __init__(self, *, embedder: str = "none", tfidf: bool = True, lexicon: bool = True, C: float = 4.0,
                  embed_weight: float = 1.0, neutral_band: float = NEUTRAL_BAND,
-                 blend_default: float | None = None, nb_weighting: bool = True) -> None:
+                 blend_default: float | None = None, nb_weighting: bool = True, lexicon_blend: float = 0.0,
+                 read_tail: bool = False) -> None:
         self.embedder = embedder
+        self.read_tail = read_tail
+        self.lexicon_blend = lexicon_blend
         self.nb_weighting = nb_weighting
         self.blend_default = blend_default
         self.tfidf = tfidf
@@ -199,7 +203,7 @@ class SentimentClassifier(Estimator):
         if self.lexicon:
             blocks.append(sparse.csr_matrix(lexicon().feature_matrix(texts)))
         if self.embedder_ != "none":
-            blocks.append(sparse.csr_matrix(embed(texts, record_embedding(self), on_progress=on_progress)
+            blocks.append(sparse.csr_matrix(self._embed(texts, record_embedding(self), on_progress)
                                             * self.embed_weight))
         X = sparse.hstack(blocks).tocsr()
         model = LogisticRegression(C=self.C, max_iter=2000, solver="liblinear" if len(classes) == 2 else "lbfgs")
@@ -225,6 +229,18 @@ class SentimentClassifier(Estimator):
             raise InvalidParameter(f"unknown embedder {self.embedder!r}; one of auto, none, {', '.join(EMBEDDERS)}")
         return self.embedder
 
+    def _embed(self, texts: list[str], name: str, on_progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Sentence vectors; with ``read_tail`` a text longer than the embedder reads gets the mean of its
+        opening's and its ending's vectors (a long hotel review often gives its verdict last: reviews over 256
+        characters, 0.875 -> 0.917)."""
+        vectors = embed(texts, name, on_progress=on_progress)
+        long = [i for i, t in enumerate(texts) if len(t) > MAX_CHARS]
+        if self.read_tail and long:
+            both = vectors[long] + embed([texts[i][-MAX_CHARS:] for i in long], name)
+            vectors = vectors.copy()
+            vectors[long] = both / np.maximum(np.linalg.norm(both, axis=1, keepdims=True), 1e-12)
+        return vectors
+
     def _matrix(self, texts: list[str]) -> sparse.csr_matrix:
         self.check_fitted()
         blocks = []
@@ -238,7 +254,7 @@ class SentimentClassifier(Estimator):
         if self.lexicon:
             blocks.append(sparse.csr_matrix(lexicon().feature_matrix(texts)))
         if self.embedder_ != "none":
-            blocks.append(sparse.csr_matrix(embed(texts, model_embedding(self)) * self.embed_weight))
+            blocks.append(sparse.csr_matrix(self._embed(texts, model_embedding(self)) * self.embed_weight))
         return sparse.hstack(blocks).tocsr()
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -251,19 +267,26 @@ class SentimentClassifier(Estimator):
         e = np.exp(z)
         return e / e.sum(1, keepdims=True)
 
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        """-1..1: P(positive) - P(negative) (blended with the shipped default when ``blend_default_`` > 0)."""
+    def score(self, texts: Sequence[str], *, with_lexicon: bool = True) -> np.ndarray:
+        """-1..1: P(positive) - P(negative), blended with the shipped default when ``blend_default_`` > 0 (its
+        score without its lexicon share: a trained model has the lexicon among its features already; averaging
+        it in again lowered leave-one-category-out accuracy, 0.896 -> 0.885) and with the lexicon score when
+        ``lexicon_blend`` > 0 and ``with_lexicon``."""
         proba = self.predict_proba(texts)
         pos = proba[:, self.classes_.index("positive")] if "positive" in self.classes_ else 0.0
         neg = proba[:, self.classes_.index("negative")] if "negative" in self.classes_ else 0.0
         own = np.asarray(pos - neg, dtype=np.float64)
         weight = float(getattr(self, "blend_default_", 0.0))
         if weight > 0 and DEFAULT_MODEL_PATH.exists():
-            return (1.0 - weight) * own + weight * default_sentiment_model().score(texts)
+            own = (1.0 - weight) * own + weight * default_sentiment_model().score(texts, with_lexicon=False)
+        if self.lexicon_blend > 0 and with_lexicon:
+            lex = np.array([lexicon().score(str(t or "")) for t in texts], dtype=np.float64)
+            own = (1.0 - self.lexicon_blend) * own + self.lexicon_blend * lex
         return own
 
     def predict(self, texts: Sequence[str]) -> list[str]:
-        if float(getattr(self, "blend_default_", 0.0)) > 0 and self.classes_ == ["negative", "positive"]:
+        blended = float(getattr(self, "blend_default_", 0.0)) > 0 or self.lexicon_blend > 0
+        if blended and self.classes_ == ["negative", "positive"]:
             return ["positive" if s >= 0 else "negative" for s in self.score(texts)]
         proba = self.predict_proba(texts)
         return [self.classes_[i] for i in proba.argmax(1)]
@@ -279,7 +302,7 @@ class LexiconSentiment:
     classes_ = ["negative", "positive"]
     neutral_band = NEUTRAL_BAND
 
-    def score(self, texts: Sequence[str]) -> np.ndarray:
+    def score(self, texts: Sequence[str], *, with_lexicon: bool = True) -> np.ndarray:
         return np.array([lexicon().score(t) for t in texts], dtype=np.float64)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
@@ -298,9 +321,15 @@ SEEDS_PATH = DATA_DIR / "sentiment_seeds.json"
 
 def default_sentiment_classifier() -> SentimentClassifier:
     """The configuration shipped as the default, chosen by cross-domain checks (Amazon -> Yelp and back, and
-    English-trained -> Chinese reviews): the multilingual e5 embedding alone (adding the lexicon features lowered
-    both), so an English-trained model carries over to Chinese."""
-    return SentimentClassifier(embedder="e5", tfidf=False, lexicon=False, C=3.0, blend_default=0.0)
+    English-trained -> Chinese reviews): the multilingual e5 embedding alone as features (adding the lexicon
+    features lowered both), so an English-trained model carries over to Chinese; its score averaged with the
+    lexicon's, and long reviews read at both ends (online_shopping_10_cats, 400 reviews per category, with the
+    150 Chinese seed reviews: embedding alone: hotels 0.873, mean of the other nine 0.876; lexicon weight 0.5:
+    0.902 / 0.882; reading long reviews' endings too and lexicon weight 0.4: 0.910 / 0.889; 0.3: 0.902 / 0.888;
+    0.6: 0.890 / 0.877). The lexicon reads the whole review where the embedding reads 256 characters; both lift
+    the recall of long positive hotel reviews, which the embedding alone calls negative too often."""
+    return SentimentClassifier(embedder="e5", tfidf=False, lexicon=False, C=3.0, blend_default=0.0,
+                               lexicon_blend=0.4, read_tail=True)
 
 
 def load_sentiment_seeds() -> tuple[list[str], list[str]]:

@@ -119,5 +119,23 @@ def test_chinese_training_blends_with_the_shipped_default() -> None:
     assert blended.blend_default_ == pytest.approx(0.5) and alone.blend_default_ == 0.0
     probe = ["酒店房间很干净，服务热情", "房间又脏又吵，前台态度恶劣"]
     assert blended.predict(probe) == ["positive", "negative"]
-    expected = 0.5 * alone.score(probe) + 0.5 * default_sentiment_model().score(probe)
+    # the default's own score, without its lexicon share (the trained model has lexicon features already)
+    expected = 0.5 * alone.score(probe) + 0.5 * default_sentiment_model().score(probe, with_lexicon=False)
     np.testing.assert_allclose(blended.score(probe), expected, rtol=1e-6)
+
+
+def test_default_averages_the_lexicon_and_reads_long_reviews_at_both_ends() -> None:
+    """The shipped default blends its embedding score with the lexicon's (weight 0.4), and a review longer than
+    the embedder reads is embedded at its opening and its ending: a verdict at the end moves the score."""
+    from bizpilot.ml.text.sentiment import lexicon
+
+    model = default_sentiment_model()
+    assert model.lexicon_blend == 0.4 and model.read_tail
+    probe = ["房间干净，服务热情，下次还住", "前台态度恶劣，房间很脏"]
+    lex = np.array([lexicon().score(t) for t in probe])
+    np.testing.assert_allclose(model.score(probe), 0.6 * model.score(probe, with_lexicon=False) + 0.4 * lex)
+    opening = "酒店位于市中心，我们一家三口周末入住，办理手续用了十分钟左右，房间在十二楼，窗外可以看到江景。" * 6
+    good, bad = opening + "总的来说非常满意，服务周到，强烈推荐！", opening + "总的来说非常失望，服务恶劣，再也不来了！"
+    assert len(good) > 256
+    scores = model.score([good, bad], with_lexicon=False)
+    assert scores[0] > scores[1] + 0.2
