@@ -16,7 +16,8 @@ from bizpilot.services.models.spec import ModelSpec
 EMBEDDER = ModelSpec(
     name="embedder", title="Workspace embedder", estimator=EmbeddingAdapter, train=train_embedder,
     summary="An adapter over the pre-trained sentence embedder learned from the team's pairs (FAQ paraphrases, "
-            "question -> article links); the knowledge base, intent, sentiment and industry models use it",
+            "question -> article links); the knowledge base uses it, and sentiment models fitted after it (each "
+            "model keeps the vectors it was fitted with: shipped defaults and older models stay on the base)",
     inputs=(KnowledgeArticle, KbChunk), key_metrics={"heldout_recall_at_5_after": "higher"}, on_demand=False,
     in_train_all=False,
     default_note="the pre-trained embedders as shipped; bizpilot train embedder [--pairs FILE] adapts them")
