@@ -2,7 +2,7 @@
 of the labels beside TF-IDF + logistic regression and TF-IDF + linear SVM fitted on the same rows in the same run.
 
     python bench/transfer.py [--quick] [--tasks sentiment-zh,sentiment-en,intent,industry] [--seeds 3]
-        [--fractions 0.1,0.25,0.5,1.0] [--zh-holdout 酒店] [--zh-pool 8000] [--zh-test 2000] [--industry-folds 3]
+        [--fractions 0.1,0.25,0.5,1.0] [--zh-holdout 酒店,书籍] [--zh-pool 8000] [--zh-test 2000] [--industry-folds 3]
         [--sentiment-params JSON] [--intent-params JSON] [--industry-params JSON] [--json] [--md bench/transfer.md]
 
 Tasks (every subsample is seeded and stratified by label: ``subsample`` of the industry evaluation):
@@ -147,6 +147,13 @@ def _signs(scores: Any) -> list[str]:
     return ["positive" if s >= 0 else "negative" for s in scores]
 
 
+def _described(predict: Any, model: Any) -> Any:
+    """Attach what the fitted model chose (its method and embedder, where it says) for the report."""
+    predict.info = ", ".join(f"{k}={getattr(model, k)}" for k in ("method_", "embedder_", "mode_", "blend_default_")
+                             if getattr(model, k, None) is not None)
+    return predict
+
+
 def _sentiment_predict(model: Any) -> Predict:
     """A binary test decided by the sign of ``score`` (as ``bizpilot eval sentiment`` does; the blend with the
     shipped default is in the score) and, where the product has it, the same scores self-trained on the test
@@ -161,7 +168,7 @@ def _sentiment_predict(model: Any) -> Predict:
             return _signs(scores)
         return _signs(scores), {"adapted": _signs(self_train(texts, scores).scores)}
 
-    return predict
+    return _described(predict, model)
 
 
 def sentiment_product(params: dict[str, Any]) -> Fit:
@@ -186,7 +193,7 @@ def intent_product(params: dict[str, Any]) -> Fit:
         from bizpilot.ml.text.intent import IntentClassifier
 
         model = IntentClassifier(**{"embedder": "auto", **params}).fit(texts, labels)
-        return lambda xs: model.predict(xs)
+        return _described(lambda xs: model.predict(xs), model)
 
     return fit
 
@@ -202,7 +209,7 @@ def industry_product(params: dict[str, Any], label_set: Sequence[str]) -> Fit:
         known = list(dict.fromkeys([*label_set, *labels]))
         described = label_texts_for(known)
         model = IndustryClassifier(**params).fit(texts, labels, label_texts={y: described.get(y, [y]) for y in known})
-        return lambda xs: model.predict(xs)
+        return _described(lambda xs: model.predict(xs), model)
 
     return fit
 
@@ -233,7 +240,7 @@ def _one(fit: Fit | None, train: tuple[list[str], list[str]], test: tuple[list[s
         predicted, variants = predicted
     accuracy, macro_f1 = _score(test[1], predicted)
     out = {"accuracy": accuracy, "macro_f1": macro_f1, "fit_seconds": m.seconds, "predict_seconds": predict_seconds,
-           "peak_mib": m.mib}
+           "peak_mib": m.mib, **({"fitted": predict.info} if getattr(predict, "info", "") else {})}
     for name, labels in variants.items():
         out[f"{name}_accuracy"], out[f"{name}_macro_f1"] = _score(test[1], labels)
     return out
@@ -292,6 +299,9 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             failed = [r[name]["error"] for r in rows if name in r and "error" in r[name]]
             if failed:
                 entry[f"{name}_errors"] = failed
+            fitted = sorted({d["fitted"] for d in done if "fitted" in d} if done else set())
+            if fitted:
+                entry[f"{name}_fitted"] = fitted
             if not done:
                 continue
             metrics = ("accuracy", "macro_f1", "fit_seconds", "predict_seconds", "peak_mib")
@@ -366,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", default=",".join(TASKS))
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--fractions", default="0.1,0.25,0.5,1.0")
-    parser.add_argument("--zh-holdout", default="酒店", help="Categories held out for cross-domain, comma-separated")
+    parser.add_argument("--zh-holdout", default="酒店,书籍", help="Held-out categories, comma-separated")
     parser.add_argument("--zh-pool", type=int, default=8000)
     parser.add_argument("--zh-test", type=int, default=2000)
     parser.add_argument("--industry-folds", type=int, default=3)

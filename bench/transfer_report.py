@@ -134,6 +134,10 @@ def markdown(results: list[dict[str, Any]], meta: dict[str, Any], kept: str) -> 
                       "| " + " | ".join(header(summary)) + " |", "|" + "---|" * len(header(summary))]
             lines += ["| " + " | ".join(r) + " |" for r in rows_of(summary)]
             lines.append("")
+            fitted = [f"{e['fraction']:.0%}: {'; '.join(e['product_fitted'])}" for e in summary
+                      if e.get("product_fitted")]
+            if fitted:
+                lines += ["Product as fitted: " + " · ".join(fitted) + ".", ""]
             for e in summary:
                 for name, what in (("product", ""), ("product_adapted", " (self-trained on the test texts)")):
                     d = _delta(e, name)
