@@ -70,7 +70,7 @@ def sentiment(
                              "data, which costs an e5 embedding per test text; 0 for English)")] = None,
     adapt: Annotated[bool, typer.Option("--adapt/--no-adapt", help="Self-train on the test texts without their "
                                         "labels (transductive domain adaptation; JSON: transductive, "
-                                        "accuracy_unadapted)")] = True,
+                                        "accuracy_unadapted)")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Sentiment polarity: accuracy and macro F1 (zh and en)."""

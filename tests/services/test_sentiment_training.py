@@ -44,7 +44,7 @@ def _train(engine: Engine, **params: object) -> object:
 def test_labelled_model_learns_the_domain_words_from_the_messages(engine: Engine) -> None:
     _messages(engine, 60)
     texts, labels = [list(x) for x in zip(*LABELLED, strict=True)]
-    trained = _train(engine, texts=texts, labels=labels)
+    trained = _train(engine, texts=texts, labels=labels, adapt=True)
     assert trained.metrics["adapted_to_messages"] is True
     assert trained.metrics["n_labelled"] == 8 and 0 < trained.metrics["n_pseudo_labelled"] <= 60
     probe = ["a spacious suite", "a cramped suite"]
@@ -52,7 +52,7 @@ def test_labelled_model_learns_the_domain_words_from_the_messages(engine: Engine
     assert adapted[0] > 0 > adapted[1]
     plain = SentimentClassifier(embedder="none").fit(texts, labels).score(probe)
     assert abs(plain[0] - plain[1]) < adapted[0] - adapted[1]
-    unadapted = _train(engine, texts=texts, labels=labels, adapt=False)
+    unadapted = _train(engine, texts=texts, labels=labels)  # adapting is asked for, not the default
     assert unadapted.metrics["n_pseudo_labelled"] == 0 and unadapted.metrics["adapted_to_messages"] is False
 
 
@@ -67,4 +67,4 @@ def test_workspace_texts_are_inbound_distinct_and_not_after_as_of(engine: Engine
 def test_without_labels_or_messages_there_is_nothing_to_learn(engine: Engine) -> None:
     _messages(engine, 10)
     with pytest.raises(InsufficientData, match="no labelled messages"):
-        _train(engine)
+        _train(engine, adapt=True)

@@ -72,7 +72,7 @@ def _dense_scores(E: np.ndarray, rows: np.ndarray, y: np.ndarray, score_rows: np
 
 def self_train(texts: Sequence[str], base_scores: np.ndarray, *, embeddings: np.ndarray | None = None,
                shares: Sequence[float] = SHARES, base_weight: float = BASE_WEIGHT, C: float = 1.0,
-               embed_C: float = 1.0, seed: int = 0) -> Adapted:
+               embed_C: float = 1.0, seed: int = 0, min_texts: int = MIN_TEXTS) -> Adapted:
     """Scores of ``texts`` adapted to their own domain (see the module docstring). ``base_scores`` are the
     unadapted model's scores in -1..1 for the same texts; ``embeddings`` (one row per text) add the embedding
     model to the self-trained ones."""
@@ -80,7 +80,7 @@ def self_train(texts: Sequence[str], base_scores: np.ndarray, *, embeddings: np.
 
     base = np.asarray(base_scores, dtype=np.float64)
     texts = [str(t or "") for t in texts]
-    if len(texts) < MIN_TEXTS or len(np.unique(np.sign(base))) < 2:
+    if len(texts) < min_texts or len(np.unique(np.sign(base))) < 2:
         return Adapted(base.copy(), False)
     T = TextFeatures(char_range=(1, 3)).fit_transform(texts)
     rng = np.random.default_rng(seed)
