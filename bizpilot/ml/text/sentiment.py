@@ -8,8 +8,10 @@
   online_shopping_10_cats, one 20% fold, 0.937 -> 0.940.
 * ``default_sentiment_model()``: what runs without training data: a logistic regression over the multilingual
   e5 sentence embedding, shipped as ``data/sentiment_default.npz`` and trained only on licence-clean data (UCI
-  English sentences, CC BY 4.0, plus hand-written zh/en seed sentences; see ``data/PROVENANCE.md``). Because the
-  embedding is multilingual, what it learned from English carries over to Chinese.
+  English sentences, CC BY 4.0, plus hand-written zh/en seed reviews across many domains; see
+  ``data/PROVENANCE.md``), its score averaged with the lexicon's. Because the embedding is multilingual, what it
+  learned from English carries over to Chinese.
+* Self-training on a target domain's unlabelled texts lives in `bizpilot.ml.text.sentiment_adapt`.
 
 Scores run from -1 (negative) to 1 (positive); ``label_for(score)`` maps them to negative/neutral/positive with a
 neutral band.

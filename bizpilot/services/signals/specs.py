@@ -17,8 +17,8 @@ SENTIMENT = ModelSpec(
     name="sentiment", title="Sentiment", estimator=SentimentClassifier, train=train_sentiment,
     summary="How the customer feels (negative, neutral, positive) in Chinese and English",
     key_metrics={"holdout_accuracy": "higher"}, on_demand=False, in_train_all=False,
-    default_note="shipped default (multilingual e5 + logistic regression); bizpilot train sentiment FILE trains "
-                 "your own")
+    default_note="shipped default (multilingual e5 + logistic regression, averaged with the lexicon); bizpilot "
+                 "train sentiment FILE trains your own")
 
 SPECS = (INTENT, SENTIMENT)
 
