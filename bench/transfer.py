@@ -157,8 +157,8 @@ def _described(predict: Any, model: Any) -> Any:
 def _sentiment_predict(model: Any) -> Predict:
     """A binary test decided by the sign of ``score`` (as ``bizpilot eval sentiment`` does; the blend with the
     shipped default is in the score) and, where the product has it, the same scores self-trained on the test
-    texts without their labels (``sentiment_adapt.self_train``: what ``eval sentiment`` reports by default, and
-    how the product adapts to a workspace's own messages) as the ``adapted`` variant."""
+    texts without their labels (``sentiment_adapt.self_train``: opt-in, ``eval sentiment --adapt`` and
+    ``train_sentiment(adapt=True)`` on a workspace's own messages) as the ``adapted`` variant."""
 
     def predict(texts: list[str]) -> Any:
         scores = model.score(texts)

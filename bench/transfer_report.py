@@ -62,7 +62,7 @@ def _triple(entry: dict[str, Any], metric: str, fmt: str) -> str:
 
 HEADER = ("share", "n_train", "product acc", "TF-IDF+LR acc", "TF-IDF+SVM acc", "product - best TF-IDF",
           "macro F1 (prod / LR / SVM)", "fit s (prod / LR / SVM)", "peak MiB (prod / LR / SVM)", "runs")
-#: sentiment: the product's scores self-trained on the test texts (``eval sentiment``'s default)
+#: sentiment: the product's scores self-trained on the test texts (opt-in: ``eval sentiment --adapt``)
 ADAPTED = ("product + self-training acc", "self-trained - best TF-IDF")
 
 
@@ -123,6 +123,8 @@ def markdown(results: list[dict[str, Any]], meta: dict[str, Any], kept: str) -> 
         "(seeded); \"0 %\" is the product "
         "without labels (the shipped sentiment default, on Chinese only: it was trained on the UCI English sentences; "
         "zero-shot industry over the file's labels). "
+        "Sentiment has a second product column: the same scores self-trained on the test texts without their "
+        "labels (`sentiment_adapt.self_train`, opt-in: `eval sentiment --adapt`). "
         "Accuracy is mean ± sample SD over seeds (or folds: `runs`); fit seconds are on a warm embedding cache "
         "(embedding time is listed apart); peak MiB is the RSS above the pre-fit RSS, sampled every 10 ms.", "",
         "Data: " + " ".join(meta["data_notes"]), ""]
