@@ -30,17 +30,17 @@ KIND_LABELS = {
 WORDS = {"short": 40, "medium": 90, "long": 160}
 MAX_TOKENS = {"short": 96, "medium": 192, "long": 320}
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-# Signs that a draft repeats the prompt (fact blocks, section markers, fact ids) rather than realising it.
-_ECHO_RE = re.compile(r"<<<|>>>|^\s*\[[A-Za-z_ ]+\]\s*$|\b(?:product|account|order|opportunity)\.[a-z_]+"
-                      r"|FACTS|EXAMPLE", re.MULTILINE)
+# Signs that a draft repeats the prompt (fact blocks, fact ids) rather than realising it; a plan's section markers
+# ("[greeting]") are matched by name in ``judge`` (a slot such as "[Your Name]" is the placeholder check's business).
+_ECHO_RE = re.compile(r"<<<|>>>|\b(?:product|account|order|opportunity)\.[a-z_]+|FACTS|EXAMPLE", re.MULTILINE)
 
 
-@lru_cache(maxsize=8)
-def load_content_prompt(lang: str) -> PromptTemplate:
+@lru_cache(maxsize=16)
+def load_content_prompt(lang: str, name: str = "content") -> PromptTemplate:
     files = resources.files(__package__) / "prompts"
-    entry = files / f"content.{lang}.md"
+    entry = files / f"{name}.{lang}.md"
     if not entry.is_file():
-        entry = files / "content.en.md"
+        entry = files / f"{name}.en.md"
     if not entry.is_file():
         raise NotFoundError("content prompt template missing (bizpilot/services/content/prompts/)")
     return _parse(entry.name, entry.read_text(encoding="utf-8"))
@@ -102,7 +102,8 @@ def judge(check: CheckResult, plan: ContentPlan, bundle: FactBundle) -> Verdict:
     """May the checked (and repaired) draft be used? It must be in the right language, keep most of its
     sentences, name its subject and state enough of the planned facts."""
     out = check.output
-    if _ECHO_RE.search(out):
+    markers = "|".join(re.escape(s.name) for s in plan.sections)
+    if _ECHO_RE.search(out) or (markers and re.search(rf"^\s*\[(?:{markers})\]\s*$", out, re.MULTILINE)):
         return Verdict(False, "the model echoed the prompt's fact list instead of writing copy")
     if not out.strip():
         return Verdict(False, "the model's draft was empty after checking")

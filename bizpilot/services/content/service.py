@@ -22,11 +22,13 @@ from bizpilot.llm.types import ChatOptions
 from bizpilot.services.content.checker import CheckResult, check_text
 from bizpilot.services.content.examples import similar_approved
 from bizpilot.services.content.facts import FactBundle, load_facts
+from bizpilot.services.content.letter_prompt import build_letter_messages
 from bizpilot.services.content.letters import compose
-from bizpilot.services.content.lint import LintContext, LintFailure, failed_checks, lint_text, repair
+from bizpilot.services.content.lint import EMAIL_KINDS, LintContext, LintFailure, failed_checks, lint_text, repair
 from bizpilot.services.content.plan import ContentPlan, make_plan
 from bizpilot.services.content.prompting import (
     DETERMINISTIC_VERSION,
+    KIND_LABELS,
     MAX_TOKENS,
     build_messages,
     clean_draft,
@@ -34,6 +36,7 @@ from bizpilot.services.content.prompting import (
 )
 from bizpilot.services.content.purpose import PURPOSE_KINDS, Purpose, choose_purpose
 from bizpilot.services.content.realise import CLOSERS, OPENERS, realise_deterministic
+from bizpilot.services.content.tidy import tidy_email
 from bizpilot.services.llmprobe.endpoint import generation_backend
 from bizpilot.services.llmprobe.store import model_key, probe_passed
 
@@ -41,6 +44,9 @@ logger = logging.getLogger("bizpilot.content")
 STATUSES = ("draft", "rated", "approved", "rejected")
 MAX_INQUIRY_CHARS = 4000
 MAX_REDACTED_NAMES = 200
+LETTER_PROMPT_KINDS = frozenset({"sales_email", "follow_up"})
+# A letter of 3-4 sentences is ~110-150 tokens; the cap keeps a rambling draft under ~20 s at ~9 tokens/s.
+LETTER_MAX_TOKENS = {"short": 120, "medium": 180, "long": 300}
 
 
 @dataclass
@@ -92,10 +98,19 @@ def _contact_names(session: Session, backend: Any, account_id: int | None) -> tu
 
 def _llm_draft(backend: Any, plan: ContentPlan, bundle: FactBundle, examples: list[dict[str, Any]],
                inquiry: str | None, max_tokens: int | None, brief: str | None = None,
-               names: tuple[str, ...] = ()) -> tuple[str, str, str]:
-    """(draft, model name, prompt stamp) from the backend."""
-    messages, stamp = build_messages(plan, bundle, examples, inquiry, brief=brief)
-    options = ChatOptions(max_tokens=max_tokens or MAX_TOKENS[plan.length], temperature=0.2, seed=7,
+               names: tuple[str, ...] = (), purpose: Purpose | None = None) -> tuple[str, str, str]:
+    """(draft, model name, prompt stamp) from the backend. A letter with a purpose gets the letter prompt (roles in
+    words, plain fact labels, an example of the seller's voice); other kinds the plan prompt."""
+    if purpose is not None and plan.kind in LETTER_PROMPT_KINDS:
+        greeting, closing = _frame(plan, bundle)
+        label = KIND_LABELS[plan.kind][1 if plan.language == "zh" else 0]
+        messages, stamp = build_letter_messages(plan, bundle, purpose, greeting, closing, label, examples,
+                                                redacted=bool(getattr(backend, "remote", False)), inquiry=inquiry)
+        default_tokens = LETTER_MAX_TOKENS[plan.length]
+    else:
+        messages, stamp = build_messages(plan, bundle, examples, inquiry, brief=brief)
+        default_tokens = MAX_TOKENS[plan.length]
+    options = ChatOptions(max_tokens=max_tokens or default_tokens, temperature=0.2, seed=7,
                           tag=stamp, names=names)
     completion = backend.generate(messages, options)
     return clean_draft(completion.text), completion.model or backend.model_name, stamp
@@ -161,6 +176,7 @@ def generate_content(*, session: Session, kind: str, product_id: int | str | Non
     model, stamp = "deterministic", DETERMINISTIC_VERSION
     final: CheckResult | None = None
     lint_repaired = False
+    tidy_changes: list[str] = []
     if not use_llm:
         fallback_reason = "LLM not requested (deterministic realisation)"
     else:
@@ -171,9 +187,15 @@ def generate_content(*, session: Session, kind: str, product_id: int | str | Non
                 raise LLMUnavailable(f"{model_key(backend)} failed the capability probe (bizpilot llm probe)")
             draft, model, stamp = _llm_draft(backend, plan, bundle, examples, inquiry, max_tokens,
                                              brief=_brief(chosen, language),
-                                             names=_contact_names(session, backend, bundle.account_id))
+                                             names=_contact_names(session, backend, bundle.account_id),
+                                             purpose=chosen)
             draft_lint = lint_text(draft, ctx)
-            draft_check = check_text(draft, bundle)
+            work = draft
+            if kind in EMAIL_KINDS:  # packaging a rep deletes unread: subject line, slot signature, notes
+                name = bundle.get("account.name")
+                tidied = tidy_email(draft, language=language, account_name=name.render(language) if name else None)
+                work, tidy_changes = tidied.text, tidied.changes
+            draft_check = check_text(work, bundle)
             verdict = judge(draft_check, plan, bundle)
             if verdict.accepted:
                 final = check_text(draft_check.output, bundle)  # the repaired text must now be clean
@@ -185,6 +207,7 @@ def generate_content(*, session: Session, kind: str, product_id: int | str | Non
                         final, fallback_reason = None, lint_reason
                     elif text != final.output:
                         final, lint_repaired = check_text(text, bundle), True
+                    lint_repaired = lint_repaired or bool(tidy_changes)
             else:
                 fallback_reason = verdict.reason
         except BizpilotError as exc:
@@ -199,7 +222,7 @@ def generate_content(*, session: Session, kind: str, product_id: int | str | Non
     shown_lint = lint_text(final.output, ctx)
     lint = {"draft": [f.to_dict() for f in (draft_lint if draft is not None else shown_lint)],
             "draft_failed_checks": failed_checks(draft_lint if draft is not None else shown_lint),
-            "repaired": lint_repaired, "output": [f.to_dict() for f in shown_lint],
+            "repaired": lint_repaired, "tidied": tidy_changes, "output": [f.to_dict() for f in shown_lint],
             "failed_checks": failed_checks(shown_lint)}
     kept, removed, repaired = _summaries(draft_check if draft_check is not None and fallback_reason is None
                                          else final)

@@ -1,0 +1,164 @@
+"""The prompt of a letter with a purpose (sales e-mail, follow-up, call script): who writes to whom and why, the
+facts under plain labels (no section markers or fact keys for a small model to copy into the text), the greeting
+and closing the deterministic letters use, and one short example of the seller's voice in the requested language.
+
+Small local models given the plan as ``[section]`` blocks with ``order first date: ...`` lines wrote as the buyer,
+copied the markers and keys, and signed with ``[Your Name]``; this prompt states the roles in words and shows the
+shape instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bizpilot.llm.guards import quote_untrusted
+from bizpilot.llm.types import Message
+from bizpilot.services.content.facts import FactBundle
+from bizpilot.services.content.plan import ContentPlan
+
+# Plain labels per fact id (numbered ids such as order.top.1.name drop their number first).
+LABELS = {
+    "en": {"account.name": "customer", "account.industry": "customer's industry",
+           "account.country": "customer's country",
+           "order.count": "orders they have placed with us", "order.first.date": "date of their first order with us",
+           "order.last.date": "date of their last order", "order.top.name": "a product they often order",
+           "order.top.qty": "units of it they have ordered", "recent.date": "date of their latest order",
+           "recent.name": "product in their latest order", "recent.qty": "units in that order",
+           "reorder.name": "product due for reorder", "reorder.sku": "its SKU",
+           "reorder.cycle": "they usually reorder it every (days)", "reorder.since": "days since they last ordered it",
+           "recommend.name": "product we suggest", "recommend.price": "its price", "recommend.sku": "its SKU",
+           "recommend.category": "its category", "new.name": "new product", "new.price": "its price",
+           "new.sku": "its SKU", "new.category": "its category", "opportunity.name": "their open quote",
+           "opportunity.stage": "its stage", "opportunity.amount": "quoted amount",
+           "opportunity.next_step": "agreed next step"},
+    "zh": {"account.name": "客户", "account.industry": "客户所在行业", "account.country": "客户所在国家",
+           "order.count": "客户在我们这里下过的订单数", "order.first.date": "客户首次向我们下单的日期",
+           "order.last.date": "客户最近一次下单的日期", "order.top.name": "客户常买的产品",
+           "order.top.qty": "该产品的累计订购数量", "recent.date": "客户最新订单的日期",
+           "recent.name": "最新订单中的产品", "recent.qty": "该产品在这笔订单中的数量",
+           "reorder.name": "该补货的产品", "reorder.sku": "货号", "reorder.cycle": "客户通常的补货周期（天）",
+           "reorder.since": "距客户上次订购该产品的天数", "recommend.name": "我们推荐的产品",
+           "recommend.price": "价格", "recommend.sku": "货号", "recommend.category": "品类", "new.name": "新品",
+           "new.price": "价格", "new.sku": "货号", "new.category": "品类", "opportunity.name": "客户的报价项目",
+           "opportunity.stage": "当前阶段", "opportunity.amount": "报价金额", "opportunity.next_step": "约定的下一步"},
+}
+WHY = {
+    "en": {"thank_you": "thank them for their latest order and offer help with it",
+           "reorder_reminder": "their usual reorder of a product is due; remind them and offer to prepare the order",
+           "cross_sell": "suggest a product that fits what they already order",
+           "win_back": "they have not ordered for a while; invite them back",
+           "quote_follow_up": "follow up on their open quote and agree the next step",
+           "new_product": "introduce a new product that fits what they buy",
+           "check_in": "a friendly check-in on how things are going, mentioning your history together"},
+    "zh": {"thank_you": "感谢客户最新的订单，并表示有需要可以随时帮忙",
+           "reorder_reminder": "客户某个产品按惯例该补货了；提醒客户，并主动提出帮忙安排订单",
+           "cross_sell": "推荐一款和客户现有采购相配的产品",
+           "win_back": "客户有一段时间没有下单了；邀请客户再次合作",
+           "quote_follow_up": "跟进客户的报价项目，商定下一步",
+           "new_product": "介绍一款符合客户采购需要的新品",
+           "check_in": "友好地问候客户近况，提一提双方的合作历史"},
+}
+TONES_ZH = {"neutral": "平实", "friendly": "友好", "formal": "正式", "enthusiastic": "热情"}
+SENTENCES = {"en": {"short": "2", "medium": "3 or 4", "long": "5 or 6"},
+             "zh": {"short": "2", "medium": "3到4", "long": "5到6"}}
+# One short letter per purpose and language to a made-up customer, in the seller's voice. Every sentence either
+# states a fact of that purpose or is a courtesy true of any customer, so a small model that copies the shape too
+# closely still writes nothing false (the fact check drops a copied value).
+_HELLO = {"en": "Hello Northwind Traders,\n\n", "zh": "北风贸易，您好：\n\n"}
+_BYE = {"en": "\n\nBest regards,\nThe sales team", "zh": "\n\n此致\n销售团队"}
+_BODIES = {
+    "en": {"thank_you": "Thank you for your order of 40 units of Packing Tape 48 mm on 2025-03-02. We hope everything "
+                        "arrives just as you need it.\n\nIs there anything else we can add to this delivery? Just "
+                        "reply to this email.",
+           "reorder_reminder": "It has been 30 days since your last order of Packing Tape 48 mm (SKU PKG-1001), and "
+                               "you usually restock it every 28 days, so you may be running low.\n\nWould you like "
+                               "us to prepare the same order again? Just reply with the quantity you need.",
+           "cross_sell": "Based on what you order from us, we think Stretch Film 500 mm would suit you well. It is "
+                         "USD 18.50 (SKU PKG-1044).\n\nWould you like a sample or a quote? Just reply to this email.",
+           "win_back": "We have not had an order from you since 2025-01-15, and we would be glad to supply you again. "
+                       "You have mostly ordered Packing Tape 48 mm from us.\n\nIs there anything we could do better "
+                       "for you? Just reply and let us know.",
+           "quote_follow_up": "We are following up on Northwind packaging supply 2025, which is now at the proposal "
+                              "stage. Our proposal comes to USD 12400.\n\nWould a short call this week suit you? "
+                              "Reply with a time that works for you.",
+           "new_product": "We have just added Recycled Mailer Box M to our packaging range, and we thought of you "
+                          "first. It is USD 9.80 (SKU PKG-1102).\n\nWould you like a sample? Just reply to this "
+                          "email.",
+           "check_in": "You have placed 12 orders with us since 2023-05-10, most often Packing Tape 48 mm. We would "
+                       "like to hear how everything is going on your side.\n\nIs there anything coming up that we "
+                       "can help with? Just reply to this email."},
+    "zh": {"thank_you": ("感谢您在2025-03-02订购40件封箱胶带48毫米，希望这批货完全符合您的需要。"
+                        "\n\n这批货还有什么需要我们帮忙的吗？直接回复这封邮件就好。"),
+           "reorder_reminder": "距离您上次订购封箱胶带48毫米（货号PKG-1001）已经30天了，"
+                               "您通常每28天补货一次，库存可能快用完了。"
+                               "\n\n需要我们按上次的订单再准备一批吗？回复您需要的数量即可。",
+           "cross_sell": "根据您的采购记录，我们觉得缠绕膜500毫米会很适合您，价格为18.50 USD，货号PKG-1044。\n\n"
+                         "需要样品或报价吗？直接回复这封邮件就好。",
+           "win_back": "自2025-01-15您上次下单以来已经有一段时间了，我们很希望能再次为您供货。"
+                       "您以前最常订购的是封箱胶带48毫米。"
+                       "\n\n有什么我们可以做得更好的地方吗？欢迎回复告诉我们。",
+           "quote_follow_up": "想跟您跟进一下“北风包装供货2025”，目前处于方案阶段，方案金额为12400 USD。\n\n"
+                              "这周方便约个简短的电话吗？回复一个您方便的时间即可。",
+           "new_product": "我们的包装系列刚上架了再生纸邮寄盒M号，第一时间想到了您。价格为9.80 USD，货号PKG-1102。\n\n"
+                          "需要寄一份样品给您吗？直接回复这封邮件就好。",
+           "check_in": "自2023-05-10以来，您已经在我们这里下了12个订单，最常订购的是封箱胶带48毫米。"
+                       "想了解一下您那边一切是否顺利。"
+                       "\n\n最近有什么需要我们帮忙的吗？直接回复这封邮件就好。"},
+}
+
+
+def example_letter(purpose: str, lang: str) -> str:
+    bodies = _BODIES["zh" if lang == "zh" else "en"]
+    body = bodies.get(purpose, bodies["check_in"])
+    return _HELLO[lang] + body + _BYE[lang]
+
+
+_REDACTION = {"en": "\nPlaceholders such as [NAME_1] in the data stand for real personal data: copy them exactly where "
+                    "needed, and write no other brackets.",
+              "zh": "\n数据中的[NAME_1]之类占位符代表真实的个人信息：需要时原样照抄，不要写其他方括号。"}
+
+
+def _label(fact_id: str, lang: str) -> str:
+    parts = [p for p in fact_id.split(".") if not p.isdigit()]
+    key = ".".join(parts)
+    return LABELS[lang].get(key) or " ".join(parts).replace("_", " ")
+
+
+def build_letter_messages(plan: ContentPlan, bundle: FactBundle, purpose: Any, greeting: str, closing: str,
+                          kind_label: str, examples: list[dict[str, Any]], *, redacted: bool = False,
+                          inquiry: str | None = None) -> tuple[list[Message], str]:
+    """(messages, prompt version stamp) for a letter planned around ``purpose``; facts, approved examples and an
+    inquiry are quoted as data."""
+    from bizpilot.services.content.prompting import load_content_prompt
+
+    lang = "zh" if plan.language == "zh" else "en"
+    system = load_content_prompt(lang, "letter_system")
+    template = load_content_prompt(lang, "letter")
+    lines = []
+    for fact_id in plan.fact_ids:
+        fact = bundle.get(fact_id)
+        if fact is not None:
+            lines.append(f"- {_label(fact_id, lang)}: {fact.render(lang)}")
+    facts = quote_untrusted("\n".join(lines), "FACTS")
+    if inquiry:
+        facts += "\n" + ("客户来信：" if lang == "zh" else "Customer inquiry:") + "\n" + quote_untrusted(inquiry)
+    ex_text = ""
+    if examples:
+        head = "你们团队已批准的同类信件（只学风格，不要照抄其中的事实）：" if lang == "zh" else \
+            "Letters your team approved (follow their style only, never their facts):"
+        ex_text = head + "\n" + "\n".join(quote_untrusted(e["text"], "EXAMPLE") for e in examples)
+    name = bundle.get("account.name")
+    customer = name.render(lang) if name is not None else ("客户" if lang == "zh" else "the customer")
+    closing_lines = [c for c in closing.splitlines() if c.strip()]
+    joined = "”和“".join(closing_lines) if lang == "zh" else '" and "'.join(closing_lines)
+    why = WHY[lang].get(purpose.name, purpose.reason)
+    example = example_letter(purpose.name, lang)
+    tone = TONES_ZH.get(plan.tone, plan.tone) if lang == "zh" else plan.tone
+    user = template.render(kind_label=kind_label, customer=customer.rstrip("."), purpose=why, tone=tone,
+                           sentences=SENTENCES[lang][plan.length], facts=facts, greeting=greeting,
+                           closing=joined, example=example, examples=ex_text)
+    sys_text = system.render(redaction=_REDACTION[lang] if redacted else "")
+    return [Message.system(sys_text), Message.user(user)], f"{template.stamp}+{system.stamp}"
+
+
+__all__ = ["LABELS", "WHY", "build_letter_messages", "example_letter"]
