@@ -16,6 +16,9 @@ from bizpilot.llm.types import Message
 from bizpilot.services.content.facts import FactBundle
 from bizpilot.services.content.plan import ContentPlan
 
+LETTER_PROMPT_KINDS = frozenset({"sales_email", "follow_up"})
+# A letter of 3-4 sentences is ~70-150 tokens; the cap keeps a rambling draft near 20 s at ~9 tokens/s.
+LETTER_MAX_TOKENS = {"short": 120, "medium": 180, "long": 300}
 # Plain labels per fact id (numbered ids such as order.top.1.name drop their number first).
 LABELS = {
     "en": {"account.name": "customer", "account.industry": "customer's industry",
@@ -161,4 +164,4 @@ def build_letter_messages(plan: ContentPlan, bundle: FactBundle, purpose: Any, g
     return [Message.system(sys_text), Message.user(user)], f"{template.stamp}+{system.stamp}"
 
 
-__all__ = ["LABELS", "WHY", "build_letter_messages", "example_letter"]
+__all__ = ["LABELS", "LETTER_MAX_TOKENS", "LETTER_PROMPT_KINDS", "WHY", "build_letter_messages", "example_letter"]

@@ -22,7 +22,7 @@ from bizpilot.llm.types import ChatOptions
 from bizpilot.services.content.checker import CheckResult, check_text
 from bizpilot.services.content.examples import similar_approved
 from bizpilot.services.content.facts import FactBundle, load_facts
-from bizpilot.services.content.letter_prompt import build_letter_messages
+from bizpilot.services.content.letter_prompt import LETTER_MAX_TOKENS, LETTER_PROMPT_KINDS, build_letter_messages
 from bizpilot.services.content.letters import compose
 from bizpilot.services.content.lint import EMAIL_KINDS, LintContext, LintFailure, failed_checks, lint_text, repair
 from bizpilot.services.content.plan import ContentPlan, make_plan
@@ -44,9 +44,6 @@ logger = logging.getLogger("bizpilot.content")
 STATUSES = ("draft", "rated", "approved", "rejected")
 MAX_INQUIRY_CHARS = 4000
 MAX_REDACTED_NAMES = 200
-LETTER_PROMPT_KINDS = frozenset({"sales_email", "follow_up"})
-# A letter of 3-4 sentences is ~110-150 tokens; the cap keeps a rambling draft under ~20 s at ~9 tokens/s.
-LETTER_MAX_TOKENS = {"short": 120, "medium": 180, "long": 300}
 
 
 @dataclass

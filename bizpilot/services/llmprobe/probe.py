@@ -9,7 +9,10 @@ Capabilities, each failed by any case that shows the fault:
   no discount or offer is invented (the content fact checker, plus ``required`` and a discount pattern);
 - ``form``: what content generation repairs or tolerates once: e-mail parts (a greeting or closing it can add),
   length, no loops (lint ``email_parts``, ``length``, ``repetition``).
-Answers are cleaned as content generation cleans drafts (``clean_draft``) before they are scored.
+Answers are cleaned as content generation cleans drafts (``clean_draft``, and ``tidy_email`` for e-mails) before
+they are scored. The e-mail cases are asked with the prompt content generation sends (``letter_prompt``: a reorder
+reminder to a customer, with the probe's facts), so the probe judges the model on the prompt it will get; version 1
+asked them with a prompt of its own, on which a model that follows the production prompt could fail.
 A model passes when voice, language and facts hold in every case and at most one case fails on form: only then
 does content generation let it draft (``store.probe_passed``); otherwise the deterministic path writes.
 """
@@ -27,11 +30,16 @@ from bizpilot.errors import BizpilotError
 from bizpilot.llm.types import ChatOptions, Message
 from bizpilot.services.content.checker import check_text
 from bizpilot.services.content.facts import Fact, FactBundle
-from bizpilot.services.content.lint import LintContext, failed_checks, lint_text
-from bizpilot.services.content.prompting import clean_draft
+from bizpilot.services.content.letter_prompt import LETTER_MAX_TOKENS, build_letter_messages
+from bizpilot.services.content.lint import EMAIL_KINDS, LintContext, failed_checks, lint_text
+from bizpilot.services.content.plan import ContentPlan, Section
+from bizpilot.services.content.prompting import KIND_LABELS, clean_draft
+from bizpilot.services.content.purpose import Purpose
+from bizpilot.services.content.realise import CLOSERS, OPENERS
+from bizpilot.services.content.tidy import tidy_email
 from bizpilot.services.llmprobe.store import model_key
 
-PROBE_VERSION = 1
+PROBE_VERSION = 2
 CAPABILITIES = ("voice", "language", "facts", "form")
 _CAPABILITY_OF = {"voice": "voice", "email_parts": "form", "placeholders": "voice", "field_names": "voice",
                   "language": "language", "length": "form", "repetition": "form"}
@@ -59,6 +67,25 @@ _PRICE = Fact("product.price", "price", 12.5, "USD 12.50", "12.50美元", curren
               aliases=("$12.50", "12.50 USD", "USD 12.5", "$12.5"))
 
 EMAIL_FACTS = [_SELLER, _REP, _ACCOUNT, _CONTACT, _ORDERS, _SINCE, _LAST_QTY, _LAST_DATE, _CYCLE, _BOLT]
+# The same facts under the ids a reorder reminder's plan gives them (what the letter prompt lists).
+_LETTER_FACTS = [_ACCOUNT,
+                 Fact("reorder.name", "name", "Hex Bolt M8", "Hex Bolt M8", "六角螺栓M8", aliases=_BOLT.aliases),
+                 Fact("order.last.date", "date", "2025-05-12", "2025-05-12", "2025年5月12日"),
+                 Fact("reorder.cycle", "count", 45, "45", "45", aliases=("45 days",)),
+                 Fact("order.count", "count", 16, "16", "16"),
+                 Fact("order.first.date", "date", "2024-04-01", "2024-04-01", "2024年4月1日")]
+
+
+def _letter_case(lang: str) -> tuple[str, str]:
+    """(system, user) of the reorder reminder content generation would send for the probe's customer."""
+    bundle = FactBundle(kind="sales_email", facts=list(_LETTER_FACTS))
+    plan = ContentPlan(kind="sales_email", language=lang, tone="neutral", length="medium",
+                       sections=[Section("lead", [f.id for f in _LETTER_FACTS])])
+    purpose = Purpose("reorder_reminder", "reorder due: last order 2025-05-12, cycle 45 days")
+    name = _ACCOUNT.render(lang)
+    messages, _ = build_letter_messages(plan, bundle, purpose, OPENERS["neutral"][lang].format(name=name),
+                                        CLOSERS["neutral"][lang], KIND_LABELS["sales_email"][lang == "zh"], [])
+    return messages[0].content, messages[1].content
 PRODUCT_FACTS = [_SELLER, _BOLT, _SKU, _MATERIAL, _PACK, _PRICE]
 
 
@@ -79,22 +106,10 @@ class ProbeCase:
 
 
 CASES: tuple[ProbeCase, ...] = (
-    ProbeCase(
-        "email_en", "sales_email", "en", "medium",
-        "You are Lena Hoffmann, a sales representative at Northwind Fasteners, a supplier of industrial fasteners. "
-        "You write to your customers. Use only the facts you are given; never offer discounts.",
-        "Write a short e-mail to our customer Anchor Contractors B.V. (contact: Tom Visser) reminding them that "
-        "it is time to reorder. Facts: they have placed 16 orders with us since 2024-04-01; their last order was "
-        "624 pcs of Hex Bolt M8 on 2025-05-12; they usually reorder every 45 days. Greet Tom, give the reason for "
-        "writing, ask him to reply, and sign as Lena Hoffmann, Northwind Fasteners. Write in English.",
-        tuple(EMAIL_FACTS), (_CONTACT, _BOLT), 260),
-    ProbeCase(
-        "email_zh", "sales_email", "zh", "medium",
-        "你是诺思紧固件（一家工业紧固件供应商）的销售代表李娜，你给自己的客户写信。只使用给出的事实，不要提供任何折扣或优惠。",
-        "给我们的客户安科建设（联系人：王伟）写一封简短的中文邮件，提醒他们该补货了。事实：自2024年4月1日以来他们在我们这里下了16笔订单；"
-        "最近一次订单是2025年5月12日订购的六角螺栓M8 624件；他们通常每45天补货一次。问候王伟，说明来信原因，请他回复，"
-        "最后署名：诺思紧固件 李娜。全文用中文。",
-        tuple(EMAIL_FACTS), (_CONTACT, _BOLT), 300),
+    ProbeCase("email_en", "sales_email", "en", "medium", *_letter_case("en"), tuple(EMAIL_FACTS + _LETTER_FACTS),
+              (_ACCOUNT, _BOLT), LETTER_MAX_TOKENS["medium"]),
+    ProbeCase("email_zh", "sales_email", "zh", "medium", *_letter_case("zh"), tuple(EMAIL_FACTS + _LETTER_FACTS),
+              (_ACCOUNT, _BOLT), LETTER_MAX_TOKENS["medium"]),
     ProbeCase(
         "description_en", "product_description", "en", "short",
         "You write product descriptions for Northwind Fasteners' catalogue. Use only the facts you are given; "
@@ -114,6 +129,8 @@ def score_text(case: ProbeCase, text: str) -> dict[str, Any]:
     """Score one answer: the failed lint checks, the fact problems, the required facts missing, invented
     discounts, and which capabilities that failed. Pure: the same text always scores the same."""
     text = clean_draft(text)
+    if case.kind in EMAIL_KINDS:
+        text = tidy_email(text, language=case.language, account_name=_ACCOUNT.render(case.language)).text
     bundle = FactBundle(kind=case.kind, facts=list(case.facts))
     lint = lint_text(text, LintContext(kind=case.kind, language=case.language, length=case.length, bundle=bundle))
     checked = check_text(text, bundle)

@@ -22,7 +22,7 @@ def probe_answers(body: dict[str, Any]) -> str:
     """A fit answer to each capability-probe prompt (by its language and kind), else a short English text."""
     prompt = body["messages"][-1]["content"]
     zh = "中文" in prompt
-    if "e-mail" in prompt or "邮件" in prompt:
+    if "e-mail" in prompt or "email" in prompt or "邮件" in prompt:
         return GOOD["email_zh" if zh else "email_en"]
     if "description" in prompt or "描述" in prompt:
         return GOOD["description_zh" if zh else "description_en"]

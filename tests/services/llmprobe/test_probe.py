@@ -14,12 +14,13 @@ from bizpilot.services.llmprobe.probe import CASES, run_probe, score_text, summa
 
 CASE = {c.id: c for c in CASES}
 GOOD = {
-    "email_en": "Hello Tom,\n\nYour last order of 624 pcs of Hex Bolt M8 went out on 2025-05-12, and you usually "
+    "email_en": "Hello Anchor Contractors B.V.,\n\n"
+                "Your last order of 624 pcs of Hex Bolt M8 went out on 2025-05-12, and you usually "
                 "reorder about every 45 days, so your stock may be running low.\nSince 2024-04-01 you have placed 16 "
                 "orders with us, and we would be glad to have the next one ready in time.\nJust reply to this e-mail "
                 "with the quantity you need and I will arrange the delivery.\n\nBest regards,\nLena Hoffmann, "
                 "Northwind Fasteners",
-    "email_zh": "王伟您好：\n\n贵司最近一次订单是2025年5月12日订购的六角螺栓M8 624件，"
+    "email_zh": "安科建设，您好：\n\n贵司最近一次订单是2025年5月12日订购的六角螺栓M8 624件，"
                 "按通常每45天补货一次的节奏，库存可能快用完了。\n"
                 "自2024年4月1日以来，贵司已在我们这里下了16笔订单，感谢一直以来的信任。\n如需补货，请直接回复本邮件告知数量，"
                 "我们会尽快安排发货。\n\n此致\n诺思紧固件 李娜",
@@ -45,7 +46,7 @@ def test_writing_as_the_buyer_with_a_discount_fails_voice_and_facts() -> None:
     # an offer without a number is a claim too (content's fact check since the prompt-injection work)
     assert scored["discounts"] == ["discount"]
     assert scored["fact_problems"] == ["unsupported: discount", "unsupported: 10%"]
-    assert scored["missing"] == ["account.contact"]
+    assert scored["missing"] == ["account.name"]
 
 
 def test_english_where_chinese_was_asked_fails_language() -> None:
