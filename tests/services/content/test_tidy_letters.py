@@ -68,11 +68,11 @@ def test_a_purpose_letter_with_a_slot_signature_is_kept_after_tidying(demo_sessi
     # the draft as written is still measured: slots, and the subject line where the greeting should be
     assert result.lint["draft_failed_checks"] == ["placeholders", "email_parts"]
     assert result.lint["tidied"] == ["subject line removed", "placeholder signature replaced"]
-    assert result.prompt_version.startswith("letter.en@v1+")
+    assert result.prompt_version.startswith("letter.en@v2+")
 
 
 def test_probe_email_cases_ask_with_the_letter_prompt() -> None:
     email = {c.id: c for c in CASES}["email_en"]
-    assert email.prompt.startswith("You are on the sales team of a B2B wholesale supplier. Write a sales email in "
+    assert email.prompt.startswith("Write a sales email in "
                                    "English to your customer Anchor Contractors B.V.")
     assert "- product due for reorder: Hex Bolt M8" in email.prompt and "order_count" not in email.prompt
