@@ -67,10 +67,12 @@ _PRICE = Fact("product.price", "price", 12.5, "USD 12.50", "12.50美元", curren
               aliases=("$12.50", "12.50 USD", "USD 12.5", "$12.5"))
 
 EMAIL_FACTS = [_SELLER, _REP, _ACCOUNT, _CONTACT, _ORDERS, _SINCE, _LAST_QTY, _LAST_DATE, _CYCLE, _BOLT]
-# The same facts under the ids a reorder reminder's plan gives them (what the letter prompt lists).
+# The facts a reorder reminder's plan gives the letter prompt in production (product, SKU, days since the last
+# order of it, usual cycle) plus the history, under the ids it uses.
 _LETTER_FACTS = [_ACCOUNT,
                  Fact("reorder.name", "name", "Hex Bolt M8", "Hex Bolt M8", "六角螺栓M8", aliases=_BOLT.aliases),
-                 Fact("order.last.date", "date", "2025-05-12", "2025-05-12", "2025年5月12日"),
+                 Fact("reorder.sku", "sku", "FB-00123", "FB-00123"),
+                 Fact("reorder.since", "count", 52, "52", "52", aliases=("52 days",)),
                  Fact("reorder.cycle", "count", 45, "45", "45", aliases=("45 days",)),
                  Fact("order.count", "count", 16, "16", "16"),
                  Fact("order.first.date", "date", "2024-04-01", "2024-04-01", "2024年4月1日")]
@@ -81,7 +83,7 @@ def _letter_case(lang: str) -> tuple[str, str]:
     bundle = FactBundle(kind="sales_email", facts=list(_LETTER_FACTS))
     plan = ContentPlan(kind="sales_email", language=lang, tone="neutral", length="medium",
                        sections=[Section("lead", [f.id for f in _LETTER_FACTS])])
-    purpose = Purpose("reorder_reminder", "reorder due: last order 2025-05-12, cycle 45 days")
+    purpose = Purpose("reorder_reminder", "reorder due: 52 days since the last order, cycle 45 days")
     name = _ACCOUNT.render(lang)
     messages, _ = build_letter_messages(plan, bundle, purpose, OPENERS["neutral"][lang].format(name=name),
                                         CLOSERS["neutral"][lang], KIND_LABELS["sales_email"][lang == "zh"], [])
