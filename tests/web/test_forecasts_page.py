@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -56,7 +57,15 @@ def test_forecasts_and_account_intelligence(engine: Engine, browser_client: Test
         assert marker in detail.text, marker
     factors = detail.text.split('id="repurchase-factors"')[1].split("</table>")[0]
     assert factors.count("<tr>") >= 1  # the score comes with what raises or lowers it
-    empty = browser_client.get(f"/accounts/{empty_id}")
+    # The one training worker is kept busy while the page is served, so the job it queues is seen queued (not
+    # already picked up and training, which depends on thread timing).
+    release = threading.Event()
+    busy = jobs._executor_instance().submit(release.wait, 60)
+    try:
+        empty = browser_client.get(f"/accounts/{empty_id}")
+    finally:
+        release.set()
+        busy.result(timeout=60)
     assert empty.status_code == 200 and "No Orders Ltd" in empty.text
     # only its industry waits: the account is newer than the industry model, so its prediction is queued (never
     # computed on the request); without orders no other model has anything to say about it
