@@ -179,8 +179,8 @@ def train_embedder(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the held-out split and the training order")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Train the workspace embedding model (an adapter over the pre-trained embedder); the embedding service, the
-    knowledge base and the text models use it from then on."""
+    """Train the workspace embedding model (an adapter over the pre-trained embedder); the knowledge base and the
+    sentiment models trained after it use it (the shipped defaults and older models keep their vectors)."""
     params: dict[str, Any] = {"holdout": holdout, "seed": seed}
     if pairs is not None:
         from bizpilot.services.embedder.pairs import read_pairs
