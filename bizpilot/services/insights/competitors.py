@@ -7,8 +7,9 @@ written whole (atomically). Matching is case-insensitive; a Latin alias must sta
 ``Acmelite``), a Chinese alias matches anywhere (Chinese has no spaces between words).
 
 Unknown brand-like names: capitalised or mixed-case Latin words (``Haier``, ``iPhone``, ``OPPO``) in any text, and
-Latin words inside Chinese text, seen in at least ``min_interactions`` interactions, that are neither listed nor
-common English words; suggestions only, never added by themselves.
+Latin words inside Chinese text, seen in at least ``min_interactions`` interactions, that are neither listed,
+common English words, words of the team's own product names, nor written in lower case in as many texts as
+capitalised (``Pricing`` opening a subject line is the word "pricing"); suggestions only, never added by themselves.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bizpilot.config import get_settings
-from bizpilot.domain import Interaction
+from bizpilot.domain import Interaction, Product
 from bizpilot.errors import NotFoundError, ValidationFailed
 
 FILE_NAME = "competitors.json"
@@ -211,6 +212,10 @@ def brand_suggestions(*, session: Session, min_interactions: int = 3, limit: int
     """Brand-like names not on the list, seen in at least ``min_interactions`` interactions, most seen first."""
     competitors = load_competitors() if competitors is None else competitors
     known = {t.lower() for c in competitors for t in c.terms()}
+    # The words of the team's own catalogue ("Hex Nut M8", "Hi-Vis Vest") are capitalised in messages because they
+    # are product names, not because they are someone else's brand.
+    for (name,) in session.execute(select(Product.name)):
+        known.update(word.lower() for word in _LATIN_WORD.findall(name or ""))
     rows = interaction_texts(session=session, start=start, end=end)
     return brand_candidates([r[4] for r in rows], known=known, min_interactions=min_interactions, limit=limit)
 
@@ -223,13 +228,17 @@ def brand_candidates(texts: Sequence[str], *, known: set[str] = frozenset(),  # 
     seen: Counter[str] = Counter()
     spelling: dict[str, Counter[str]] = defaultdict(Counter)
     brand_like: set[str] = set()  # seen where only a name would be capitalised (mid-sentence, mixed case, zh)
+    lowercase: Counter[str] = Counter()  # texts writing the word in lower case: a word, not a name ("pricing")
     for text in texts:
         chinese = bool(_CJK.search(text or ""))
-        found = set()
+        found, lower = set(), set()
         for match in _LATIN_WORD.finditer(text or ""):
             word = match.group(0)
             key = word.lower()
             if key in known or key in _COMMON or key in ENGLISH_STOP_WORDS:
+                continue
+            if not chinese and word == key:
+                lower.add(key)
                 continue
             if not chinese and word.isupper() and len(word) <= 3:
                 continue  # short acronyms in English text (SLA, ETA) are rarely brands
@@ -242,7 +251,8 @@ def brand_candidates(texts: Sequence[str], *, known: set[str] = frozenset(),  # 
                 found.add(key)
                 spelling[key][word] += 1
         seen.update(found)
-    seen = Counter({k: n for k, n in seen.items() if k in brand_like})
+        lowercase.update(lower)
+    seen = Counter({k: n for k, n in seen.items() if k in brand_like and lowercase[k] < n})
     out = [{"name": spelling[k].most_common(1)[0][0], "interactions": n} for k, n in seen.items()
            if n >= min_interactions]
     out.sort(key=lambda r: (-r["interactions"], r["name"].lower()))

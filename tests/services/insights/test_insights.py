@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bizpilot.domain import Account, Interaction
+from bizpilot.domain import Account, Interaction, Product
 from bizpilot.errors import InvalidParameter, NotFoundError, ValidationFailed
 from bizpilot.services.insights.competitors import (
     Competitor,
     MentionFinder,
     brand_candidates,
+    brand_suggestions,
     competitor_mentions,
     load_competitors,
     remove_competitor,
@@ -87,6 +88,25 @@ def test_unknown_brand_like_names_are_suggested() -> None:
     out = brand_candidates(texts, known={"midea"}, min_interactions=3)
     assert out == [{"name": "Haier", "interactions": 4}, {"name": "Whirlpool", "interactions": 3}]
     assert brand_candidates(texts, known={"haier", "whirlpool"}, min_interactions=3) == []
+
+
+def test_words_written_in_lower_case_as_often_are_not_brands() -> None:
+    texts = ["Thanks, Great service again", "Quote: Great price", "Re: Great delivery", "great work", "a great team",
+             "so great", "Also Bosch was slower", "compared to Bosch", "Bosch quoted less", "the bosch drill"]
+    assert brand_candidates(texts, min_interactions=3) == [{"name": "Bosch", "interactions": 3}]
+
+
+def test_the_teams_own_product_names_are_not_suggested(engine: Engine) -> None:
+    with Session(engine) as session:
+        account = Account(external_id="A1", name="Acme Buyer")
+        session.add_all([account, Product(sku="HN-8", name="Hex Nut M8 zinc")])
+        session.flush()
+        for i, text in enumerate(["Please resend the Hex Nut order, Makita was faster",
+                                  "the Hex Nut box was short, Makita never is", "Need 20 more Hex Nut, Makita too"]):
+            session.add(Interaction(external_id=f"E{i}", account_id=account.id, channel="email",
+                                    direction="inbound", text=text, occurred_at=datetime(2024, 1, 5 + i)))
+        session.commit()
+        assert brand_suggestions(session=session, competitors=[]) == [{"name": "Makita", "interactions": 3}]
 
 
 def _seed_topics(engine: Engine) -> dict[str, int]:
