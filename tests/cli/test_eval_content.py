@@ -43,7 +43,7 @@ def test_eval_content_counts_a_buyer_voice_draft_but_never_shows_it(engine: Engi
     seed_small(engine)
     draft = ("Hello Evergreen Hospitality Group Ltd,\n\nWe would like to order more Thread Locker 400 mL grey for "
              "our order.\n\nPlease reply to this email.\n\nBest regards,\n[NAME_1]")
-    with scripted_llm(monkeypatch, tmp_path / "s.json", {"rules": [{"tag": "content.*", "reply": draft}]}):
+    with scripted_llm(monkeypatch, tmp_path / "s.json", {"rules": [{"tag": "letter.*", "reply": draft}]}):
         result = runner.invoke(app, ["eval", "content", "--kinds", "sales_email", "--sample", "1", "--llm",
                                      "--json"])
     assert result.exit_code == 0, result.output
