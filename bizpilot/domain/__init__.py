@@ -27,6 +27,7 @@ from bizpilot.domain.interaction import (
     InteractionPublic,
     InteractionUpdate,
 )
+from bizpilot.domain.invoice import Invoice, InvoiceCreate, InvoicePublic, InvoiceUpdate
 from bizpilot.domain.kb import KbChunk  # noqa: F401  (search index rows, not in ENTITIES)
 from bizpilot.domain.knowledge import (
     KnowledgeArticle,
@@ -100,6 +101,9 @@ ENTITIES: dict[str, EntityInfo] = {
         EntityInfo("opportunities", Opportunity, OpportunityPublic, ("account_id", "stage", "outcome", "owner"),
                    ("id", "created_at", "amount", "closed_at"), ("name",), "-created_at", OpportunityCreate,
                    OpportunityUpdate),
+        EntityInfo("invoices", Invoice, InvoicePublic, ("account_id", "order_id", "status", "currency"),
+                   ("id", "issued_at", "due_at", "amount", "number"), ("number", "external_id"), "-issued_at",
+                   InvoiceCreate, InvoiceUpdate),
         EntityInfo("knowledge_articles", KnowledgeArticle, KnowledgeArticlePublic, ("category", "language"),
                    ("id", "title", "updated_at"), ("title", "body"), "title", KnowledgeArticleCreate,
                    KnowledgeArticleUpdate),
@@ -116,5 +120,5 @@ ENTITIES: dict[str, EntityInfo] = {
 
 __all__ = [
     "ENTITIES", "EntityInfo", "Account", "Contact", "Product", "Order", "OrderLine", "Interaction", "Opportunity",
-    "KnowledgeArticle", "ModelRun", "GeneratedContent", "ImportRun", "GlossaryTerm",
+    "Invoice", "KnowledgeArticle", "ModelRun", "GeneratedContent", "ImportRun", "GlossaryTerm",
 ]

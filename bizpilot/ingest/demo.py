@@ -41,6 +41,7 @@ from bizpilot.ingest.demo_content import (
     make_products,
     pick,
 )
+from bizpilot.ingest.demo_invoices import make_invoices
 from bizpilot.ingest.demo_kb import knowledge_frame
 from bizpilot.ingest.demo_text import (
     CUSTOMER,
@@ -55,7 +56,8 @@ from bizpilot.ingest.pipeline import import_frame
 from bizpilot.services.glossary import import_terms
 
 DEFAULT_START = date(2023, 9, 1)
-ENTITY_ORDER = ("accounts", "products", "contacts", "orders", "interactions", "opportunities", "knowledge")
+ENTITY_ORDER = ("accounts", "products", "contacts", "orders", "interactions", "opportunities", "invoices",
+                "knowledge")
 TIER_DISCOUNT = {"strategic": 0.12, "key": 0.08, "standard": 0.04, "small": 0.0}
 ADHOC_PER_MONTH = (0.25, 0.4, 0.6, 0.9, 1.2)  # unplanned orders on top of staple reorders, by size band
 # Buyers consolidate: what falls due within one ordering interval goes on one order (larger firms order more often).
@@ -423,6 +425,7 @@ def generate_demo(*, seed: int = 42, start: date | None = None, years: float = 2
         "opportunities": make_opportunities(rng, accounts, sales, begin, span),
         "knowledge": knowledge_frame(products, begin),
     }
+    frames["invoices"] = make_invoices(seed, frames)  # own generator: the frames above are unchanged
     return {name: frames[name] for name in ENTITY_ORDER}
 
 

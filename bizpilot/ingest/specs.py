@@ -15,6 +15,7 @@ from bizpilot.domain import (
     Account,
     Contact,
     Interaction,
+    Invoice,
     KnowledgeArticle,
     Opportunity,
     Order,
@@ -23,6 +24,7 @@ from bizpilot.domain import (
 from bizpilot.domain.account import AccountCreate
 from bizpilot.domain.contact import ContactCreate
 from bizpilot.domain.interaction import InteractionCreate
+from bizpilot.domain.invoice import InvoiceCreate
 from bizpilot.domain.knowledge import KnowledgeArticleCreate
 from bizpilot.domain.opportunity import OpportunityCreate
 from bizpilot.domain.order import OrderKind, OrderLineCreate, OrderStatus
@@ -101,6 +103,9 @@ SPECS: dict[str, EntitySpec] = {
                    derive_key=lambda r: stable_id("opp", r.get("account_external_id"), r.get("name"),
                                                   r.get("created_at")),
                    references=(ACCOUNT_REF,), owned="keep"),
+        EntitySpec("invoices", InvoiceCreate, Invoice, "external_id",
+                   derive_key=lambda r: stable_id("inv", r.get("account_external_id"), r.get("number")),
+                   references=(ACCOUNT_REF, ORDER_REF)),
         EntitySpec("knowledge", KnowledgeArticleCreate, KnowledgeArticle, "external_id",
                    derive_key=lambda r: stable_id("kb", r.get("title"), r.get("language")),
                    json_columns=("tags",)),

@@ -7,19 +7,21 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from bizpilot.db.base import Base
 from bizpilot.db.migrate import alembic_config, current_revision, upgrade
 from bizpilot.domain import Product
 
 pytestmark = pytest.mark.storage
-HEAD = "0009"
+HEAD = "0010"
 
 EXPECTED_TABLES = {"accounts", "contacts", "products", "orders", "order_lines", "interactions", "opportunities",
                    "knowledge_articles", "model_runs", "generated_content", "import_runs", "conversations",
                    "conversation_messages", "handoff_tickets", "kb_chunks", "model_outputs", "glossary_terms",
                    "users", "audit_log", "tasks", "sequences", "sequence_enrollments", "outbox_messages",
-                   "webhook_subscriptions", "webhook_deliveries", "industry_labels", "account_industries"}
+                   "webhook_subscriptions", "webhook_deliveries", "industry_labels", "account_industries",
+                   "invoices"}
 
 
 def test_upgrade_creates_every_table(engine: Engine) -> None:
@@ -103,3 +105,25 @@ def test_the_industry_migration_downgrades_and_upgrades_again(engine: Engine) ->
     assert not {"industry_labels", "account_industries"} & tables and current_revision(engine) == "0007"
     upgrade(engine)
     assert {"industry_labels", "account_industries"} <= set(inspect(engine).get_table_names())
+
+
+def test_the_invoices_migration_downgrades_and_upgrades_again(engine: Engine) -> None:
+    """0010 adds ``invoices`` with its checks (due after issue, paid within the amount) and takes it away again."""
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO accounts (external_id, name, created_at, version) "
+                          "VALUES ('A1', 'Acme', '2025-01-01', 1)"))
+        account_id = conn.execute(text("SELECT id FROM accounts")).scalar_one()
+        conn.execute(text("INSERT INTO invoices (external_id, account_id, number, issued_at, due_at, amount, "
+                          "amount_paid, status, created_at) VALUES ('I1', :a, 'INV-1', '2025-01-01', '2025-01-31', "
+                          "100, 0, 'open', '2025-01-01')"), {"a": account_id})
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO invoices (external_id, account_id, number, issued_at, due_at, amount, "
+                          "amount_paid, status, created_at) VALUES ('I2', :a, 'INV-2', '2025-01-31', '2025-01-01', "
+                          "100, 0, 'open', '2025-01-01')"), {"a": account_id})
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0009")
+    assert "invoices" not in inspect(engine).get_table_names() and current_revision(engine) == "0009"
+    upgrade(engine)
+    assert "invoices" in inspect(engine).get_table_names() and current_revision(engine) == HEAD

@@ -33,7 +33,11 @@ LABELS = {
            "recommend.category": "its category", "new.name": "new product", "new.price": "its price",
            "new.sku": "its SKU", "new.category": "its category", "opportunity.name": "their open quote",
            "opportunity.stage": "its stage", "opportunity.amount": "quoted amount",
-           "opportunity.next_step": "agreed next step"},
+           "opportunity.next_step": "agreed next step", "invoice.number": "invoice number",
+           "invoice.amount_due": "amount still due", "invoice.due_date": "due date",
+           "invoice.issued_date": "invoice date", "invoice.days_overdue": "days past the due date",
+           "invoice.currency": "currency", "invoice.payment": "how to pay",
+           "invoice.overdue_count": "overdue invoices in all", "invoice.overdue_total": "total overdue"},
     "zh": {"account.name": "客户", "account.industry": "客户所在行业", "account.country": "客户所在国家",
            "order.count": "客户在我们这里下过的订单数", "order.first.date": "客户首次向我们下单的日期",
            "order.last.date": "客户最近一次下单的日期", "order.top.name": "客户常买的产品",
@@ -43,7 +47,10 @@ LABELS = {
            "reorder.since": "距客户上次订购该产品的天数", "recommend.name": "我们推荐的产品",
            "recommend.price": "价格", "recommend.sku": "货号", "recommend.category": "品类", "new.name": "新品",
            "new.price": "价格", "new.sku": "货号", "new.category": "品类", "opportunity.name": "客户的报价项目",
-           "opportunity.stage": "当前阶段", "opportunity.amount": "报价金额", "opportunity.next_step": "约定的下一步"},
+           "opportunity.stage": "当前阶段", "opportunity.amount": "报价金额", "opportunity.next_step": "约定的下一步",
+           "invoice.number": "发票号", "invoice.amount_due": "未付金额", "invoice.due_date": "到期日",
+           "invoice.issued_date": "开票日期", "invoice.days_overdue": "逾期天数", "invoice.currency": "币种",
+           "invoice.payment": "付款方式", "invoice.overdue_count": "逾期发票总数", "invoice.overdue_total": "逾期总额"},
 }
 WHY = {
     "en": {"thank_you": "thank them for their latest order and offer help with it",
@@ -52,6 +59,9 @@ WHY = {
            "win_back": "they have not ordered for a while; invite them back",
            "quote_follow_up": "follow up on their open quote and agree the next step",
            "new_product": "introduce a new product that fits what they buy",
+           "payment_reminder": "an invoice of theirs is past its due date; remind them politely of the amount, due "
+                               "date and how to pay, and ask when the payment will come (no discounts, fees or "
+                               "penalties)",
            "check_in": "a friendly check-in on how things are going, mentioning your history together"},
     "zh": {"thank_you": "感谢客户最新的订单，并表示有需要可以随时帮忙",
            "reorder_reminder": "客户某个产品按惯例该补货了；提醒客户，并主动提出帮忙安排订单",
@@ -59,6 +69,8 @@ WHY = {
            "win_back": "客户有一段时间没有下单了；邀请客户再次合作",
            "quote_follow_up": "跟进客户的报价项目，商定下一步",
            "new_product": "介绍一款符合客户采购需要的新品",
+           "payment_reminder": "客户有一张发票已过付款日；礼貌地提醒应付金额、到期日和付款方式，并询问预计付款时间"
+                               "（不提折扣、滞纳金或罚款）",
            "check_in": "友好地问候客户近况，提一提双方的合作历史"},
 }
 TONES_ZH = {"neutral": "平实", "friendly": "友好", "formal": "正式", "enthusiastic": "热情"}
@@ -87,6 +99,9 @@ _BODIES = {
            "new_product": "We have just added Recycled Mailer Box M to our packaging range, and we thought of you "
                           "first. It is USD 9.80 (SKU PKG-1102).\n\nWould you like a sample? Just reply to this "
                           "email.",
+           "payment_reminder": "Our records show that invoice INV-20417 for USD 2480.00, due on 2025-02-28, is still "
+                               "open; it is now 12 days past its due date.\n\nCould you let me know when we can "
+                               "expect the payment? If you have already paid, please ignore this message.",
            "check_in": "You have placed 12 orders with us since 2023-05-10, most often Packing Tape 48 mm. We would "
                        "like to hear how everything is going on your side.\n\nIs there anything coming up that we "
                        "can help with? Just reply to this email."},
@@ -104,6 +119,9 @@ _BODIES = {
                               "这周方便约个简短的电话吗？回复一个您方便的时间即可。",
            "new_product": "我们的包装系列刚上架了再生纸邮寄盒M号，第一时间想到了您。价格为9.80 USD，货号PKG-1102。\n\n"
                           "需要寄一份样品给您吗？直接回复这封邮件就好。",
+           "payment_reminder": "我们的记录显示，发票INV-20417的应付金额2480.00 USD已于2025-02-28到期，目前仍未结清，"
+                               "已逾期12天。\n\n"
+                               "方便告诉我预计的付款时间吗？如您已安排付款，请忽略本邮件。",
            "check_in": "自2023-05-10以来，您已经在我们这里下了12个订单，最常订购的是封箱胶带48毫米。"
                        "想了解一下您那边一切是否顺利。"
                        "\n\n最近有什么需要我们帮忙的吗？直接回复这封邮件就好。"},

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
@@ -23,6 +24,8 @@ from bizpilot.services.content.purpose import Purpose
 LETTERS: dict[str, Any] = json.loads(
     (resources.files("bizpilot.services.content") / "data" / "letters.json").read_text(encoding="utf-8"))
 _SLOT = re.compile(r"\{([a-z0-9_.]+)\}")
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+FREE_TEXT = frozenset({"invoice.payment"})  # facts kept in the words they were imported in (no translation)
 # Why a product is recommended, by the recommender's reason kind (said without naming other products).
 REASONS = {
     "en": {"bought_with": "It is often ordered together with products you already buy from us.",
@@ -58,6 +61,21 @@ def pick(variants: list[str], bundle: FactBundle, lang: str, seed: int, part: st
         if filled is not None:
             return filled
     return None
+
+
+def _fits(text: str, lang: str) -> bool:
+    """Chinese text never goes into an English letter; English words (more than an IBAN or a bank code) never
+    into a Chinese one."""
+    if lang != "zh":
+        return not _CJK_RE.search(text)
+    return bool(_CJK_RE.search(text)) or len(re.findall(r"[A-Za-z]{2,}", text)) < 4
+
+
+def _fitting(bundle: FactBundle, lang: str) -> FactBundle:
+    """The bundle without free-text facts written in the other language (payment instructions typed in Chinese
+    have no place in an English letter, and the reverse): a sentence that needs one is then skipped."""
+    keep = [f for f in bundle.facts if f.id not in FREE_TEXT or _fits(f.render(lang), lang)]
+    return bundle if len(keep) == len(bundle.facts) else replace(bundle, facts=keep)
 
 
 def _part(purpose: dict[str, Any], name: str, lang: str) -> list[str]:
@@ -96,8 +114,9 @@ def compose(*, bundle: FactBundle, purpose: Purpose, kind: str, language: str = 
     parts.append(("greeting", pick(LETTERS["greeting"][tone][lang], bundle, lang, seed, "greeting")))
     parts.append(("lead", pick(_part(spec, "lead", lang), bundle, lang, seed, "lead")))
     if length != "short":
-        detail = [d for d in (pick(_part(spec, "detail", lang), bundle, lang, seed, "detail"),
-                              pick(_part(spec, "detail2", lang), bundle, lang, seed, "detail2")) if d]
+        detail = [d for d in (pick(_part(spec, "detail", lang), _fitting(bundle, lang), lang, seed, "detail"),
+                              pick(_part(spec, "detail2", lang), bundle, lang, seed, "detail2"),
+                              pick(_part(spec, "detail3", lang), bundle, lang, seed, "detail3")) if d]
         if purpose.name == "cross_sell":
             kinds = purpose.details.get("reason_kinds") or ["popular"]
             reason = _fill(REASONS[lang].get(kinds[0], REASONS[lang]["popular"]), bundle, lang) or \

@@ -4,8 +4,8 @@
 Signals come from what training stored (``services/models/access.py``: the reorder model's replenishment cycles,
 the recommender, the repurchase model); a model that is not ready is skipped here (nothing is trained or queued
 by a generation), so the choice falls to the next purpose the data supports. The facts are added to the bundle
-with their own ids (``reorder.*``, ``recommend.N.*``, ``opportunity.1.next_step``, ``recent.*``, ``new.*``) so
-the fact check backs every sentence that states them.
+with their own ids (``reorder.*``, ``recommend.N.*``, ``opportunity.1.next_step``, ``recent.*``, ``new.*``,
+``invoice.*``) so the fact check backs every sentence that states them.
 """
 
 from __future__ import annotations
@@ -26,11 +26,14 @@ from bizpilot.services.content.facts import Fact, FactBundle, fmt_number
 from bizpilot.services.content.glossary import category_zh, term_zh
 
 PURPOSES = ("auto", "reorder_reminder", "cross_sell", "win_back", "quote_follow_up", "thank_you", "new_product",
-            "check_in")
+            "payment_reminder", "check_in")
 PURPOSE_KINDS = frozenset({"sales_email", "follow_up", "call_script"})
-# The order "auto" tries them in: a fresh order is thanked, an open deal chased, a due reorder reminded, a fading
-# customer won back; otherwise an offer (a recommendation, then a new product), else a plain check-in.
-AUTO_ORDER = ("thank_you", "quote_follow_up", "reorder_reminder", "win_back", "cross_sell", "new_product")
+# The order "auto" tries them in: an overdue invoice first (money already owed is the most pressing reason to
+# write, and every other purpose asks the customer to order or commit more, which reads badly while a bill is
+# unpaid); then a fresh order is thanked, an open deal chased, a due reorder reminded, a fading customer won back;
+# otherwise an offer (a recommendation, then a new product), else a plain check-in.
+AUTO_ORDER = ("payment_reminder", "thank_you", "quote_follow_up", "reorder_reminder", "win_back", "cross_sell",
+              "new_product")
 RECENT_ORDER_DAYS = 14
 WIN_BACK_BELOW = 0.35
 NEW_PRODUCT_DAYS = 120
@@ -191,7 +194,44 @@ def _new_product(session: Session, account_id: int, bundle: FactBundle) -> Purpo
     return Purpose("new_product", f"new in the catalogue: {items[0]['name']}", _offer_facts(items, "new"))
 
 
-FINDERS = {"thank_you": _thank_you, "quote_follow_up": _quote, "reorder_reminder": _reorder, "win_back": _win_back,
+def _money(fact_id: str, amount: float, currency: str | None) -> Fact:
+    cur = (currency or "").upper() or None
+    return Fact(fact_id, "amount", float(amount), f"{cur + ' ' if cur else ''}{amount:.2f}",
+                f"{amount:.2f}{' ' + cur if cur else ''}", currency=cur)
+
+
+def _payment(session: Session, account_id: int, bundle: FactBundle) -> Purpose | None:
+    """The most overdue open invoice (its number, amount due, due date, days overdue, how to pay when the data
+    says), and how many others are overdue when there are several."""
+    from bizpilot.services.invoices import overdue_invoices
+
+    found = overdue_invoices(session=session, account_id=account_id, today=_today(session))
+    if not found:
+        return None
+    first = found[0]
+    inv = first.invoice
+    due, issued = inv.due_at.isoformat(), inv.issued_at.isoformat()
+    facts = [Fact("invoice.number", "text", inv.number, inv.number),
+             _money("invoice.amount_due", first.amount_due, inv.currency),
+             Fact("invoice.due_date", "date", due, due), Fact("invoice.issued_date", "date", issued, issued),
+             Fact("invoice.days_overdue", "count", first.days_overdue, str(first.days_overdue))]
+    if inv.currency:
+        facts.append(Fact("invoice.currency", "text", inv.currency.upper(), inv.currency.upper()))
+    how = (inv.payment_instructions or "").strip().rstrip("。.;；").strip()
+    if how and not looks_like_instruction(how):  # imported text that addresses the model is not a fact
+        facts.append(Fact("invoice.payment", "text", how, how))
+    currencies = {(f.invoice.currency or "").upper() for f in found}
+    if len(found) > 1 and len(currencies) == 1:
+        facts += [Fact("invoice.overdue_count", "count", len(found), str(len(found))),
+                  _money("invoice.overdue_total", round(sum(f.amount_due for f in found), 2), inv.currency)]
+    return Purpose("payment_reminder", f"invoice {inv.number} is {first.days_overdue} day(s) overdue "
+                                       f"({first.amount_due:.2f} {inv.currency or ''} due {due}; "
+                                       f"{len(found)} overdue in all)", facts,
+                   details={"invoice_id": inv.id, "overdue_invoices": len(found)})
+
+
+FINDERS = {"payment_reminder": _payment, "thank_you": _thank_you, "quote_follow_up": _quote,
+           "reorder_reminder": _reorder, "win_back": _win_back,
            "cross_sell": _cross_sell, "new_product": _new_product}
 
 
@@ -213,8 +253,8 @@ def choose_purpose(*, session: Session, bundle: FactBundle, purpose: str = "auto
         raise ValidationFailed(f"the account's data does not support a {purpose.replace('_', ' ')} (see "
                                "`bizpilot generate --help`: the purpose needs its signal)",
                                details=[{"field": "purpose", "reason": "no data for this purpose", "value": purpose}])
-    return Purpose("check_in", "no reorder due, open deal, recent order, risk or recommendation found",
-                   requested=purpose)
+    return Purpose("check_in", "no overdue invoice, reorder due, open deal, recent order, risk or recommendation "
+                   "found", requested=purpose)
 
 
 __all__ = ["AUTO_ORDER", "PURPOSES", "PURPOSE_KINDS", "Purpose", "choose_purpose", "validate_purpose"]
