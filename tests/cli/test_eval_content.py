@@ -51,3 +51,24 @@ def test_eval_content_counts_a_buyer_voice_draft_but_never_shows_it(engine: Engi
     assert (out["n"], out["lint_fail_rate_draft"], out["lint_fail_rate"], out["fact_error_rate"]) == (1, 1.0, 0.0,
                                                                                                      0.0)
     assert out["fallback_rate"] == 1.0 and {"voice", "placeholders"} <= set(out["failed_checks_draft"])
+
+
+def test_eval_content_seed_and_a_shortened_product_name(engine: Engine, tmp_path: Path,
+                                                        monkeypatch) -> None:  # noqa: ANN001
+    """``--seed`` is reported (null without it, the sample as before); a draft that shortens the product's name so
+    it fits both thread lockers fails ``product_names`` and is replaced, with the model seeded through the proxy."""
+    seed_small(engine)
+    plain = json.loads(runner.invoke(app, ["eval", "content", "--kinds", "ad", "--sample", "2", "--json"]).stdout)
+    seeded = runner.invoke(app, ["eval", "content", "--kinds", "ad", "--sample", "2", "--seed", "3", "--json"])
+    assert seeded.exit_code == 0, seeded.output
+    assert (plain["seed"], json.loads(seeded.stdout)["seed"], json.loads(seeded.stdout)["n"]) == (None, 3, 2)
+    draft = ("Hello Evergreen Hospitality Group Ltd,\n\nThank you for your order of 8 units of Thread Locker 400 mL "
+             "grey on 2024-06-01. I hope the Thread Locker arrived as you needed it.\n\nIs there anything else we "
+             "can add? Just reply to this email.\n\nBest regards,\nThe sales team")
+    with scripted_llm(monkeypatch, tmp_path / "s.json", {"rules": [{"tag": "letter.*", "reply": draft}]}):
+        result = runner.invoke(app, ["eval", "content", "--kinds", "sales_email", "--sample", "1", "--llm",
+                                     "--seed", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["seed"], out["n"], out["llm_kept_rate"], out["lint_fail_rate"]) == (5, 1, 0.0, 0.0)
+    assert out["failed_checks_draft"] == {"product_names": 1}

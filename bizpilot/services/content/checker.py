@@ -34,6 +34,10 @@ _OFFER_RE = re.compile(
     r"\b(?:at|for)\s+no\s+(?:extra\s+|additional\s+)?(?:cost|charge)\b|\bno\s+charge\b|\bcomplimentary\b|"
     r"\bhalf[- ]price\b|\bdiscount(?:ed|s)?\b|\bon\s+sale\b|\bclearance\b|\bbuy\s+\w+\s+get\b|"
     r"免费|白送|赠送|打折|折扣|优惠|半价|包邮|\d+(?:\.\d+)?\s?折|买\S{1,3}送", re.I)
+# A product code or size at the end of a fact's spelling (M8, DN50, IP44, 10A, 230V): glued to a following number
+# or a time/count unit ("六角螺栓M852天": M8 and 52天 run together) the fact is mangled, whatever the number says.
+_CODE_END_RE = re.compile(r"(?:[A-Za-z]{1,4}\d+(?:\.\d+)?|\d+(?:\.\d+)?[A-Za-z]{1,3})$")
+_GLUED_AFTER_RE = re.compile(r"\d|天|个月|小时")
 # Lexicon values too generic to count as a claim about an attribute when they appear in running text.
 _GENERIC_VALUES = frozenset({"none", "standard", "无", "标准型"})
 
@@ -41,7 +45,7 @@ _GENERIC_VALUES = frozenset({"none", "standard", "无", "标准型"})
 @dataclass
 class Claim:
     text: str
-    kind: str           # number, price, date, sku, product_name, attribute
+    kind: str           # number, price, date, sku, product_name, attribute, offer, mangled
     status: str         # supported, contradicting, unsupported
     fact_ids: list[str] = field(default_factory=list)
     replacement: str | None = None
@@ -121,15 +125,40 @@ def _same(a: float, b: float) -> bool:
     return abs(a - b) < 0.005
 
 
+def glued_codes(text: str, bundle: FactBundle) -> list[tuple[int, int, str]]:
+    """(start, end, spelling) of each fact spelling ending in a code or size (``M8``, ``六角螺栓M8``, ``230V``) that
+    runs straight into a number or a time/count unit: ``六角螺栓M852天`` is not M8, it is a mangled fact. The span
+    covers the spelling and what is glued to it."""
+    out: list[tuple[int, int, str]] = []
+    spellings = sorted({s for f in bundle.facts for s in f.spellings if re.search("[A-Za-z]", s)
+                        and _CODE_END_RE.search(s)}, key=len, reverse=True)
+    for spelling in spellings:
+        lead = r"(?<![A-Za-z0-9.])" if re.match(r"[A-Za-z0-9]", spelling) else ""
+        for m in re.finditer(lead + re.escape(spelling), text, flags=re.IGNORECASE):
+            glued = _GLUED_AFTER_RE.match(text, m.end())
+            if glued is None or any(a <= m.start() < b for a, b, _ in out):
+                continue
+            tail = re.match(r"\d+(?:\.\d+)?\s?(?:天|年|个月|小时|次|[A-Za-z]+)?", text[m.end():])
+            out.append((m.start(), m.end() + (tail.end() if tail else glued.end()), spelling))
+    return sorted(out)
+
+
 def check_sentence(sentence: str, bundle: FactBundle) -> SentenceCheck:
     """Claims of one sentence, its backing facts and the repaired (or dropped) sentence."""
     claims: list[Claim] = []
-    spans: list[tuple[int, int]] = []
     backed: dict[str, None] = {}
+    # 0. A code or size glued to a number ("六角螺栓M852天"): a mangled fact, never a supported one.
+    glued = glued_codes(sentence, bundle)
+    for a, b, spelling in glued:
+        claims.append(Claim(sentence[a:b], "mangled", "unsupported",
+                            reason=f"{spelling} is glued to {sentence[a + len(spelling):b]}: a mangled fact"))
+    spans: list[tuple[int, int]] = [(a, b) for a, b, _ in glued]
     # 1. Spans that state a fact exactly (longest spellings first, so '400 mL' wins over '400').
     candidates = sorted(((sp, f) for f in bundle.facts for sp in f.spellings), key=lambda x: -len(x[0]))
     for spelling, fact in candidates:
         for a, b in _occurrences(sentence, spelling):
+            if any(a < y and x < b for x, y, _ in glued):
+                continue
             if any(a < y and x < b for x, y in spans) and not any(x <= a and b <= y for x, y in spans):
                 continue
             if not any(x <= a and b <= y for x, y in spans):
@@ -272,4 +301,5 @@ def check_text(text: str, bundle: FactBundle) -> CheckResult:
     return CheckResult(output=output, sentences=sentences)
 
 
-__all__ = ["CheckResult", "Claim", "Fact", "SentenceCheck", "check_sentence", "check_text", "split_lines"]
+__all__ = ["CheckResult", "Claim", "Fact", "SentenceCheck", "check_sentence", "check_text", "glued_codes",
+           "split_lines"]

@@ -11,7 +11,10 @@ reason and the offending span), so the studio and ``bizpilot eval content`` can 
 - ``language``: the requested language throughout (names and values from the facts excepted);
 - ``email_parts``: greeting, purpose, call to action and closing in e-mails;
 - ``length``: within the requested length's range;
-- ``repetition``: no repeated sentences or loops.
+- ``repetition``: no repeated sentences or loops;
+- ``product_names``: each product under its whole name or its Chinese name from the facts, never half-translated
+  ("玻璃 cleaner 20 L lemon 6-pack"), glued to a number ("六角螺栓M852天") or shortened so that it fits several
+  products (``names.py``).
 
 ``repair`` fixes the simple cases (drops the offending sentences, de-duplicates, adds a missing greeting or
 closing) and the caller lints again; what still fails is replaced by the deterministic text.
@@ -25,9 +28,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bizpilot.services.content.facts import FactBundle
+from bizpilot.services.content.names import name_problems
 
 EMAIL_KINDS = frozenset({"sales_email", "follow_up", "inquiry_reply"})
-CHECKS = ("voice", "placeholders", "field_names", "language", "email_parts", "length", "repetition")
+CHECKS = ("voice", "placeholders", "field_names", "language", "email_parts", "length", "repetition",
+          "product_names")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_RE = re.compile(f"[{_CJK}]")
 _SENT_RE = re.compile(r"[^\n]+?(?:[.!?。！？]+(?=\s|$)|[。！？]+|$)", re.MULTILINE)
@@ -253,10 +258,18 @@ def _loop(text: str, ctx: LintContext) -> str | None:
     return None
 
 
+def check_product_names(text: str, ctx: LintContext) -> list[LintFailure]:
+    """Not repaired: a mangled name sends the draft to the deterministic text, which writes every name whole."""
+    if ctx.bundle is None:
+        return []
+    return [LintFailure("product_names", reason, a, b, text[a:b])
+            for a, b, reason in name_problems(text, ctx.bundle, ctx.language)]
+
+
 CHECK_FUNCTIONS: dict[str, Callable[[str, LintContext], list[LintFailure]]] = {
     "voice": check_voice, "placeholders": check_placeholders, "field_names": check_field_names,
     "language": check_language, "email_parts": check_email_parts, "length": check_length,
-    "repetition": check_repetition,
+    "repetition": check_repetition, "product_names": check_product_names,
 }
 
 
@@ -296,5 +309,6 @@ def repair(text: str, failures: list[LintFailure], ctx: LintContext, *, greeting
 
 
 __all__ = ["CHECKS", "CHECK_FUNCTIONS", "LintContext", "LintFailure", "check_email_parts", "check_field_names",
-           "check_language", "check_length", "check_placeholders", "check_repetition", "check_voice",
+           "check_language", "check_length", "check_placeholders", "check_product_names", "check_repetition",
+           "check_voice",
            "failed_checks", "length_range", "lint_text", "repair", "text_length"]

@@ -6,13 +6,18 @@ back (nothing is stored) and measured: the quality checks on what is shown (``li
 before repair (``lint_fail_rate_draft``: the model's draft, or the deterministic text without a model), a fresh
 fact check of the shown text (``fact_error_rate``: any claim no fact supports), how often the deterministic text
 replaced the model's (``fallback_rate``) and how often the model's draft was kept (``llm_kept_rate``).
+
+``seed`` (None: the same evenly spread sample every run, as before) draws another sample of accounts and products
+and is the model's sampling seed, so a prompt or check can be tuned on one seed and measured on others.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -50,14 +55,38 @@ def _spread(ids: list[int], n: int) -> list[int]:
     return [ids[int(i * step)] for i in range(n)]
 
 
-def _subjects(session: Session, kind: str, sample: int) -> list[int]:
+def _drawn(ids: list[int], n: int, seed: int | None, kind: str) -> list[int]:
+    """The sample: spread evenly without a seed; with one, ``n`` ids drawn at random (per kind, so two kinds over
+    the same accounts are not the same draw), in id order."""
+    if seed is None:
+        return _spread(ids, n)
+    if len(ids) <= n:
+        return ids
+    return sorted(random.Random(f"{seed}:{kind}").sample(ids, n))
+
+
+class _SeededBackend:
+    """The backend with the evaluation's seed in every call's options (the service asks with its own fixed seed);
+    everything else (name, model, remote, probe key) is the backend's own."""
+
+    def __init__(self, backend: Any, seed: int) -> None:
+        self._backend, self._seed = backend, seed
+
+    def generate(self, messages: Any, options: Any) -> Any:
+        return self._backend.generate(messages, replace(options, seed=self._seed))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+
+def _subjects(session: Session, kind: str, sample: int, seed: int | None = None) -> list[int]:
     if kind in PRODUCT_KINDS:
         ids = list(session.scalars(select(Product.id).where(Product.active.is_(True)).order_by(Product.id)))
     else:  # accounts that have bought something: letters are about a relationship
         ids = list(session.scalars(select(Account.id).where(Account.id.in_(
             select(Order.account_id).where(Order.kind == "sale").group_by(Order.account_id)
             .having(func.count(Order.id) > 0))).order_by(Account.id)))
-    return _spread(ids, sample)
+    return _drawn(ids, sample, seed, kind)
 
 
 def _rates(c: Counter[str], seconds: float) -> dict[str, Any]:
@@ -69,12 +98,19 @@ def _rates(c: Counter[str], seconds: float) -> dict[str, Any]:
 
 
 def evaluate_content(*, session: Session, kinds: list[str] | None = None, sample: int = 10, use_llm: bool = False,
-                     backend: Any = None, on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+                     backend: Any = None, on_progress: Callable[[int], None] | None = None,
+                     seed: int | None = None) -> dict[str, Any]:
     """The figures of the module docstring, overall and per kind (``by_kind``), plus the failed checks counted
-    and up to 20 examples of failures."""
+    and up to 20 examples of failures; ``seed`` as in the module docstring (reported back, None without one)."""
     from bizpilot.services.content.service import generate_content
 
     kinds = kinds or list(DEFAULT_KINDS)
+    if use_llm and seed is not None:
+        if backend is None:
+            from bizpilot.services.llmprobe.endpoint import generation_backend
+
+            backend = generation_backend(session=session)
+        backend = _SeededBackend(backend, seed)
     total: Counter[str] = Counter()
     checks: Counter[str] = Counter()
     draft_checks: Counter[str] = Counter()
@@ -84,7 +120,7 @@ def evaluate_content(*, session: Session, kinds: list[str] | None = None, sample
     for kind in kinds:
         counts: Counter[str] = Counter()
         seconds = 0.0
-        for i, subject in enumerate(_subjects(session, kind, sample)):
+        for i, subject in enumerate(_subjects(session, kind, sample, seed)):
             lang = LANGUAGES[i % 2]
             refs = {"product_id": subject} if kind in PRODUCT_KINDS else {"account_id": subject}
             nested = session.begin_nested()
@@ -114,8 +150,9 @@ def evaluate_content(*, session: Session, kinds: list[str] | None = None, sample
         by_kind[kind] = _rates(counts, seconds)
         total.update(counts)
         seconds_all += seconds
-    return {**_rates(total, seconds_all), "llm": use_llm, "sample": sample, "kinds": kinds, "by_kind": by_kind,
-            "failed_checks": dict(checks), "failed_checks_draft": dict(draft_checks), "failures": failures}
+    return {**_rates(total, seconds_all), "llm": use_llm, "sample": sample, "seed": seed, "kinds": kinds,
+            "by_kind": by_kind, "failed_checks": dict(checks), "failed_checks_draft": dict(draft_checks),
+            "failures": failures}
 
 
 __all__ = ["DEFAULT_KINDS", "evaluate_content", "parse_kinds"]
