@@ -24,6 +24,7 @@ from bizpilot.domain.ops import GeneratedContent
 from bizpilot.errors import NotFoundError
 from bizpilot.ml.segment import SEGMENT_BY_KEY
 from bizpilot.services.content.facts import PRODUCT_KINDS
+from bizpilot.services.insights.texts import message_text
 from bizpilot.services.intelligence.forecasts import ProductForecast, product_forecasts
 from bizpilot.services.intelligence.specs import SEGMENTS
 from bizpilot.services.models.access import outputs
@@ -167,7 +168,7 @@ def product_voice(*, session: Session, product_id: int, quotes: int = 2) -> Prod
         label, source = _sentiment(ix)
         sources[source] += 1
         overall[label or "unanalysed"] += 1
-        text = " ".join(p for p in (ix.subject, ix.text) if p)
+        text = message_text(ix.subject, ix.text)
         for aspect in aspects_of(text):
             item = found[aspect]
             item.mentions += 1

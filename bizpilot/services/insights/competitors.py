@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bizpilot.config import get_settings
-from bizpilot.domain import Interaction, Product
+from bizpilot.domain import Account, Contact, Interaction, Product
 from bizpilot.errors import NotFoundError, ValidationFailed
+from bizpilot.services.insights.texts import message_text
 
 FILE_NAME = "competitors.json"
 MAX_NAME = 100
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&+'-]{1,29}")
+# Latin-script words (Würth, Citroën too), and tokens that start with a digit and hold a capital (3M, 7UP)
+_L = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+_LATIN_WORD = re.compile(rf"(?<![{_L}0-9&+'-])(?:[{_L}][{_L}0-9&+'-]{{1,29}}|\d{{1,2}}[A-Z][A-Z0-9]{{0,4}})"
+                         rf"(?![{_L}0-9])")
+# capitals with digits that name a brand (3M, 7UP), not a size or unit (M8, 20KG) or a number (SO-2024-0012)
+_DIGIT_BRAND = re.compile(r"\d{1,2}(?!(?:KG|G|L|ML|MM|CM|KM|W|KW|V|A|MA|K|PCS|PC|X|H|S|D|T|MB|GB|TB)$)[A-Z][A-Z0-9]*")
+_POSSESSIVE = re.compile(r"(?:'s|')$")
+_BOUNDARY = ".!?:;。！？：；\n"
+_CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+             "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+             "mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+             "sept", "oct", "nov", "dec", "christmas", "easter", "mr", "mrs", "ms", "dr", "re", "fw", "fwd"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _COMMON = {"ok", "app", "pdf", "vip", "diy", "led", "usb", "wifi", "cpu", "gpu", "tv", "pc", "ps", "id", "faq",
            "api", "crm", "sku", "pos", "b2b", "b2c", "qq", "email", "sms", "gps", "hd", "rma", "eta", "moq", "fob",
@@ -157,7 +170,7 @@ def interaction_texts(*, session: Session, start: datetime | None = None,
         stmt = stmt.where(Interaction.occurred_at >= start)
     if end is not None:
         stmt = stmt.where(Interaction.occurred_at < end)
-    return [(int(i), a, t, s, " ".join(p for p in (subj, text) if p))
+    return [(int(i), a, t, s, message_text(subj, text))
             for i, a, t, s, subj, text in session.execute(stmt).all()]
 
 
@@ -206,59 +219,109 @@ def competitor_mentions(*, session: Session, start: datetime | None = None, end:
             "interactions": len(rows)}
 
 
-def brand_suggestions(*, session: Session, min_interactions: int = 3, limit: int = 20,
+def brand_suggestions(*, session: Session, min_interactions: int = 3, min_accounts: int = 2, limit: int = 20,
                       start: datetime | None = None, end: datetime | None = None,
                       competitors: Sequence[Competitor] | None = None) -> list[dict[str, Any]]:
-    """Brand-like names not on the list, seen in at least ``min_interactions`` interactions, most seen first."""
+    """Brand-like names not on the list, seen in at least ``min_interactions`` interactions of at least
+    ``min_accounts`` accounts, most seen first."""
     competitors = load_competitors() if competitors is None else competitors
     known = {t.lower() for c in competitors for t in c.terms()}
-    # The words of the team's own catalogue ("Hex Nut M8", "Hi-Vis Vest") are capitalised in messages because they
-    # are product names, not because they are someone else's brand.
-    for (name,) in session.execute(select(Product.name)):
-        known.update(word.lower() for word in _LATIN_WORD.findall(name or ""))
+    # The team's own catalogue ("Hex Nut M8", "Hi-Vis Vest"), its customers' company names and its contacts' names
+    # are capitalised in messages because they are names, but not someone else's brand.
+    for table, column in ((Product, Product.name), (Account, Account.name), (Contact, Contact.name)):
+        for (name,) in session.execute(select(column).select_from(table)):
+            known.update(word.lower() for word in _LATIN_WORD.findall(name or ""))
     rows = interaction_texts(session=session, start=start, end=end)
-    return brand_candidates([r[4] for r in rows], known=known, min_interactions=min_interactions, limit=limit)
+    return brand_candidates([r[4] for r in rows], accounts=[r[1] for r in rows], known=known,
+                            min_interactions=min_interactions, min_accounts=min_accounts, limit=limit)
 
 
-def brand_candidates(texts: Sequence[str], *, known: set[str] = frozenset(),  # type: ignore[assignment]
-                     min_interactions: int = 3, limit: int = 20) -> list[dict[str, Any]]:
-    """The brand-like names of ``texts`` (see the module docstring) with the number of texts naming each."""
+@lru_cache(maxsize=1)
+def frequent_english() -> frozenset[str]:
+    """Common English words: scikit-learn's and bm25s's stop words, the whole words of BERT's 30k WordPiece
+    vocabulary (the most frequent words of English Wikipedia and books, shipped for the MiniLM embedder) and the
+    calendar. Famous brands are in that vocabulary too ("sony", "bosch"), so such a word is not refused, it only
+    needs more evidence (see :func:`brand_candidates`)."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+    import bizpilot.retrieval
+
+    vocab = Path(bizpilot.retrieval.__file__).with_name("data") / "minilm-vocab.txt"
+    words = {w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha() and w.isascii() and len(w) > 1}
+    return frozenset(words | set(ENGLISH_STOP_WORDS) | set(STOPWORDS_EN_PLUS))
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    """Whether a word at ``start`` opens a sentence, a line or a subject after "Re:" (capitalised by grammar)."""
+    before = text[:start].rstrip(" \t\"'“‘(«[*-•")
+    return not before or before[-1] in _BOUNDARY
+
+
+def _title_case(line: str) -> bool:
+    """A line Written Like A Headline: its capitals say nothing about names."""
+    words = [w for w in _LATIN_WORD.findall(line) if w.isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
+
+
+def brand_candidates(texts: Sequence[str], *, accounts: Sequence[Any] | None = None,
+                     known: set[str] = frozenset(),  # type: ignore[assignment]
+                     min_interactions: int = 3, min_accounts: int = 1, limit: int = 20) -> list[dict[str, Any]]:
+    """The brand-like names of ``texts`` with the number of texts naming each. Evidence that a word is a name:
+    it is capitalised where grammar does not ask for it (not opening a sentence, a line or a headline-style line),
+    has capitals inside (``iPhone``) or digits with capitals (``3M``), or stands as a Latin word inside Chinese
+    text. A word is refused when it is listed, one of the team's own (``known``), a stop word or calendar word,
+    written in lower case in half as many texts as capitalised or more, or seen in fewer than ``min_interactions``
+    texts or ``min_accounts`` accounts (``accounts``: the account of each text, None unknown). A common English
+    word (:func:`frequent_english`: "Great", "Lead", but also "Bosch") needs evidence in at least two texts and
+    in half of those naming it, and no more lower-case texts than that."""
+    common = frequent_english()
     seen: Counter[str] = Counter()
-    spelling: dict[str, Counter[str]] = defaultdict(Counter)
-    brand_like: set[str] = set()  # seen where only a name would be capitalised (mid-sentence, mixed case, zh)
+    evidence: Counter[str] = Counter()
     lowercase: Counter[str] = Counter()  # texts writing the word in lower case: a word, not a name ("pricing")
-    for text in texts:
-        chinese = bool(_CJK.search(text or ""))
-        found, lower = set(), set()
-        for match in _LATIN_WORD.finditer(text or ""):
-            word = match.group(0)
-            key = word.lower()
-            if key in known or key in _COMMON or key in ENGLISH_STOP_WORDS:
-                continue
-            if not chinese and word == key:
-                lower.add(key)
-                continue
-            if not chinese and word.isupper() and len(word) <= 3:
-                continue  # short acronyms in English text (SLA, ETA) are rarely brands
-            start = match.start()
-            sentence_start = start == 0 or text[:start].rstrip()[-1:] in ".!?。！？\n"
-            mixed = any(ch.isupper() for ch in word[1:]) and any(ch.islower() for ch in word)
-            if chinese or mixed or (word[0].isupper() and not sentence_start):
-                brand_like.add(key)
-            if chinese or word[0].isupper() or mixed:
+    spelling: dict[str, Counter[str]] = defaultdict(Counter)
+    who: dict[str, set[Any]] = defaultdict(set)
+    for n, text in enumerate(texts):
+        text = text or ""
+        chinese = bool(_CJK.search(text))
+        found, proof, lower = set(), set(), set()
+        for line in text.splitlines():
+            headline = not chinese and _title_case(line)
+            for match in _LATIN_WORD.finditer(line):
+                word = _POSSESSIVE.sub("", match.group(0))
+                key = word.lower()
+                if key in known or key in _COMMON or key in _CALENDAR or not any(ch.isalpha() for ch in word):
+                    continue
+                if word == key and not chinese:
+                    lower.add(key)
+                    continue
+                digits = any(ch.isdigit() for ch in word)
+                if digits and not _DIGIT_BRAND.fullmatch(word):
+                    continue  # order numbers, SKUs and sizes (SO-2024-0012, M8), not names
+                if not chinese and word.isupper() and len(word) <= 3 and not digits:
+                    continue  # short acronyms in English text (SLA, ETA) are rarely brands
+                mixed = any(ch.isupper() for ch in word[1:]) and any(ch.islower() for ch in word)
                 found.add(key)
                 spelling[key][word] += 1
+                if chinese or mixed or digits or not (headline or _sentence_start(line, match.start())):
+                    proof.add(key)
         seen.update(found)
+        evidence.update(proof)
         lowercase.update(lower)
-    seen = Counter({k: n for k, n in seen.items() if k in brand_like and lowercase[k] < n})
-    out = [{"name": spelling[k].most_common(1)[0][0], "interactions": n} for k, n in seen.items()
-           if n >= min_interactions]
+        for key in found:
+            who[key].add(accounts[n] if accounts is not None and accounts[n] is not None else ("text", n))
+    out = []
+    for key, n in seen.items():
+        e, low = evidence[key], lowercase[key]
+        if not e or 2 * low >= n or n < min_interactions or len(who[key]) < min_accounts:
+            continue
+        if key in common and (e < 2 or 2 * e < n or low > e - 1):
+            continue
+        out.append({"name": spelling[key].most_common(1)[0][0], "interactions": n})
     out.sort(key=lambda r: (-r["interactions"], r["name"].lower()))
     return out[:limit]
 
 
 __all__ = ["Competitor", "MentionFinder", "brand_candidates", "brand_suggestions", "competitor_mentions",
-           "competitors_path", "interaction_texts", "load_competitors", "parse_competitors", "remove_competitor",
-           "save_competitors", "set_competitor"]
+           "competitors_path", "frequent_english", "interaction_texts", "load_competitors", "parse_competitors",
+           "remove_competitor", "save_competitors", "set_competitor"]

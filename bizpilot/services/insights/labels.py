@@ -1,6 +1,11 @@
-"""Short topic labels written by the configured language model, kept only when the topic's own words back them.
+"""Topic labels: keyword labels in the topic's own language, and short labels written by the configured language
+model, kept only when the topic's own words back them.
 
-A keyword label ("delivery · parcel · courier") is always there; a model may offer a short phrase instead ("Late
+A keyword label ("delivery · parcel · courier") is always there, in one language: a multilingual embedding puts
+Chinese and English messages about packaging in one topic, whose keywords then mix ("pack · team · 订单"). So the
+keywords are also ranked per language (:func:`language_keywords`: the topic model's c-TF-IDF over that language's
+texts only), the label is written from the keywords of the topic's dominant language, and a language with enough
+of the topic's texts gets a label of its own (:func:`keyword_labels`). A model may offer a short phrase instead ("Late
 parcel deliveries"). The phrase is kept only when :func:`bizpilot.ml.text.topics.label_support` finds every
 content word of it among the topic's keywords or in enough of its texts (and at least one among the keywords);
 otherwise the keyword label stays and the rejected phrase is recorded with the reason. The model that wrote a kept
@@ -19,15 +24,60 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from bizpilot.errors import BizpilotError
-from bizpilot.ml.text.embedding import cjk_share
-from bizpilot.ml.text.topics import label_support
+from bizpilot.ml.text.embedding import cjk_share, is_chinese
+from bizpilot.ml.text.topics import keyword_tokens, label_support, topic_keywords
 
 logger = logging.getLogger(__name__)
 
 PROMPT_VERSION = "topic-label-v1"
 MAX_EXAMPLES = 8
 EXAMPLE_CHARS = 160
+LANGUAGE_MIN_SHARE = 0.15  # a language gets a label of its own from this share of a topic's texts...
+LANGUAGE_MIN_TEXTS = 3  # ...and this many texts
+LABEL_WORDS = 3
+
+
+def text_language(text: str) -> str:
+    return "zh" if is_chinese(text) else "en"
+
+
+def language_keywords(texts: Sequence[str], labels: Sequence[int] | np.ndarray, k: int,
+                      n: int = 10) -> list[dict[str, list[str]]]:
+    """Per topic, its keywords in each language, ranked like the topic model's (c-TF-IDF, words of one text
+    skipped) over the texts of that language alone, so English keywords are not outranked by Chinese ones."""
+    out: list[dict[str, list[str]]] = [{} for _ in range(k)]
+    languages = [text_language(t) for t in texts]
+    for language in sorted(set(languages)):
+        idx = [i for i, lang in enumerate(languages) if lang == language]
+        words = topic_keywords([keyword_tokens(texts[i]) for i in idx], np.asarray([int(labels[i]) for i in idx]),
+                               k, n)
+        for c in range(k):
+            if words[c]:
+                out[c][language] = list(words[c])
+    return out
+
+
+def keyword_labels(keywords: Sequence[str], by_language: dict[str, list[str]],
+                   languages: Sequence[str]) -> tuple[str | None, str | None, dict[str, str]]:
+    """(label, its language, a label per language) of one topic whose texts are in ``languages``: the dominant
+    language's first keywords, and a label for each language with enough of the topic's texts (see the
+    constants). Without per-language keywords, the first keywords of the dominant language's script among
+    ``keywords``; None when there is nothing to say."""
+    counts = {lang: languages.count(lang) for lang in set(languages)}
+    ranked = sorted(counts, key=lambda lang: (-counts[lang], lang))
+    if not ranked:
+        return None, None, {}
+    dominant = ranked[0]
+    per: dict[str, str] = {}
+    for lang in ranked:
+        words = by_language.get(lang) or [w for w in keywords if (text_language(w) == lang)]
+        enough = counts[lang] >= LANGUAGE_MIN_TEXTS and counts[lang] >= LANGUAGE_MIN_SHARE * len(languages)
+        if words and (lang == dominant or enough):
+            per[lang] = " · ".join(words[:LABEL_WORDS])
+    return per.get(dominant), dominant, per
 
 
 def label_backend(use_llm: bool | None = None) -> tuple[Any | None, str]:
@@ -92,4 +142,4 @@ def llm_label(backend: Any, *, keywords: Sequence[str], examples: Sequence[str],
     return {"text": text or None, "model": model, "accepted": ok, "reason": reason, "prompt": PROMPT_VERSION}
 
 
-__all__ = ["PROMPT_VERSION", "label_backend", "llm_label"]
+__all__ = ["PROMPT_VERSION", "keyword_labels", "label_backend", "language_keywords", "llm_label", "text_language"]

@@ -63,7 +63,12 @@ def topic_table(*, session: Session, prev: datetime, start: datetime, end: datet
         analysed = [m for m in now if m[2] in SENTIMENTS]
         now_total += len(now)
         prev_total += len(before)
-        out.append({"topic": row.subject_id, "label": p["label"], "keywords": p["keywords"][:6], "count": len(now),
+        # a topic trained before labels had a language keeps its mixed keywords
+        own = (p.get("keywords_by_language") or {}).get(p.get("language") or "") or p["keywords"]
+        others = {lang: text for lang, text in (p.get("keyword_labels") or {}).items()
+                  if lang != p.get("language") and text != p["label"]}
+        out.append({"topic": row.subject_id, "label": p["label"], "keywords": own[:6], "count": len(now),
+                    "language": p.get("language"), "other_labels": others,
                     "previous": len(before), "size": p["size"],
                     "negative_share": round(sum(m[2] == "negative" for m in analysed) / len(analysed), 4)
                     if analysed else None,

@@ -12,7 +12,10 @@ reviews say by aspect. Plain aggregates of order lines and interactions (no mode
   that, an inbound message from the same account about a returned product from ``REASON_BEFORE_DAYS`` before to
   ``REASON_AFTER_DAYS`` after the return (``nearby``). Its reason is the aspect it talks about (quality,
   delivery...: ``products_insight.aspects_of``), "other" when none; a return counts each reason once; praise (a
-  positive message or rating) states no reason and is skipped.
+  positive message or rating) states no reason and is skipped. A return stating several reasons counts once under
+  each (so the reasons' counts may add up to more than the returns with a reason, ``with_reason``). The messages
+  quoted for the reasons (``statements``) are listed once each, with all the aspects they state and the number of
+  returns they are a stated reason for; each reason's ``example`` is one of them.
 - Review sentiment by aspect: reviews in the period, each review's aspects, its stored sentiment, else its rating.
 """
 
@@ -27,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from bizpilot.domain import Interaction, Order, OrderLine, Product
 from bizpilot.services.insights.period import period_bounds
+from bizpilot.services.insights.texts import message_text
 from bizpilot.services.overview import net_amount
 from bizpilot.services.products_insight import aspects_of
 
@@ -145,19 +149,20 @@ def returns(*, session: Session, lo: datetime, hi: datetime, top: int = TOP) -> 
         p["lines"] += 1
         p["units"] += abs(float(qty or 0.0))
         p["value"] += abs(float(value or 0.0))
-    reasons, stated = _reasons(session, orders)
+    reasons, statements, stated = _reasons(session, orders)
     items = sorted(per_product.values(), key=lambda p: (-p["value"], p["sku"]))
     for p in items:
         p["value"] = round(p["value"], 2)
     return {"orders": len(orders), "lines": len(rows), "units": sum(p["units"] for p in items),
             "value": round(sum(p["value"] for p in items), 2), "products": items[:top],
-            "with_reason": stated, "reasons": reasons}
+            "with_reason": stated, "reasons": reasons, "statements": statements}
 
 
-def _reasons(session: Session, orders: dict[int, dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """(top reasons with counts and an example, returns with a stated reason)."""
+def _reasons(session: Session, orders: dict[int, dict[str, Any]]
+             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """(top reasons with counts and an example, the quoted messages, returns with a stated reason)."""
     if not orders:
-        return [], 0
+        return [], [], 0
     found: dict[int, list[Any]] = defaultdict(list)  # messages that may state why, per returned order
     for ix in session.scalars(select(Interaction).where(Interaction.order_id.in_(list(orders)),
                                                         Interaction.archived_at.is_(None),
@@ -180,25 +185,45 @@ def _reasons(session: Session, orders: dict[int, dict[str, Any]]) -> tuple[list[
                         <= o["at"] + timedelta(days=REASON_AFTER_DAYS)):
                     found[oid].append((ix, "nearby"))
     counts: Counter[str] = Counter()
-    examples: dict[str, dict[str, Any]] = {}
+    quotes: dict[int, dict[str, Any]] = {}  # each stating message once, with all its aspects and its returns
     stated = 0
-    for _oid, messages in found.items():
+    for oid, messages in found.items():
         seen: set[str] = set()
         for ix, how in messages:
             if _review_sentiment(ix.sentiment, ix.rating) == "positive":
                 continue  # praise states no reason for a return
-            text = " ".join(p for p in (ix.subject, ix.text) if p)
-            for reason in aspects_of(text) or ["other"]:
-                if reason in seen:
-                    continue
-                seen.add(reason)
-                counts[reason] += 1
-                stated += len(seen) == 1
-                examples.setdefault(reason, {"interaction_id": ix.id, "account_id": ix.account_id, "source": how,
-                                             "occurred_at": ix.occurred_at.date().isoformat(), "text": text[:200]})
-    reasons = [{"reason": r, "returns": n, "example": examples[r]}
-               for r, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    return reasons[:TOP + 2], stated
+            text = message_text(ix.subject, ix.text)
+            aspects = aspects_of(text) or ["other"]
+            quote = quotes.setdefault(ix.id, {"interaction_id": ix.id, "account_id": ix.account_id, "source": how,
+                                              "occurred_at": ix.occurred_at.date().isoformat(), "text": text[:200],
+                                              "aspects": aspects, "returns": set()})
+            quote["returns"].add(oid)
+            for reason in aspects:
+                if reason not in seen:
+                    seen.add(reason)
+                    counts[reason] += 1
+        stated += bool(seen)
+    reasons = [{"reason": r, "returns": n} for r, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    reasons = reasons[:TOP + 2]
+    return reasons, _statements(reasons, list(quotes.values())), stated
+
+
+def _statements(reasons: list[dict[str, Any]], quotes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A few messages, each once, that together quote the top reasons: for each reason in order, its first message
+    (a linked one before a nearby one) unless a message already chosen states it too. Each reason gets its
+    ``example`` (the chosen message stating it) and each chosen message the reasons it is quoted for."""
+    rank = {"linked": 0, "nearby": 1}
+    quotes = sorted(quotes, key=lambda q: (rank.get(q["source"], 2), q["occurred_at"], q["interaction_id"]))
+    chosen: list[dict[str, Any]] = []
+    for r in reasons:
+        example = next((q for q in chosen if r["reason"] in q["aspects"]), None)
+        if example is None:
+            example = next((q for q in quotes if r["reason"] in q["aspects"]), None)
+            if example is None:
+                continue
+            chosen.append(example)
+        r["example"] = {k: example[k] for k in ("interaction_id", "account_id", "source", "occurred_at", "text")}
+    return [{**q, "returns": len(q["returns"])} for q in chosen]
 
 
 def _review_sentiment(sentiment: str | None, rating: float | None) -> str | None:
@@ -220,7 +245,7 @@ def review_aspects(*, session: Session, prev: datetime, lo: datetime, hi: dateti
     counts: dict[tuple[str, bool], Counter[str]] = defaultdict(Counter)
     for at, subject, text, sentiment, rating in rows:
         label = _review_sentiment(sentiment, rating) or "unanalysed"
-        for aspect in aspects_of(" ".join(p for p in (subject, text) if p)):
+        for aspect in aspects_of(message_text(subject, text)):
             counts[(aspect, at >= lo)][label] += 1
     out = []
     for aspect in sorted({a for a, _ in counts}):

@@ -39,6 +39,11 @@ TITLES = {
 COLOURS = {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"}
 
 
+def topic_name(row: dict[str, Any]) -> str:
+    """The topic's label, then its labels in the other languages of its texts ("packaging · box / 包装 · 纸箱")."""
+    return " / ".join([row["label"], *(row.get("other_labels") or {}).values()])
+
+
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
@@ -107,7 +112,7 @@ def render_markdown(data: dict[str, Any], lang: str = "en") -> str:
                 f"{t['change']} | {t['negative']} | {t['quote']} |", "|---|---|---:|---:|---:|---:|---|"]
         for row in data["topics"]:
             quote = (row["quotes"][0]["text"] if row["quotes"] else "").replace("|", "/").replace("\n", " ")[:120]
-            out.append(f"| {row['label']} | {', '.join(row['keywords'])} | {row['count']} | {_pct(row['share'])} | "
+            out.append(f"| {topic_name(row)} | {', '.join(row['keywords'])} | {row['count']} | {_pct(row['share'])} | "
                        f"{100 * row['change']:+.1f} pt | {_pct(row['negative_share'])} | {quote} |")
         out.append("")
         out += spikes_markdown(data.get("spikes"), lang)
@@ -152,7 +157,7 @@ def render_html(data: dict[str, Any], lang: str = "en") -> str:
                     f"<th>{e(t['negative'])}</th><th>{e(t['quote'])}</th></tr>")
         for row in data["topics"]:
             quote = row["quotes"][0]["text"][:160] if row["quotes"] else ""
-            body.append(f"<tr><td>{e(row['label'])}</td><td>{e(', '.join(row['keywords']))}</td><td>{row['count']}"
+            body.append(f"<tr><td>{e(topic_name(row))}</td><td>{e(', '.join(row['keywords']))}</td><td>{row['count']}"
                         f"</td><td>{_pct(row['share'])}</td><td>{100 * row['change']:+.1f} pt</td>"
                         f"<td>{_pct(row['negative_share'])}</td><td>{e(quote)}</td></tr>")
         body.append("</table>")

@@ -19,7 +19,9 @@ TEXTS = {
            "returns (no message linked to the returned order or from the same account about the product).",
            "no_returns": "No returns in this period.", "aspects": "Review sentiment by aspect", "aspect": "Aspect",
            "reviews": "Reviews", "net": "Net", "no_sales": "No sales in this period or the previous one.",
-           "share": "Share", "source.linked": "linked to the order", "source.nearby": "same account and product"},
+           "share": "Share", "source.linked": "linked to the order", "source.nearby": "same account and product",
+           "reasons_note": "{n} returns stated a reason; a return stating several counts under each.",
+           "said": "What customers said (each message once, with the reasons it states)"},
     "zh": {"spikes": "突增", "series": "序列", "week": "周", "count": "数量", "expected": "预期", "p": "p",
            "quote": "示例", "all": "全部互动", "topic": "话题", "competitor": "竞品", "no_spikes": "本期没有突增。",
            "perf": "产品与品类", "revenue": "净销售额", "previous": "上一期", "growth": "增长", "margin": "毛利率",
@@ -29,7 +31,9 @@ TEXTS = {
            "no_reasons": "这些退货没有记录原因（没有关联退货单的消息，也没有同一客户关于该产品的消息）。",
            "no_returns": "本期没有退货。", "aspects": "评价各方面的情感", "aspect": "方面", "reviews": "评价数",
            "net": "净值", "no_sales": "本期和上一期都没有销售。", "share": "占比", "source.linked": "关联订单",
-           "source.nearby": "同一客户与产品"},
+           "source.nearby": "同一客户与产品",
+           "reasons_note": "{n} 笔退货说明了原因；说明了多个原因的退货在每个原因下各计一次。",
+           "said": "客户原话（每条消息只列一次，附其说明的原因）"},
 }
 
 
@@ -143,10 +147,11 @@ def _returns_lines(r: dict[str, Any], lang: str) -> list[str]:
     out += ["", f"{t['reasons']}:"]
     if not r["reasons"]:
         return out + [t["no_reasons"]]
-    for x in r["reasons"]:
-        ex = x["example"]
-        out.append(f"- {aspect_name(x['reason'], lang)}: {x['returns']} — “{ex['text'][:100]}” "
-                   f"(#{ex['interaction_id']}, {t['source.' + ex['source']]})")
+    out += [f"- {aspect_name(x['reason'], lang)}: {x['returns']}" for x in r["reasons"]]
+    out += ["", t["reasons_note"].format(n=r["with_reason"]), "", f"{t['said']}:"]
+    for q in r.get("statements", []):
+        aspects = ", ".join(aspect_name(a, lang) for a in q["aspects"])
+        out.append(f"- “{q['text'][:160]}” (#{q['interaction_id']}, {t['source.' + q['source']]}; {aspects})")
     return out
 
 

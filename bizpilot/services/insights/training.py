@@ -6,8 +6,10 @@ per topic (subject ``topic``, ``subject_id`` = topic number, ``score`` = size) w
 keywords, size, share, sentiment shares, quotes (interaction id, account id, date, text) and its members
 (interaction id and day), so the page and the report can count any period without the model.
 
-The label is the topic's first three keywords unless the configured language model wrote a short one that the
-topic's words support (``labels.py``; ``keyword_label`` and ``llm_label`` keep both and which model wrote it).
+The label is the first three keywords of the topic's dominant language (``language``; a label per language with
+enough of its texts is kept too: ``keyword_labels``, ``keywords_by_language``) unless the configured language model
+wrote a short one that the topic's words support (``labels.py``; ``keyword_label`` and ``llm_label`` keep both and
+which model wrote it).
 Weekly counts with their spikes (``spikes.py``) are stored too, one output per series (subject ``series``): every
 topic, every competitor on the workspace's list at training time, and all messages together; a spike carries
 quotes of its week.
@@ -26,8 +28,15 @@ from bizpilot.domain import Interaction
 from bizpilot.errors import BizpilotError, InsufficientData
 from bizpilot.ml.text.topics import TopicModel
 from bizpilot.services.insights.competitors import MentionFinder, load_competitors
-from bizpilot.services.insights.labels import label_backend, llm_label
+from bizpilot.services.insights.labels import (
+    keyword_labels,
+    label_backend,
+    language_keywords,
+    llm_label,
+    text_language,
+)
 from bizpilot.services.insights.spikes import series
+from bizpilot.services.insights.texts import message_text
 from bizpilot.services.models.spec import Output, Progress, Trained
 
 MAX_TEXTS = 20_000
@@ -48,12 +57,14 @@ def train_topics(*, session: Session, as_of: datetime, progress: Progress, n_top
     rows = list(reversed(rows))
     if len(rows) < MIN_TEXTS:
         raise InsufficientData(f"{len(rows)} inbound interactions with text; topics need at least {MIN_TEXTS}")
-    texts = [" ".join(p for p in (r.subject, r.text) if p) for r in rows]
+    texts = [message_text(r.subject, r.text) for r in rows]
     progress(0.05, f"embedding {len(texts)} interactions")
     model = TopicModel(n_topics=n_topics, max_topics=max_topics, **params)
     model.fit(texts, on_progress=lambda done: progress(0.05 + 0.8 * done / len(texts), "embedding"))
     progress(0.9, "describing topics")
     backend, why = label_backend(llm_labels)
+    by_language = language_keywords(texts, model.labels_, model.n_topics_)
+    languages = [text_language(t) for t in texts]
     outputs = []
     labelled = 0
     for topic in model.topics():
@@ -62,14 +73,17 @@ def train_topics(*, session: Session, as_of: datetime, progress: Progress, n_top
         members = [rows[i] for i in idx]
         sentiments = Counter(r.sentiment or "unanalysed" for r in members)
         analysed = len(members) - sentiments["unanalysed"]
-        label, written = topic["label"], None
+        keyword_label, language, per_language = keyword_labels(topic["keywords"], by_language[c],
+                                                               [languages[i] for i in idx])
+        label, written = keyword_label or topic["label"], None
         if backend is not None:
             written = llm_label(backend, keywords=topic["keywords"], texts=[texts[i] for i in idx],
                                 examples=[texts[i] for i in model.representatives(c, n=8)])
             if written["accepted"]:
                 label, labelled = written["text"], labelled + 1
         payload = {
-            "label": label, "keyword_label": topic["label"], "llm_label": written,
+            "label": label, "keyword_label": keyword_label or topic["label"], "llm_label": written,
+            "language": language, "keyword_labels": per_language, "keywords_by_language": by_language[c],
             "label_model": written["model"] if written and written["accepted"] else None,
             "keywords": topic["keywords"], "size": topic["size"], "share": topic["share"],
             "negative_share": round(sentiments["negative"] / analysed, 4) if analysed else None,

@@ -96,17 +96,37 @@ def test_words_written_in_lower_case_as_often_are_not_brands() -> None:
     assert brand_candidates(texts, min_interactions=3) == [{"name": "Bosch", "interactions": 3}]
 
 
-def test_the_teams_own_product_names_are_not_suggested(engine: Engine) -> None:
+def test_the_teams_own_names_are_not_suggested_and_one_account_is_not_enough(engine: Engine) -> None:
     with Session(engine) as session:
-        account = Account(external_id="A1", name="Acme Buyer")
-        session.add_all([account, Product(sku="HN-8", name="Hex Nut M8 zinc")])
+        first, second = Account(external_id="A1", name="Acme Buyer"), Account(external_id="A2", name="Borg Works")
+        session.add_all([first, second, Product(sku="HN-8", name="Hex Nut M8 zinc")])
         session.flush()
-        for i, text in enumerate(["Please resend the Hex Nut order, Makita was faster",
-                                  "the Hex Nut box was short, Makita never is", "Need 20 more Hex Nut, Makita too"]):
+        texts = [(first, "Please resend the Hex Nut order, Makita was faster and Borg liked Tanaka"),
+                 (first, "the Hex Nut box was short, Makita never is, nor Tanaka"),
+                 (second, "Need 20 more Hex Nut, Makita too, says Tanaka")]
+        for i, (account, text) in enumerate(texts):
             session.add(Interaction(external_id=f"E{i}", account_id=account.id, channel="email",
                                     direction="inbound", text=text, occurred_at=datetime(2024, 1, 5 + i)))
         session.commit()
-        assert brand_suggestions(session=session, competitors=[]) == [{"name": "Makita", "interactions": 3}]
+        assert brand_suggestions(session=session, competitors=[]) == [{"name": "Makita", "interactions": 3},
+                                                                      {"name": "Tanaka", "interactions": 3}]
+        # Tanaka's three mentions come from two accounts: with three accounts asked for, nothing is left
+        assert brand_suggestions(session=session, competitors=[], min_accounts=3) == []
+
+
+def test_brand_names_are_found_and_words_opening_sentences_are_not() -> None:
+    """Ordinary words open sentences, subjects and headline-style lines in every message; brands stand
+    capitalised mid-sentence (or with digits, or accents) whatever the message."""
+    texts = ["Great service. We used to buy from Würth, but Grainger was cheaper.",
+             "Excellent quality.\nLead times were better than Fastenal and 3M tape held.",
+             "Customer Service Was Slow Again\nOur site moved to Grainger for gloves.",
+             "Pricing: could you match Fastenal? Lead times matter. Great job on the 3M order.",
+             "Re: Excellent delivery\nWürth quoted less than you; the 3M film is fine.",
+             "Lead times slipped. Customer service at Grainger answers faster; Würth too.",
+             "Great! The lead time on Fastenal stock is a week. Excellent pricing though, customer happy.",
+             "Monday we meet Grainger about pricing; great people."]
+    names = {r["name"]: r["interactions"] for r in brand_candidates(texts, min_interactions=3)}
+    assert names == {"Grainger": 4, "Fastenal": 3, "3M": 3, "Würth": 3}
 
 
 def _seed_topics(engine: Engine) -> dict[str, int]:

@@ -86,3 +86,25 @@ def test_only_a_model_that_passed_the_probe_writes_labels_by_default(
             metrics = latest_run(session=session, name="topics").metrics
     assert sum(t["label_model"] == "labeller" for t in topics) == 2 and metrics["llm_labels"] == 2
     assert label_backend(False) == (None, "LLM labels not requested")
+
+
+def test_keyword_labels_use_the_topics_dominant_language() -> None:
+    """A multilingual topic (English and Chinese messages about packaging) is labelled from its English keywords;
+    its Chinese texts, enough of them, get their own label; a stray language with one text gets none."""
+    from bizpilot.services.insights.labels import keyword_labels, language_keywords, text_language
+
+    texts = ["The carton was crushed and the packaging torn", "Packaging torn, carton crushed again",
+             "Crushed carton, the packaging let water in", "The packaging was torn on arrival",
+             "包装破损，纸箱压坏了", "纸箱压坏，包装破损严重", "包装又破损了",
+             "Invoice total wrong, please credit the invoice", "The invoice shows the wrong total",
+             "Invoice credit still missing", "发票金额错误，请重开发票"]
+    labels = [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]
+    per = language_keywords(texts, labels, 2)
+    assert set(per[0]) == {"en", "zh"} and per[0]["zh"][0] in {"包装", "破损", "纸箱", "压坏"}
+    mixed = ["packaging", "纸箱", "carton", "包装", "torn"]  # what one ranking over both languages gives
+    label, language, by = keyword_labels(mixed, per[0], [text_language(texts[i]) for i in range(7)])
+    assert language == "en" and label == " · ".join(per[0]["en"][:3])
+    assert not any(text_language(w) == "zh" for w in label.split(" · "))
+    assert set(by) == {"en", "zh"} and by["zh"] == " · ".join(per[0]["zh"][:3])
+    label, language, by = keyword_labels(mixed, per[1], [text_language(texts[i]) for i in range(7, 11)])
+    assert (language, set(by)) == ("en", {"en"}) and "invoice" in label

@@ -91,6 +91,11 @@ def test_returns_carry_the_reasons_customers_stated(engine: Engine) -> None:
     assert [(x["reason"], x["returns"]) for x in r["reasons"]] == [("delivery", 2), ("price", 1), ("quality", 1)]
     assert reasons["quality"]["example"]["source"] == "linked" and reasons["price"]["example"]["source"] == "nearby"
     assert r["with_reason"] == 2
+    # the ticket states delivery and quality: it is quoted once, for both, not once per reason
+    assert [(q["source"], q["aspects"], q["returns"]) for q in r["statements"]] == [
+        ("linked", ["quality", "delivery"], 1), ("nearby", ["delivery", "price"], 1)]
+    assert reasons["quality"]["example"] == reasons["delivery"]["example"]
+    assert r["statements"][1]["text"].startswith("Late again. Delivery was late")
 
 
 def test_review_sentiment_by_aspect_against_the_previous_period(engine: Engine) -> None:
