@@ -8,6 +8,7 @@ import numpy as np
 
 from bizpilot.retrieval.bm25 import BM25Index, top_k
 from bizpilot.retrieval.fusion import ReciprocalRankFusion
+from bizpilot.retrieval.synonyms import QueryExpander
 from bizpilot.retrieval.types import Chunk, Hit
 from bizpilot.retrieval.vector import VectorIndex
 
@@ -22,11 +23,14 @@ class HybridRetriever:
     """``fit(chunks)`` indexes; ``run(query, k)`` returns :class:`Hit` s best first.
 
     Any part may be left out: without ``vector`` it is plain BM25 (no model to load), without ``bm25`` plain
-    semantic search. ``depth`` is how many results each retriever hands to the fusion.
+    semantic search. ``depth`` is how many results each retriever hands to the fusion. ``expander`` (a
+    :class:`QueryExpander`) adds the variants of the query's words to the keyword query (and to the semantic
+    query with ``expand_dense``); the indexed texts are never changed.
     """
 
     def __init__(self, *, bm25: BM25Index | None = None, vector: VectorIndex | None = None,
-                 fusion: ReciprocalRankFusion | None = None, depth: int = 50) -> None:
+                 fusion: ReciprocalRankFusion | None = None, depth: int = 50,
+                 expander: QueryExpander | None = None, expand_dense: bool = False) -> None:
         if bm25 is None and vector is None:
             raise ValueError("HybridRetriever needs at least one of bm25 or vector")
         self.bm25 = bm25
@@ -34,17 +38,29 @@ class HybridRetriever:
         both = bm25 is not None and vector is not None
         self.fusion = fusion or ReciprocalRankFusion(weights=DEFAULT_WEIGHTS if both else None)
         self.depth = depth
+        self.expander = expander
+        self.expand_dense = expand_dense
         self.chunks: list[Chunk] = []
+        self._known_for: QueryExpander | None = None
+        self._known_set: frozenset[str] = frozenset()
 
     def fit(self, chunks: Sequence[Chunk], *, vectors: np.ndarray | None = None) -> HybridRetriever:
         """Index ``chunks``; pass ``vectors`` (one row per chunk) when the embeddings are already stored."""
         self.chunks = list(chunks)
+        self._known_for = None
         texts = [c.index_text() for c in self.chunks]
         if self.bm25 is not None:
             self.bm25.fit(texts)
         if self.vector is not None:
             self.vector.fit(texts, vectors=vectors)
         return self
+
+    def _known(self, expander: QueryExpander) -> frozenset[str]:
+        """The expander's phrases the indexed texts already use (computed once per expander)."""
+        if self._known_for is not expander:
+            self._known_set = expander.found_in(c.index_text() for c in self.chunks)
+            self._known_for = expander
+        return self._known_set
 
     def run(self, query: str, k: int = 5, *, candidates: np.ndarray | None = None) -> list[Hit]:
         if not self.chunks or not (query or "").strip():
@@ -54,13 +70,16 @@ class HybridRetriever:
         bm25_scores = cos = None
         bm25_rank: dict[int, int] = {}
         vec_rank: dict[int, int] = {}
+        expanded = query
+        if self.expander is not None:
+            expanded = self.expander.expand(query, known=self._known(self.expander))
         if self.bm25 is not None:
-            bm25_scores = self.bm25.scores(query)
+            bm25_scores = self.bm25.scores(expanded)
             ids, _ = top_k(bm25_scores, depth, candidates=candidates, drop_zero=True)
             rankings.append(ids)
             bm25_rank = {int(p): r for r, p in enumerate(ids.tolist(), start=1)}
         if self.vector is not None:
-            cos = self.vector.scores(query)
+            cos = self.vector.scores(expanded if self.expand_dense else query)
             ids, _ = top_k(self.vector.rank_scores(cos), depth, candidates=candidates)
             rankings.append(ids)
             vec_rank = {int(p): r for r, p in enumerate(ids.tolist(), start=1)}

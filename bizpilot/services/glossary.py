@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -289,5 +290,23 @@ def translate(*, session: Session, kind: str, text: str, language: str = "zh") -
     return lookup.zh(kind, text) if language == "zh" else lookup.en(kind, text)
 
 
+_VARIANT_SPLIT = re.compile(r"\s*[、,，;；|/]\s*")
+
+
+def synonym_groups(*, session: Session) -> dict[str, list[str]]:
+    """The workspace's own search variants: each glossary term of kind ``term`` that the workspace wrote is one
+    group of its key, English and Chinese words (several variants may be listed in one field, separated by
+    ``、 , ; | /``). Knowledge-base search merges them with the built-in variant table, so
+    ``term "free shipping" zh "包邮、免邮费"`` adds both words to the free-shipping group."""
+    groups: dict[str, list[str]] = {}
+    for entry in lookup_for(session=session).entries():
+        if entry.source != "workspace" or entry.kind != "term":
+            continue
+        words = [entry.key, *_VARIANT_SPLIT.split(entry.en), *_VARIANT_SPLIT.split(entry.zh)]
+        groups[entry.key] = [w for w in dict.fromkeys(w.strip() for w in words) if w]
+    return groups
+
+
 __all__ = ["GlossaryLookup", "ImportSummary", "TermChange", "default_lookup", "delete_term", "import_terms",
-           "invalidate_cache", "list_terms", "lookup_for", "read_terms_file", "translate", "upsert_term"]
+           "invalidate_cache", "list_terms", "lookup_for", "read_terms_file", "synonym_groups", "translate",
+           "upsert_term"]

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from bizpilot.llm.injection import drop_instructions
 from bizpilot.retrieval.analyzers import MixedAnalyzer
+from bizpilot.retrieval.synonyms import QueryExpander
 from bizpilot.retrieval.types import Hit
 
 # Cosine of multilingual-e5-small sits in a narrow band (unrelated ~0.72, on-topic ~0.85+): mapped to 0..1.
@@ -105,15 +106,22 @@ def clean_hits(hits: list[Hit]) -> list[Hit]:
     return out
 
 
-def coverage(query: str, text: str) -> float:
-    """Share of the query's distinct search terms that occur in ``text``."""
+def coverage(query: str, text: str, expander: QueryExpander | None = None) -> float:
+    """Share of the query's distinct search terms that occur in ``text``; with an ``expander`` a term also counts
+    when ``text`` says it in another word of the same variant group (the question's "包邮" is covered by a
+    sentence that says "免运费")."""
     an = _analyzer()
     q = {t for t in an.run(query) if not t.startswith("#")}
     if not q:
         q = set(an.run(query))
     if not q:
         return 0.0
-    return len(q & set(an.run(text))) / len(q)
+    words = set(an.run(text))
+    if expander is not None:
+        found = expander.run(text)
+        if found.terms:
+            words |= set(an.run(" ".join(found.terms)))
+    return len(q & words) / len(q)
 
 
 def cosine_band_key(embedder_name: str | None) -> str | None:
@@ -123,7 +131,8 @@ def cosine_band_key(embedder_name: str | None) -> str | None:
     return embedder_name.partition("+ws-")[0] if embedder_name else None
 
 
-def evidence(query: str, hits: list[Hit], embedder_name: str | None) -> Evidence:
+def evidence(query: str, hits: list[Hit], embedder_name: str | None,
+             expander: QueryExpander | None = None) -> Evidence:
     """Confidence in 0..1 that the best hit answers ``query``: calibrated cosine and term coverage combined."""
     if not hits:
         return Evidence(0.0, None, 0.0)
@@ -132,7 +141,7 @@ def evidence(query: str, hits: list[Hit], embedder_name: str | None) -> Evidence
     best_cov = 0.0
     floor_key = cosine_band_key(embedder_name)
     for h in hits[:3]:
-        cov = coverage(query, h.chunk.index_text())
+        cov = coverage(query, h.chunk.index_text(), expander)
         if h.cosine is not None and floor_key in COS_FLOOR:
             lo, hi = COS_FLOOR[floor_key], COS_CEIL[floor_key]
             cal = min(1.0, max(0.0, (h.cosine - lo) / (hi - lo)))
@@ -170,7 +179,7 @@ def sentences(text: str) -> list[str]:
 
 
 def extract(query: str, hits: list[Hit], *, max_sentences: int = 3, max_sources: int = 2,
-            min_rel: float = 0.6) -> list[tuple[str, int]]:
+            min_rel: float = 0.6, expander: QueryExpander | None = None) -> list[tuple[str, int]]:
     """(sentence, source number) pairs copied from the best chunks: the sentences sharing most terms with the
     question, in their original order. A second source is used only when it is close to the best one."""
     if not hits:
@@ -183,7 +192,8 @@ def extract(query: str, hits: list[Hit], *, max_sentences: int = 3, max_sources:
         sents = sentences(h.chunk.text)
         if not sents:
             continue
-        scored = [(coverage(query, (h.chunk.heading_path or "") + " " + s), i, s) for i, s in enumerate(sents)]
+        scored = [(coverage(query, (h.chunk.heading_path or "") + " " + s, expander), i, s)
+                  for i, s in enumerate(sents)]
         budget = max_sentences - len(chosen) if n == 1 else 1
         if len(sents) <= budget:
             keep = list(range(len(sents)))

@@ -24,6 +24,7 @@ from bizpilot.domain.knowledge import KnowledgeArticle
 from bizpilot.retrieval import BM25Index, HybridRetriever, VectorIndex, get_embedder
 from bizpilot.retrieval.embedders import Embedder
 from bizpilot.retrieval.loaders import article_chunks, load_path
+from bizpilot.retrieval.synonyms import QueryExpander, builtin_expander
 from bizpilot.retrieval.types import Chunk
 
 #: The default of every ``embedder`` argument: the workspace's setting (``BIZPILOT_KB_EMBEDDER``), read at call
@@ -150,6 +151,27 @@ def kb_stats(*, session: Session) -> dict[str, Any]:
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[Any, ...], HybridRetriever]] = {}
+_expanders: dict[tuple[Any, ...], QueryExpander] = {}
+#: Whether the semantic query is expanded too (the keyword query always is); see README "Service assistant".
+EXPAND_DENSE = False
+
+
+def kb_expander(*, session: Session) -> QueryExpander:
+    """The variant table knowledge-base questions are expanded with: the built-in one plus the workspace's own
+    glossary terms of kind ``term`` (``services/glossary.synonym_groups``)."""
+    from bizpilot.services.glossary import synonym_groups
+
+    extra = synonym_groups(session=session)
+    key = tuple(sorted((k, tuple(v)) for k, v in extra.items()))
+    with _lock:
+        hit = _expanders.get(key)
+    if hit is None:
+        hit = builtin_expander().with_groups(extra)
+        with _lock:
+            if len(_expanders) > 16:
+                _expanders.clear()
+            _expanders[key] = hit
+    return hit
 
 
 def invalidate() -> None:
@@ -178,22 +200,27 @@ def build_retriever(rows: Sequence[KbChunk], *, embedder: str | None = CONFIGURE
                 vectors[i] = np.frombuffer(r.embedding, dtype=np.float32)
         if missing:
             vectors[missing] = emb.run([chunks[i].index_text() for i in missing], is_query=False)
-    retriever = HybridRetriever(bm25=BM25Index(), vector=vector)
+    retriever = HybridRetriever(bm25=BM25Index(), vector=vector, expander=builtin_expander(),
+                                expand_dense=EXPAND_DENSE)
     return retriever.fit(chunks, vectors=vectors)
 
 
 def get_retriever(*, session: Session, embedder: str | None = CONFIGURED) -> HybridRetriever:
-    """The workspace's retriever; rebuilt when chunks were added, removed or changed since the last build."""
+    """The workspace's retriever; rebuilt when chunks were added, removed or changed since the last build. Its
+    query expander is the workspace's current variant table (a glossary edit applies without a rebuild)."""
     embedder = kb_embedder(embedder)
+    expander = kb_expander(session=session)
     bind = session.get_bind()
     key = f"{bind.url.render_as_string(hide_password=True)}|{embedder}"
     version = tuple(session.execute(select(func.count(), func.max(KbChunk.id), func.max(KbChunk.created_at))).one())
     with _lock:
         hit = _cache.get(key)
         if hit and hit[0] == version:
+            hit[1].expander = expander
             return hit[1]
     rows = list(session.scalars(select(KbChunk).order_by(KbChunk.id)))
     retriever = build_retriever(rows, embedder=embedder) if rows else HybridRetriever(bm25=BM25Index())
+    retriever.expander = expander
     with _lock:
         _cache[key] = (version, retriever)
     return retriever

@@ -48,7 +48,8 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
     reason = forced_reason or handoff_reason(question, intent=sig.intent, sentiment_score=sig.sentiment_score,
                                              out_of_scope=False, asks=asks(question))
     hits = clean_hits(retriever.run(question, k=k))
-    ev = evidence(question, hits, embedder_name)
+    expander = getattr(retriever, "expander", None)  # the variant table the search used, for the same judgement
+    ev = evidence(question, hits, embedder_name, expander)
     part = RoutedPart(question=question, route="handoff", reason=reason, intent=sig.intent,
                       confidence=ev.confidence, hits=hits)
     if reason is not None:
@@ -70,7 +71,7 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
     if ev.confidence < MIN_CONFIDENCE:
         part.reason = "low_confidence"
         return part
-    pairs = extract(question, hits)
+    pairs = extract(question, hits, expander=expander)
     if not pairs:
         part.reason = "low_confidence"
         return part
