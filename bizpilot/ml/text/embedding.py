@@ -101,15 +101,22 @@ def model_embedding(model: Any) -> str:
     return str(getattr(model, "embedding_config_", None) or model.embedder_)
 
 
-def embedding_problem(model: Any) -> str | None:
-    """Why ``model`` cannot get the vectors it was fitted with (its adapter is gone: stale), or None."""
-    name = model_embedding(model)
-    if "+ws-" not in name:
+def configuration_problem(name: str) -> str | None:
+    """Why the recorded configuration ``name`` cannot give the vectors it names (an adapter it names is gone: a
+    model fitted with it is stale), or None. A model reading two embedders side by side records one adapter each
+    (``minilm+ws-1a2b+e5+ws-3c4d``)."""
+    digests = [part[3:] for part in (name or "").split("+") if part.startswith("ws-")]
+    if not digests:
         return None
     from bizpilot.retrieval.embedders import adapter_by_digest
 
-    return adapter_by_digest(name.partition("+ws-")[2])[1]
+    return next((problem for problem in (adapter_by_digest(d)[1] for d in digests) if problem), None)
 
 
-__all__ = ["EMBEDDERS", "MAX_CHARS", "SERVICE_EMBEDDER", "choose_embedder", "cjk_share", "embed", "embedding_problem",
-           "fit_configuration", "is_chinese", "model_embedding", "record_embedding"]
+def embedding_problem(model: Any) -> str | None:
+    """Why ``model`` cannot get the vectors it was fitted with (its adapter is gone: stale), or None."""
+    return configuration_problem(model_embedding(model))
+
+
+__all__ = ["EMBEDDERS", "MAX_CHARS", "SERVICE_EMBEDDER", "choose_embedder", "cjk_share", "configuration_problem",
+           "embed", "embedding_problem", "fit_configuration", "is_chinese", "model_embedding", "record_embedding"]

@@ -27,6 +27,7 @@ import numpy as np
 
 from bizpilot.errors import InsufficientData, InvalidParameter, ValidationFailed
 from bizpilot.ml.base import Estimator
+from bizpilot.ml.text.embedding import model_embedding, record_embedding
 
 HEADS = ("ensemble", "embedding", "tfidf")
 LabelTexts = Mapping[str, str | Sequence[str]]
@@ -99,8 +100,9 @@ class IndustryClassifier(Estimator):
     def __init__(self, *, embedder: str = "e5", head: str = "ensemble", max_chars: int | None = 4000,
                  C_embed: float = 20.0, C_tfidf: float = 1.0, tfidf_weight: float = 0.5,
                  tfidf_temperature: float = 0.2, zs_temperature: float = 0.02, prior_strength: float = 2.0,
-                 min_df: int = 1, max_features: int | None = 50_000) -> None:
+                 min_df: int = 1, max_features: int | None = 50_000, workspace_embedding: bool = False) -> None:
         self.embedder = embedder
+        self.workspace_embedding = workspace_embedding
         self.head = head
         self.max_chars = max_chars
         self.C_embed = C_embed
@@ -135,7 +137,7 @@ class IndustryClassifier(Estimator):
             items = [t.strip() for t in items if t and t.strip()] or [label]
             texts.extend(items)
             owner.extend([i] * len(items))
-        self.label_vectors_ = embed_texts(texts, self.embedder)
+        self.label_vectors_ = embed_texts(texts, model_embedding(self))
         self.prototype_owner_ = np.asarray(owner, dtype=np.int32)
 
     def _zero_shot(self, E: np.ndarray) -> np.ndarray:
@@ -167,6 +169,10 @@ class IndustryClassifier(Estimator):
             raise InsufficientData("zero-shot classification needs an embedder; give labelled examples")
         self.classes_ = classes
         self.embedder_ = self.embedder
+        if self.workspace_embedding:  # through the workspace's embedding model, if any (recorded; predict uses it)
+            record_embedding(self)
+        else:
+            self.embedding_config_ = self.embedder_
         if self.embedder != "none":
             self._set_prototypes(classes, label_texts)
         self.n_train_ = len(texts)
@@ -185,7 +191,7 @@ class IndustryClassifier(Estimator):
             if self.prior_strength > 0 and self.embedder != "none" else 0.0
         y = np.array([classes.index(v) for v in labels])
         if self.head in ("ensemble", "embedding"):
-            E = embed_texts(texts, self.embedder, max_chars=self.max_chars, on_progress=on_progress)
+            E = embed_texts(texts, model_embedding(self), max_chars=self.max_chars, on_progress=on_progress)
             self._fit_embedding_head(E, y)
         if self.head in ("ensemble", "tfidf") and len(np.unique(y)) >= 2:  # one seen label: nothing to contrast
             self._fit_tfidf_head(texts, y)
@@ -246,7 +252,7 @@ class IndustryClassifier(Estimator):
     def embed(self, texts: Sequence[str], on_progress: Callable[[int], None] | None = None) -> np.ndarray:
         """The sentence vectors this model reads (what review diversity is measured on)."""
         self.check_fitted()
-        return embed_texts([str(t or "") for t in texts], self.embedder_, max_chars=self.max_chars,
+        return embed_texts([str(t or "") for t in texts], model_embedding(self), max_chars=self.max_chars,
                            on_progress=on_progress)
 
     def predict_proba(self, texts: Sequence[str], *, vectors: np.ndarray | None = None) -> np.ndarray:

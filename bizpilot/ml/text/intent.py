@@ -36,7 +36,7 @@ from scipy import sparse
 
 from bizpilot.errors import InsufficientData, InvalidParameter, ValidationFailed
 from bizpilot.ml.base import Estimator
-from bizpilot.ml.text.embedding import DATA_DIR, EMBEDDERS, choose_embedder, embed
+from bizpilot.ml.text.embedding import DATA_DIR, EMBEDDERS, choose_embedder, embed, fit_configuration, model_embedding
 from bizpilot.ml.text.features import TextFeatures
 from bizpilot.ml.text.fewshot import apply_adapter, fit_contrastive_adapter, label_phrase
 
@@ -59,8 +59,10 @@ class IntentClassifier(Estimator):
     def __init__(self, *, embedder: str = "auto", C: float = 0.5, embed_weight: float = 2.0,
                  temperature: float = 0.25, oos_threshold: float = 0.3, oos_similarity: float = 0.0,
                  knn: int = 5, knn_weight: float = 0.35, method: str = "auto", adapter_steps: int = 100,
-                 fewshot_C: float = 10.0, fewshot_oos_threshold: float = 0.15) -> None:
+                 fewshot_C: float = 10.0, fewshot_oos_threshold: float = 0.15,
+                 workspace_embedding: bool = False) -> None:
         self.embedder = embedder
+        self.workspace_embedding = workspace_embedding
         self.method = method
         self.adapter_steps = adapter_steps
         self.fewshot_C = fewshot_C
@@ -99,7 +101,7 @@ class IntentClassifier(Estimator):
         self._features = features
         y = np.array([classes.index(label) for label in labels])
         if self.embedder_ != "none":
-            E = _embed(texts, self.embedder_, on_progress=on_progress)
+            E = _embed(texts, self._record_embedding(), on_progress=on_progress)
             X = sparse.hstack([X, sparse.csr_matrix(E * self.embed_weight)]).tocsr()
             self.train_embed_ = E.astype(np.float16)
             self.centroids_ = _normalise(np.vstack([E[y == k].mean(0) for k in range(len(classes))]))
@@ -112,6 +114,15 @@ class IntentClassifier(Estimator):
         self.train_y_ = y.astype(np.int32)
         self.n_train_ = len(texts)
         return self
+
+    def _record_embedding(self) -> str:
+        """At fit: the configuration of ``embedder_`` to embed with, recorded as ``embedding_config_`` (each part
+        through the workspace's embedding model when ``workspace_embedding`` is set and there is one; else the base
+        models as shipped, which the shipped default must keep)."""
+        parts = embedder_parts(self.embedder_)
+        self.embedding_config_ = "+".join(fit_configuration(p) for p in parts) if self.workspace_embedding \
+            else self.embedder_
+        return self.embedding_config_
 
     def _resolve_embedder(self, texts: Sequence[str]) -> str:
         if self.embedder == "auto":
@@ -141,11 +152,12 @@ class IntentClassifier(Estimator):
         from sklearn.linear_model import LogisticRegression
 
         self.embedder_ = FEWSHOT_EMBEDDER if self.embedder == "auto" else self._resolve_embedder(texts)
-        E = _embed(texts, self.embedder_, on_progress=on_progress)
+        config = self._record_embedding()
+        E = _embed(texts, config, on_progress=on_progress)
         self.mean_ = E.mean(0).astype(np.float32)
         named = [c for c in classes if c != OUT_OF_SCOPE]
         self.label_names_ = [str(label_names.get(c) or label_phrase(c)) for c in named]
-        X = np.vstack([_normalise(E - self.mean_), _normalise(_embed(self.label_names_, self.embedder_) - self.mean_)])
+        X = np.vstack([_normalise(E - self.mean_), _normalise(_embed(self.label_names_, config) - self.mean_)])
         y = labels + named
         self.adapter_ = fit_contrastive_adapter(X, y, steps=self.adapter_steps)
         Z = apply_adapter(X, self.adapter_)
@@ -170,7 +182,7 @@ class IntentClassifier(Estimator):
         T = self._features.transform(texts)
         X, E = T, None
         if self.embedder_ != "none":
-            E = _embed(texts, self.embedder_)
+            E = _embed(texts, model_embedding(self))
             X = sparse.hstack([T, sparse.csr_matrix(E * self.embed_weight)]).tocsr()
         return X, T, E
 
@@ -197,7 +209,7 @@ class IntentClassifier(Estimator):
     def _fewshot(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(class scores, adapted vectors) of the few-shot method."""
         self.check_fitted()
-        Z = apply_adapter(_normalise(_embed(texts, self.embedder_) - self.mean_), self.adapter_)
+        Z = apply_adapter(_normalise(_embed(texts, model_embedding(self)) - self.mean_), self.adapter_)
         return Z @ self.coef_.T + self.intercept_, Z
 
     def _scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
@@ -247,9 +259,22 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
     return e / e.sum(1, keepdims=True)
 
 
+def embedder_parts(name: str) -> list[str]:
+    """The embedders of a name or recorded configuration joined by ``+``: ``minilm+ws-1a2b+e5`` -> ``minilm+ws-1a2b``,
+    ``e5`` (a ``ws-`` part is the adapter of the embedder before it)."""
+    parts: list[str] = []
+    for piece in name.split("+"):
+        if piece.startswith("ws-") and parts:
+            parts[-1] += "+" + piece
+        else:
+            parts.append(piece)
+    return parts
+
+
 def _embed(texts: Sequence[str], name: str, on_progress: Callable[[int], None] | None = None) -> np.ndarray:
-    """Sentence vectors of ``name`` (``minilm``, ``e5``, or several joined by ``+``: side by side, unit length)."""
-    parts = name.split("+")
+    """Sentence vectors of ``name`` (``minilm``, ``e5``, a recorded configuration such as ``e5+ws-1a2b``, or several
+    joined by ``+``: side by side, unit length)."""
+    parts = embedder_parts(name)
     if len(parts) == 1:
         return embed(texts, name, on_progress=on_progress)
     return _normalise(np.hstack([embed(texts, part, on_progress=on_progress if i == 0 else None)

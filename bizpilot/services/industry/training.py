@@ -164,6 +164,7 @@ def train_industry(*, session: Session, as_of: datetime, progress: Progress, zer
         model.fit([], [], label_texts={x.en: [x.text("en"), x.text("zh")] for x in index.leaves})
     source = "model" if trained else "zero-shot"
     metrics.update({"mode": model.mode_, "n_labels": len(model.classes_),
+                    "embedding": getattr(model, "embedding_config_", model.embedder_),
                     "fit_seconds": round(time.perf_counter() - started, 3)})
     outputs: list[Output] = []
     if todo:

@@ -37,10 +37,12 @@ def _stratified_holdout(labels: list[str], share: float) -> list[int]:
 
 def train_intent(*, session: Session, as_of: datetime, progress: Progress, texts: Sequence[str] | None = None,
                  labels: Sequence[str] | None = None, with_defaults: bool = False, holdout: float = 0.0,
-                 embedder: str = "auto", **_: Any) -> Trained:
+                 embedder: str = "auto", workspace_embedding: bool = False, **_: Any) -> Trained:
     """The workspace intent model from a team's labelled messages. ``with_defaults`` adds the shipped seed
     utterances, so a few examples of a new intent extend the default set (few-shot). ``holdout`` > 0 first
-    measures accuracy on that share of the rows (stratified)."""
+    measures accuracy on that share of the rows (stratified). ``workspace_embedding``: embed through the
+    workspace's embedding model (`bizpilot train embedder`) when there is one; opt-in (see ``ml/text/intent.py``);
+    the configuration used is in the run's metrics (``embedding``) and params."""
     from bizpilot.ml.evaluation import label_metrics
     from bizpilot.ml.text.intent import IntentClassifier, load_seeds
 
@@ -52,15 +54,16 @@ def train_intent(*, session: Session, as_of: datetime, progress: Progress, texts
         test_idx = _stratified_holdout(labels, holdout)
         test_set = set(test_idx)
         train_idx = [i for i in range(len(texts)) if i not in test_set]
-        probe = IntentClassifier(embedder=embedder).fit([texts[i] for i in train_idx] + seed_texts,
-                                                        [labels[i] for i in train_idx] + seed_labels)
+        probe = IntentClassifier(embedder=embedder, workspace_embedding=workspace_embedding).fit(
+            [texts[i] for i in train_idx] + seed_texts, [labels[i] for i in train_idx] + seed_labels)
         scored = label_metrics([labels[i] for i in test_idx], probe.predict([texts[i] for i in test_idx]))
         metrics = {"holdout_accuracy": scored["accuracy"], "holdout_macro_f1": scored["macro_f1"],
                    "holdout_n": scored["n"]}
     started = time.perf_counter()
-    model = IntentClassifier(embedder=embedder).fit(texts + seed_texts, labels + seed_labels,
-                                                    on_progress=lambda done: progress(done / max(len(texts), 1)))
+    model = IntentClassifier(embedder=embedder, workspace_embedding=workspace_embedding).fit(
+        texts + seed_texts, labels + seed_labels, on_progress=lambda done: progress(done / max(len(texts), 1)))
     metrics.update({"n_seed_rows": len(seed_texts), "intents": model.classes_, "embedder": model.embedder_,
+                    "embedding": getattr(model, "embedding_config_", model.embedder_),
                     "fit_seconds": round(time.perf_counter() - started, 3)})
     return Trained(model, metrics, n_rows=len(texts))
 
