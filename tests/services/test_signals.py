@@ -125,3 +125,30 @@ def test_train_intent_with_defaults_extends_the_default_set(engine: Engine) -> N
     assert failed.status == "failed" and failed.message == "training needs as many labels as texts (1 texts, 0 labels)"
     skipped = run_training(INTENT, engine=engine, trigger="test")
     assert skipped.status == "skipped" and "no labelled messages" in (skipped.message or "")
+
+
+def test_the_signals_job_goes_on_into_the_history_newest_first(engine: Engine, ids: dict[str, int]) -> None:
+    """Messages older than the alerts' 90 days are analysed too (inbound ones, newest first, a bounded number a
+    run), so the monthly sentiment trend covers the history; the next run goes on where the last one stopped."""
+    with Session(engine) as session:
+        session.add_all([
+            Interaction(external_id="old-1", channel="review", direction="inbound", text="Terrible, it broke.",
+                        occurred_at=datetime(2023, 6, 2, 9), account_id=ids["ACME"]),
+            Interaction(external_id="old-2", channel="review", direction="inbound", text="Great tea, thank you!",
+                        occurred_at=datetime(2023, 9, 2, 9), account_id=ids["ACME"]),
+            Interaction(external_id="old-3", channel="note", direction="internal", text="Called them back.",
+                        occurred_at=datetime(2023, 9, 3, 9), account_id=ids["ACME"]),
+        ])
+        session.commit()
+    first = run_training(SIGNALS, engine=engine, trigger="test", params={"history_per_run": 1})
+    assert first.metrics is not None and (first.metrics["analysed"], first.metrics["history_analysed"]) == (6, 1)
+    assert (first.metrics["history_left"], first.metrics["sentiment_complete_from"]) == (1, "2023-07")
+    with Session(engine) as session:
+        done = {r.external_id: r for r in session.execute(select(Interaction)).scalars() if r.analysed_at}
+    assert "old-2" in done and "old-1" not in done and done["old-2"].sentiment == "positive"
+    second = run_training(SIGNALS, engine=engine, trigger="test")
+    assert second.metrics is not None and second.metrics["history_analysed"] == 1
+    assert (second.metrics["history_left"], second.metrics["sentiment_complete_from"]) == (0, "2023-06")
+    with Session(engine) as session:  # internal notes of the history are not what the trend counts
+        note = session.execute(select(Interaction).where(Interaction.external_id == "old-3")).scalar_one()
+        assert note.analysed_at is None

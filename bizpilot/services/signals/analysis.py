@@ -104,16 +104,24 @@ class AnalysisReport:
 
 
 def analyse_interactions(*, session: Session, reanalyse: bool = False, limit: int | None = None,
-                         since_days: int | None = None, batch_size: int = 256,
+                         since_days: int | None = None, before: datetime | None = None, inbound_only: bool = False,
+                         newest_first: bool = False, batch_size: int = 256,
                          on_progress: Callable[[int, int], None] | None = None) -> AnalysisReport:
     """Fill sentiment/intent columns of interactions that have text (only the unanalysed ones unless
     ``reanalyse``; only those of the last ``since_days`` before the workspace's today when given, which is what
-    the alerts look at). Flushes per batch; the caller commits (the CLI commits every ``limit`` rows, so a long
-    run can be interrupted without losing work)."""
+    the alerts look at; only those before ``before``, only inbound ones, the newest first, when asked). Flushes
+    per batch; the caller commits (the CLI commits every ``limit`` rows, so a long run can be interrupted without
+    losing work)."""
     started = time.perf_counter()
-    stmt = select(Interaction.id).where(Interaction.text.is_not(None)).order_by(Interaction.id)
+    stmt = select(Interaction.id).where(Interaction.text.is_not(None))
+    stmt = stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()) if newest_first else stmt.order_by(
+        Interaction.id)
     if since_days is not None:
         stmt = stmt.where(Interaction.occurred_at >= workspace_as_of(session=session) - timedelta(days=since_days))
+    if before is not None:
+        stmt = stmt.where(Interaction.occurred_at < before)
+    if inbound_only:
+        stmt = stmt.where(Interaction.direction == "inbound")
     if not reanalyse:
         stmt = stmt.where(Interaction.analysed_at.is_(None))
     if limit is not None:
@@ -255,24 +263,56 @@ def dissatisfaction_alerts(*, session: Session, days: int = ALERT_DAYS, limit: i
 
 
 
-# Sentiment/intent of the most recent interactions only: what the dissatisfaction alerts read. Older history is
-# analysed on demand (`bizpilot signals analyse`); a local embedding per message makes the whole history slow.
+# Sentiment/intent of the most recent interactions: what the dissatisfaction alerts read. Older customer messages
+# are analysed too, newest month first and at most HISTORY_PER_RUN a run (a local embedding per message makes a
+# long imported history slow: the next runs go on where this one stopped), so the monthly sentiment trend of the
+# Insights page covers the history and not only the last 90 days. `bizpilot signals analyse` does the rest at once.
 SIGNALS_RECENT_DAYS = 90
+HISTORY_PER_RUN = 20_000
 
 
-def analyse_recent(*, session: Session, as_of: datetime, progress: Progress, **_: Any) -> Trained:
-    """Intent and sentiment of the last 90 days' messages not analysed yet (what the alerts read)."""
+def _history_left(session: Session, cutoff: datetime) -> tuple[int, str | None]:
+    """(inbound messages with text before ``cutoff`` still unanalysed, the first month whose inbound messages are
+    all analysed from there on)."""
+    unanalysed = (Interaction.text.is_not(None), Interaction.text != "", Interaction.direction == "inbound",
+                  Interaction.analysed_at.is_(None))
+    left = int(session.execute(select(func.count()).select_from(Interaction)
+                               .where(*unanalysed, Interaction.occurred_at < cutoff)).scalar_one())
+    newest_gap = session.execute(select(func.max(Interaction.occurred_at)).where(*unanalysed)).scalar_one()
+    oldest = session.execute(select(func.min(Interaction.occurred_at)).where(
+        Interaction.text.is_not(None), Interaction.direction == "inbound")).scalar_one()
+    if oldest is None:
+        return left, None
+    if newest_gap is None:
+        return left, oldest.strftime("%Y-%m")
+    month = newest_gap.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=32)
+    return left, month.strftime("%Y-%m")
+
+
+def analyse_recent(*, session: Session, as_of: datetime, progress: Progress,
+                   history_per_run: int = HISTORY_PER_RUN, **_: Any) -> Trained:
+    """Intent and sentiment of the last 90 days' messages not analysed yet (what the alerts read), then of up to
+    ``history_per_run`` older inbound messages, newest first (the monthly sentiment trend)."""
     report = analyse_interactions(session=session, since_days=SIGNALS_RECENT_DAYS,
-                                  on_progress=lambda done, total: progress(done / max(total, 1)))
+                                  on_progress=lambda done, total: progress(0.3 * done / max(total, 1)))
+    cutoff = workspace_as_of(session=session) - timedelta(days=SIGNALS_RECENT_DAYS)
+    history = analyse_interactions(session=session, before=cutoff, inbound_only=True, newest_first=True,
+                                   limit=max(history_per_run, 0),
+                                   on_progress=lambda done, total: progress(0.3 + 0.7 * done / max(total, 1)))
+    left, complete_from = _history_left(session, cutoff)
     return Trained(None, {"analysed": report.analysed, "skipped_empty": report.skipped_empty,
                           "negative": report.negative, "complaints": report.complaints,
-                          "seconds": report.seconds, "since_days": SIGNALS_RECENT_DAYS},
-                   n_rows=report.analysed, params={"since_days": SIGNALS_RECENT_DAYS})
+                          "seconds": report.seconds, "since_days": SIGNALS_RECENT_DAYS,
+                          "history_analysed": history.analysed, "history_seconds": history.seconds,
+                          "history_left": left, "sentiment_complete_from": complete_from},
+                   n_rows=report.analysed + history.analysed,
+                   params={"since_days": SIGNALS_RECENT_DAYS, "history_per_run": history_per_run})
 
 
 SIGNALS = ModelSpec(
     name="signals", title="Message signals", train=analyse_recent, inputs=(Interaction,),
-    summary="Intent and sentiment of the last 90 days' customer messages, for the dissatisfaction alerts",
+    summary="Intent and sentiment of customer messages: the last 90 days' for the dissatisfaction alerts, then older "
+            f"inbound ones (up to {HISTORY_PER_RUN:,} a run, newest first) for the monthly sentiment trend",
     on_demand=False)
 
 
