@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bizpilot.domain.contact import Contact
 from bizpilot.domain.ops import GeneratedContent
-from bizpilot.errors import BizpilotError, LLMUnavailable, NotFoundError, ValidationFailed
+from bizpilot.errors import BizpilotError, NotFoundError, ValidationFailed
 from bizpilot.llm.types import ChatOptions
 from bizpilot.services.content.checker import CheckResult, check_text
 from bizpilot.services.content.examples import similar_approved
@@ -37,8 +37,7 @@ from bizpilot.services.content.prompting import (
 from bizpilot.services.content.purpose import PURPOSE_KINDS, Purpose, choose_purpose
 from bizpilot.services.content.realise import CLOSERS, OPENERS, realise_deterministic
 from bizpilot.services.content.tidy import tidy_email
-from bizpilot.services.llmprobe.endpoint import generation_backend
-from bizpilot.services.llmprobe.store import model_key, probe_passed
+from bizpilot.services.llm_writer import writing_backend
 
 logger = logging.getLogger("bizpilot.content")
 STATUSES = ("draft", "rated", "approved", "rejected")
@@ -178,10 +177,8 @@ def generate_content(*, session: Session, kind: str, product_id: int | str | Non
         fallback_reason = "LLM not requested (deterministic realisation)"
     else:
         try:
-            if backend is None:  # the workspace's endpoint when it is set to write, else the configured backend
-                backend = generation_backend(session=session)
-            if probe_passed(model_key(backend)) is False:  # the capability probe decides: deterministic path writes
-                raise LLMUnavailable(f"{model_key(backend)} failed the capability probe (bizpilot llm probe)")
+            # the workspace's endpoint when it is set to write, else the configured backend; the probe decides
+            backend = writing_backend(session=session, backend=backend)
             draft, model, stamp = _llm_draft(backend, plan, bundle, examples, inquiry, max_tokens,
                                              brief=_brief(chosen, language),
                                              names=_contact_names(session, backend, bundle.account_id),
