@@ -96,15 +96,20 @@ def compose(*, bundle: FactBundle, purpose: Purpose, kind: str, language: str = 
         parts.append(("opener", pick(script["opener"][lang], bundle, lang, seed, "opener")))
         if lead:
             parts.append(("reason", (script["reason"][lang] + lead[0], lead[1])))
+        # A purpose may bring its own general questions and objections (a payment call hears "the invoice is
+        # wrong", not "too expensive"); otherwise the script's own.
+        general = _part(spec, "general_ask", lang) or script["general_ask"][lang]
         asks = [pick(_part(spec, "ask", lang), bundle, lang, seed, "ask"),
-                pick(script["general_ask"][lang], bundle, lang, seed, "general_ask")]
-        if length == "long":
-            asks.append(pick(script["general_ask"][lang], bundle, lang, seed + 1, "general_ask"))
-        for n, ask in enumerate(a for a in asks if a):
+                pick(general, bundle, lang, seed, "general_ask")]
+        if length == "long" and len(general) > 1:
+            asks.append(pick(general, bundle, lang, seed + 1, "general_ask"))
+        asks = [a for n, a in enumerate(asks) if a and a not in asks[:n]]
+        for n, ask in enumerate(asks):
             parts.append((f"question_{n + 1}", (script["ask"][lang] + ask[0], ask[1])))
-        objections = script["objections"][lang][: {"short": 1, "medium": 2, "long": 3}[length]]
-        start = seed % len(script["objections"][lang])
-        rotated = (script["objections"][lang][start:] + script["objections"][lang][:start])[:len(objections)]
+        said = _part(spec, "objections", lang) or script["objections"][lang]
+        objections = said[: {"short": 1, "medium": 2, "long": 3}[length]]
+        start = seed % len(said)
+        rotated = (said[start:] + said[:start])[:len(objections)]
         parts += [(f"objection_{n + 1}", (o, [])) for n, o in enumerate(rotated)]
         parts.append(("next_step", pick(_part(spec, "next", lang), bundle, lang, seed, "next")))
         kept = [(n, p) for n, p in parts if p]
