@@ -93,7 +93,7 @@ _CLOSING_RE = re.compile(r"\b(?:regards|sincerely|best|cheers|thank you|thanks|t
                          r"look forward|looking forward)\b|此致|顺颂|祝|期待|谢谢|敬礼|商祺", re.IGNORECASE)
 _CTA_RE = re.compile(r"\b(?:reply|call|contact|let me know|let us know|get in touch|book|schedule|send me|"
                      r"just answer|give me a|drop me|write back|happy to|shall i|should i|would you like|can i)\b"
-                     r"|回复|联系|来电|告诉我|告知|约|安排|需要的话|是否需要|欢迎|随时", re.IGNORECASE)
+                     r"|回复|联系|来电|告诉我|告知|(?<!大)约(?!为)|安排|需要的话|是否需要|欢迎|随时", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
