@@ -51,7 +51,9 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _COMMON = {"ok", "app", "pdf", "vip", "diy", "led", "usb", "wifi", "cpu", "gpu", "tv", "pc", "ps", "id", "faq",
            "api", "crm", "sku", "pos", "b2b", "b2c", "qq", "email", "sms", "gps", "hd", "rma", "eta", "moq", "fob",
            "cif", "pcs", "kg", "cm", "mm", "usd", "rmb", "cny", "eur", "dear", "hi", "hello", "thanks", "thank",
-           "please", "regards", "best", "order", "invoice", "delivery", "price", "quote", "product", "team"}
+           "please", "regards", "best", "order", "invoice", "delivery", "price", "quote", "product", "team",
+           # trade documents and units written with capitals (a safety data sheet, 500 mL)
+           "sds", "msds", "coa", "coc", "po", "hs", "oem", "odm", "ml", "kw", "kwh", "mah", "mhz", "ghz", "ip"}
 
 
 @dataclass(frozen=True)
@@ -300,6 +302,9 @@ def brand_candidates(texts: Sequence[str], *, accounts: Sequence[Any] | None = N
                     continue  # order numbers, SKUs and sizes (SO-2024-0012, M8), not names
                 if not chinese and word.isupper() and len(word) <= 3 and not digits:
                     continue  # short acronyms in English text (SLA, ETA) are rarely brands
+                if (line[max(match.start() - 1, 0):match.start()] or "x") in "(（" and (
+                        line[match.end():match.end() + 1] or "x") in ")）":
+                    continue  # an abbreviation given for the words before it: 安全技术说明书（SDS）
                 mixed = any(ch.isupper() for ch in word[1:]) and any(ch.islower() for ch in word)
                 found.add(key)
                 spelling[key][word] += 1

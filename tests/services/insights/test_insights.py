@@ -124,9 +124,15 @@ def test_brand_names_are_found_and_words_opening_sentences_are_not() -> None:
              "Re: Excellent delivery\nWürth quoted less than you; the 3M film is fine.",
              "Lead times slipped. Customer service at Grainger answers faster; Würth too.",
              "Great! The lead time on Fastenal stock is a week. Excellent pricing though, customer happy.",
-             "Monday we meet Grainger about pricing; great people."]
+             "Monday we meet Grainger about pricing; great people.",
+             "请提供安全技术说明书（SDS）", "需要SDS和合格证", "SDS已收到"]
     names = {r["name"]: r["interactions"] for r in brand_candidates(texts, min_interactions=3)}
-    assert names == {"Grainger": 4, "Fastenal": 3, "3M": 3, "Würth": 3}
+    assert names == {"Grainger": 4, "Fastenal": 3, "3M": 3, "Würth": 3}  # no SDS: a safety data sheet
+    # an abbreviation given in brackets after its words is no name; the same letters standing alone are
+    glossed = ["请提供检测报告（QTR）", "检测报告（QTR）已收到", "附上检测报告(QTR)"]
+    assert brand_candidates(glossed, min_interactions=3) == []
+    assert brand_candidates(["比QTR便宜", "QTR的交期", "和QTR对比"], min_interactions=3) == [
+        {"name": "QTR", "interactions": 3}]
 
 
 def _seed_topics(engine: Engine) -> dict[str, int]:
