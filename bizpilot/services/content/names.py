@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 from bizpilot.services.content.checker import glued_codes
 from bizpilot.services.content.facts import FactBundle
@@ -49,9 +50,11 @@ def product_names(bundle: FactBundle) -> list[str]:
 
 
 def _mask(text: str, spellings: Iterable[str]) -> str:
-    for s in sorted(set(spellings), key=len, reverse=True):
-        if len(s) >= 2:
-            text = re.sub(re.escape(s), lambda m: " " * len(m.group()), text, flags=re.IGNORECASE)
+    """``text`` with every spelling blanked (same length); a catalogue of thousands of names costs one substring
+    test each, a regex only for the few that occur."""
+    lowered = text.lower()
+    for s in sorted({s for s in spellings if len(s) >= 2 and s.lower() in lowered}, key=len, reverse=True):
+        text = re.sub(re.escape(s), lambda m: " " * len(m.group()), text, flags=re.IGNORECASE)
     return text
 
 
@@ -60,10 +63,11 @@ def _fact_spellings(bundle: FactBundle) -> set[str]:
 
 
 def _zh_words(word: str) -> set[str]:
-    """The glossary's Chinese for one English word of a name ('glass' -> 玻璃, 'lemon' -> 柠檬香)."""
+    """The glossary's Chinese for one English word of a name ('glass' -> 玻璃, 'lemon' -> 柠檬香 and 柠檬: a model
+    drops the last character of a three-character rendering as often as not)."""
     terms = active_glossary()
     found = {terms.zh(kind, word) for kind in ("value", "category", "term", "unit", "attribute", "industry")}
-    return {w for w in found if w}
+    return {v for w in found if w for v in (w, w[:2] if len(w) >= 3 else w)}
 
 
 def _chinese_start(text: str, a: int, word: str) -> int:
@@ -110,29 +114,44 @@ def _half_translated(text: str, masked: str, bundle: FactBundle) -> list[tuple[i
             run = [_norm(t) for _, _, t in tokens[i:i + k]]
             before = masked[:a].rstrip()[-1:]
             after = masked[b:].lstrip()[:1]
+            head = masked[:a].rstrip()
             missing_start = j > 0 and bool(before) and _cjk(before)
             rest = masked[b:].lstrip()
-            # the name goes on in Chinese: after a run from the middle, any Chinese; after its first words, the
-            # glossary's Chinese for the next word ("Glass 清洁剂" is not flagged unless 清洁剂 is that word)
+            # The name goes on in Chinese. After a run from the middle of the name, any Chinese; after its first
+            # words, only the glossary's Chinese for the next word ("Glass 清洁剂" is not flagged unless 清洁剂 is
+            # that word). A run without an English word ("6-pack") counts when the glossary's word for the name's
+            # previous word is glued before it ("柠檬 6-pack").
             missing_end = j + k < len(parts) and bool(after) and _cjk(after) and (
                 j > 0 or any(rest.startswith(w) for w in _zh_words(parts[j + k])))
-            if ((missing_start or missing_end) and any(_WORD_RE.fullmatch(t) for t in run)
-                    and _norm(text[a:b]) not in spellings):
+            worded = any(_WORD_RE.fullmatch(t) for t in run) or (
+                missing_start and any(head.endswith(w) for w in _zh_words(parts[j - 1])))
+            if (missing_start or missing_end) and worded and _norm(text[a:b]) not in spellings:
                 start = _chinese_start(masked, a, parts[j - 1]) if missing_start else a
-                out.append((start, b, f"half-translated product name: write {name!r} whole"))
+                reason = f"half-translated product name: write {name!r} whole"
+                if out and out[-1][2] == reason and not text[out[-1][1]:start].strip():
+                    start = out.pop()[0]  # one mention in two pieces ("Glass Cleaner 20 L 柠檬 6-pack")
+                out.append((start, b, reason))
             i += k
     return out
+
+
+@lru_cache(maxsize=8)
+def _by_first(names: tuple[str, ...]) -> dict[str, list[tuple[str, list[str]]]]:
+    """Names of three tokens or more by their first token, lower-cased (one generation lints its texts several
+    times against the same catalogue)."""
+    by_first: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
+    for name in names:
+        parts = [_norm(t) for _, _, t in _tokens(name)]
+        if len(parts) > MIN_PARTIAL_TOKENS:
+            by_first[parts[0]].append((name, parts))
+    return dict(by_first)
 
 
 def _partial_names(text: str, masked: str, bundle: FactBundle) -> list[tuple[int, int, str]]:
     """The first words of a product's name (two tokens or more, not the whole name) that fit several products or
     only products this text is not about."""
     own = set(product_names(bundle))
-    by_first: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
-    for name in {*own, *bundle.catalog_names}:
-        parts = [_norm(t) for _, _, t in _tokens(name)]
-        if len(parts) > MIN_PARTIAL_TOKENS:
-            by_first[parts[0]].append((name, parts))
+    by_first = _by_first(tuple(sorted({*own, *bundle.catalog_names})))
     cjk_firsts = [f for f in by_first if _cjk(f)]
     tokens = _tokens(masked)
     out: list[tuple[int, int, str]] = []

@@ -7,12 +7,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+from bizpilot.domain.glossary import GlossaryEntry
 from bizpilot.llm import CallLog
 from bizpilot.llm.scripted import ScriptedBackend
 from bizpilot.services.content import generate_content
 from bizpilot.services.content.checker import check_text
 from bizpilot.services.content.facts import Fact, FactBundle
+from bizpilot.services.content.glossary import glossary_scope
 from bizpilot.services.content.lint import LintContext, lint_text
+from bizpilot.services.glossary import GlossaryLookup, default_lookup
 
 CLEANER = "Glass Cleaner 20 L lemon 6-pack"
 CLEANERS = FactBundle("sales_email", [
@@ -53,6 +56,16 @@ def test_a_code_glued_to_a_number_fails_the_name_check_and_the_fact_check() -> N
     assert "六角螺栓M8" not in checked.output and checked.dropped[0].original.startswith("距离您上次订购")
     en = "It has been 52 days since your last order of Hex Bolt M852 days ago."
     assert _names(en, BOLT, "en") == [("Hex Bolt M852 days", "a product code glued to a number: Hex Bolt M8 + 52 days")]
+
+
+def test_a_glossary_word_glued_inside_the_name_fails_where_the_workspace_glossary_has_it() -> None:
+    """'柠檬 6-pack' has no English word left, but 柠檬 is the demo workspace's word for 'lemon' (柠檬香)."""
+    text = "本次订单包括Glass Cleaner 20 L 柠檬 6-pack共30件。"
+    assert _names(text, CLEANERS, "zh") == []  # the shipped glossary has no 'lemon': nothing says 柠檬 is the name
+    lemon = GlossaryEntry(kind="value", key="lemon", en="lemon", zh="柠檬香", source="workspace")
+    with glossary_scope(GlossaryLookup([*default_lookup().entries(), lemon])):
+        assert _names(text, CLEANERS, "zh") == [("Glass Cleaner 20 L 柠檬 6-pack",
+                                                f"half-translated product name: write {CLEANER!r} whole")]
 
 
 @pytest.mark.parametrize(("text", "language", "bundle", "found"), [
