@@ -48,10 +48,15 @@ def test_the_insights_page_shows_topics_trend_and_competitors(engine: Engine, br
 
 def test_without_the_topics_model_the_page_shows_its_state(engine: Engine, browser_client: TestClient) -> None:
     _seed_topics(engine)
+    with Session(engine) as session:  # a message the signals job has not analysed yet: the trend says so
+        _add(session, "u1", "Where is my parcel?", datetime(2024, 2, 21))
+        session.commit()
     page = browser_client.get(PERIOD)
     assert page.status_code == 200
     assert 'data-model="topics"' in page.text and 'id="insights-topics"' not in page.text
-    assert re.search(r'stat-value">16<', page.text)  # the numbers that need no model are there at once
+    assert re.search(r'stat-value">17<', page.text)  # the numbers that need no model are there at once
+    note = page.text.split('id="insights-unanalysed"')[1].split("</p>")[0]
+    assert "1 of the period&#39;s 17 messages have no sentiment yet" in note and "signals analyse" in note
 
 
 def test_the_page_shows_spikes_and_product_performance(engine: Engine, browser_client: TestClient) -> None:
