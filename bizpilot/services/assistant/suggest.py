@@ -1,7 +1,9 @@
 """Suggested replies for agents working the hand-off queue, grounded in the same retrieved sources.
 
-With the LLM layer present the model drafts a reply from numbered sources; every sentence must cite a source, and
-its numbers and most of its words must be found in that source, or it is dropped. When nothing grounded remains
+The model that writes is the one every feature writes with (``services/llm_writer``: the workspace's endpoint when
+it is set to write, else the configured backend; not one that failed its capability probe). It drafts a reply
+from numbered sources; every sentence must cite a source, and its numbers and most of its words must be found in
+that source, or it is dropped. When nothing grounded remains
 (or there is no model) the reply is the deterministic extractive one. The result says which, and why.
 """
 
@@ -14,13 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bizpilot.domain.conversation import ConversationMessage, HandoffTicket
+from bizpilot.domain.conversation import Conversation, ConversationMessage, HandoffTicket
 from bizpilot.errors import BizpilotError, NotFoundError, ValidationFailed
 from bizpilot.retrieval.analyzers import detect_language
 from bizpilot.retrieval.types import Hit
 from bizpilot.services.assistant.compose import coverage, extract, render, sentences
 from bizpilot.services.assistant.index import refresh_index
 from bizpilot.services.assistant.knowledge import CONFIGURED, get_retriever
+from bizpilot.services.llm_writer import contact_names, deterministic_after, writing_backend, written_by
 
 logger = logging.getLogger("bizpilot.assistant")
 PROMPT_VERSION = "assistant-suggest-v1"
@@ -108,14 +111,17 @@ def suggest_reply(*, session: Session, ticket_id: int | None = None, conversatio
         try:
             from bizpilot.llm.types import ChatOptions, Message
 
-            if backend is None:
-                from bizpilot.llm.registry import get_backend
-
-                backend = get_backend()
+            # the model every feature writes with: the workspace's endpoint when set to write, else the configured
+            # backend; one that failed its capability probe does not draft
+            backend = writing_backend(session=session, backend=backend)
+            names = contact_names(session=session, backend=backend,
+                                  account_id=session.scalar(select(Conversation.account_id)
+                                                            .where(Conversation.id == conv_id)))
             completion = backend.generate([Message.system(_system(lang)), Message.user(_user(question, hits))],
-                                          ChatOptions(max_tokens=220, temperature=0.2, seed=7, tag=PROMPT_VERSION))
+                                          ChatOptions(max_tokens=220, temperature=0.2, seed=7, tag=PROMPT_VERSION,
+                                                      names=names))
             draft = completion.text.strip()
-            model = completion.model or backend.model_name
+            model = written_by(completion, backend)
             pairs, removed = check_reply(draft, hits)
             if not pairs:
                 fallback_reason = "no sentence of the model's draft was grounded in a cited source"
@@ -126,8 +132,7 @@ def suggest_reply(*, session: Session, ticket_id: int | None = None, conversatio
         fallback_reason = "LLM not requested (extractive reply)"
     if not pairs:
         pairs = extract(question, hits) if hits else []
-        if model != "deterministic":
-            model = f"deterministic (after {model})"
+        model = deterministic_after(model)
     used = sorted({n for _, n in pairs})
     renumber = {n: i for i, n in enumerate(used, start=1)}
     body = render([(s, renumber[n]) for s, n in pairs]) if pairs else NO_SOURCE[lang]

@@ -1,8 +1,9 @@
 """One structured profile per account and a short narrative that states only facts from the profile.
 
-The narrative is a deterministic template by default; with ``use_llm=True`` and a configured backend, the LLM
-rewrites the facts, and its text is kept only if every number in it appears in the facts (else the template
-is used and the result says why)."""
+The narrative is a deterministic template by default; with ``use_llm=True`` the model every feature writes with
+(``services/llm_writer``: the workspace's endpoint when set to write, else the configured backend, unless it
+failed its capability probe) rewrites the facts, and its text is kept only if every number in it appears in the
+facts (else the template is used and the result says why); ``model`` says which wrote it."""
 
 from __future__ import annotations
 
@@ -159,35 +160,50 @@ def narrative(profile: dict[str, Any]) -> str:
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-def llm_narrative(profile: dict[str, Any], *, backend: Any = None) -> dict[str, Any]:
-    """The LLM's rewrite of the template when it keeps to the facts; else the template, with the reason."""
+def llm_narrative(profile: dict[str, Any], *, backend: Any = None, session: Session | None = None,
+                  account_id: int | None = None) -> dict[str, Any]:
+    """The LLM's rewrite of the template when it keeps to the facts; else the template, with the reason. The
+    model is the one every feature writes with (``services/llm_writer``: the caller's ``backend``, else the
+    workspace's endpoint when it is set to write, else the configured backend; a model that failed its capability
+    probe does not write); ``model`` names who wrote the text."""
+    from bizpilot.services.llm_writer import DETERMINISTIC, contact_names, deterministic_after, written_by
+
     template = narrative(profile)
+    model = DETERMINISTIC
     try:
         from bizpilot.llm.types import ChatOptions
 
-        if backend is None:
-            from bizpilot.llm.registry import get_backend
+        if session is not None:
+            from bizpilot.services.llm_writer import writing_backend
 
-            backend = get_backend()
+            backend = writing_backend(session=session, backend=backend)
+        elif backend is None:
+            raise ValueError("no workspace session to choose the writing model from")
+        names = contact_names(session=session, backend=backend, account_id=account_id) if session else ()
         prompt = ("Rewrite these facts about a customer account as a short paragraph for a sales rep. Use only "
                   "these facts; add no numbers, names or claims.\n\nFacts: " + template)
-        text = backend.generate(prompt, ChatOptions(max_tokens=220, temperature=0.2, seed=7,
-                                                    tag="intel-narrative-v1")).text.strip()
+        completion = backend.generate(prompt, ChatOptions(max_tokens=220, temperature=0.2, seed=7,
+                                                          tag="intel-narrative-v1", names=names))
+        text, model = completion.text.strip(), written_by(completion, backend)
     except Exception as exc:  # noqa: BLE001 - any backend failure means the template is used, and why
-        return {"text": template, "source": "template", "reason": f"LLM unavailable: {exc}"}
+        message = getattr(exc, "message", None) or str(exc)
+        return {"text": template, "source": "template", "reason": f"LLM unavailable: {message}",
+                "model": deterministic_after(model)}
     allowed = set(_NUMBER.findall(template))
     unknown = [n for n in _NUMBER.findall(text) if n not in allowed]
     if not text or unknown:
         return {"text": template, "source": "template",
-                "reason": f"LLM text stated numbers not in the profile: {unknown[:5]}" if unknown else "empty"}
-    return {"text": text, "source": "llm", "reason": None}
+                "reason": f"LLM text stated numbers not in the profile: {unknown[:5]}" if unknown else "empty",
+                "model": deterministic_after(model)}
+    return {"text": text, "source": "llm", "reason": None, "model": model}
 
 
 def account_intelligence(*, session: Session, account_id: int, use_llm: bool = False) -> dict[str, Any]:
     """Profile plus narrative (template unless ``use_llm``)."""
     profile = account_profile(session=session, account_id=account_id)
     if use_llm:
-        profile["narrative"] = llm_narrative(profile)
+        profile["narrative"] = llm_narrative(profile, session=session, account_id=account_id)
     else:
-        profile["narrative"] = {"text": narrative(profile), "source": "template", "reason": None}
+        profile["narrative"] = {"text": narrative(profile), "source": "template", "reason": None,
+                                "model": "deterministic"}
     return profile
