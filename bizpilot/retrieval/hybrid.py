@@ -8,7 +8,7 @@ import numpy as np
 
 from bizpilot.retrieval.bm25 import BM25Index, top_k
 from bizpilot.retrieval.fusion import ReciprocalRankFusion
-from bizpilot.retrieval.synonyms import QueryExpander
+from bizpilot.retrieval.synonyms import Expansion, QueryExpander
 from bizpilot.retrieval.types import Chunk, Hit
 from bizpilot.retrieval.vector import VectorIndex
 
@@ -61,6 +61,13 @@ class HybridRetriever:
             self._known_set = expander.found_in(c.index_text() for c in self.chunks)
             self._known_for = expander
         return self._known_set
+
+    def expansion(self, query: str) -> Expansion | None:
+        """The variant groups ``query`` matched and the words its keyword search added (None without an
+        expander), so an answer can show why it found an article written in other words."""
+        if self.expander is None:
+            return None
+        return self.expander.run(query, known=self._known(self.expander))
 
     def run(self, query: str, k: int = 5, *, candidates: np.ndarray | None = None) -> list[Hit]:
         if not self.chunks or not (query or "").strip():

@@ -39,6 +39,8 @@ class RoutedPart:
     pairs: list[tuple[str, Hit]] = field(default_factory=list)
     facts: list[OrderFact] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
+    #: The variant groups the question matched and the words its keyword search added (``synonyms.Expansion``).
+    variants: dict[str, list[str]] = field(default_factory=dict)
 
 
 def route_part(*, session: Session, question: str, sig: Any, account_id: int | None, retriever: Any,
@@ -50,8 +52,10 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
     hits = clean_hits(retriever.run(question, k=k))
     expander = getattr(retriever, "expander", None)  # the variant table the search used, for the same judgement
     ev = evidence(question, hits, embedder_name, expander)
+    found = retriever.expansion(question) if hasattr(retriever, "expansion") else None
+    variants = found.to_dict() if found else {"groups": [], "terms": []}
     part = RoutedPart(question=question, route="handoff", reason=reason, intent=sig.intent,
-                      confidence=ev.confidence, hits=hits)
+                      confidence=ev.confidence, hits=hits, variants=variants)
     if reason is not None:
         return part
     if wants_order_status(question):

@@ -49,7 +49,8 @@ class AskResult:
     sources: list[dict[str, Any]] = field(default_factory=list)
     retrieved: list[dict[str, Any]] = field(default_factory=list)
     #: One entry per question of the message: question, route (kb | orders | handoff), answer, citations (the
-    #: numbers and sources of ``sources`` it cites), handoff_reason (None when answered), intent, confidence.
+    #: numbers and sources of ``sources`` it cites), handoff_reason (None when answered), intent, confidence,
+    #: variants (the variant groups the question matched and the words its search added, see retrieval/synonyms).
     parts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,7 +123,7 @@ def _assemble(routed: list[RoutedPart], lang: str) -> tuple[str, list[dict[str, 
                                      "citation": sources[n - 1]["citation"], "kind": sources[n - 1]["kind"]}
                                     for n in used],
                       "handoff_reason": p.reason, "intent": p.intent, "confidence": round(float(p.confidence), 4),
-                      "ticket_id": None})
+                      "ticket_id": None, "variants": p.variants})
     return " ".join(pieces), sources, parts
 
 

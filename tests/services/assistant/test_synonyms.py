@@ -25,6 +25,8 @@ def test_workspace_terms_extend_the_search_without_reindexing(engine: Engine) ->
         assert "pallet jack" in kb_expander(session=session).run("能借地牛吗").terms
         hits = get_retriever(session=session, embedder=None).run("能借地牛吗", k=1)
         assert [h.chunk.source for h in hits] == ["kb:equipment"]
+        shown = get_retriever(session=session, embedder=None).expansion("能借地牛吗")
+        assert shown.groups == ("custom:pallet jack",) and shown.terms == ("pallet jack", "手动搬运车")
         assert session.scalars(select(KbChunk.text).order_by(KbChunk.id)).all() == [   # never rewritten
             "Pallet jacks can be borrowed for unloading at no charge.", "标准配送免运费，订单满USD 500即可。"]
 
