@@ -102,7 +102,7 @@ def _register_workspace_models() -> None:
     from bizpilot.services.models.registry import MODELS
 
     for spec in MODELS.values():
-        if spec.name in (*FILE_MODELS, "embedder", "recommend"):
+        if spec.name in (*FILE_MODELS, "embedder", "recommend", "industry"):
             continue
 
         def command(as_json: JsonOpt = False, _name: str = spec.name) -> None:
@@ -110,6 +110,14 @@ def _register_workspace_models() -> None:
 
         command.__doc__ = spec.summary + "."
         train_app.command(spec.name)(handle_errors(command))
+
+
+@train_app.command("industry")
+@handle_errors
+def train_industry(workspace_embedding: WorkspaceEmbeddingOpt = False, as_json: JsonOpt = False) -> None:
+    """Classify the accounts' industries from their descriptions: trained on the accounts that have one (zero-shot
+    among the taxonomy's labels with fewer); the account pages and the review queue read its predictions."""
+    train_one("industry", as_json=as_json, params={"workspace_embedding": workspace_embedding})
 
 
 @train_app.command("recommend")
@@ -128,6 +136,9 @@ FILE_MODELS = ("intent", "sentiment")
 TextColOpt = Annotated[str | None, typer.Option("--text-col", help="Text column")]
 HoldoutOpt = Annotated[float, typer.Option("--holdout", min=0.0, max=0.5, help="First measure on this share of "
                                            "the rows (stratified)")]
+WorkspaceEmbeddingOpt = Annotated[bool, typer.Option("--workspace-embedding", help="Embed through the workspace "
+                                  "embedding model (`train embedder`) if there is one; off by default: on banking77 "
+                                  "and company sectors it did not help (see bench/intent_fewshot.md)")]
 
 
 @train_app.command("intent")
@@ -139,6 +150,7 @@ def train_intent(
     with_defaults: Annotated[bool, typer.Option("--with-defaults", help="Add the shipped seed utterances (keep "
                                                 "the default intents; a few examples of new ones suffice)")] = False,
     holdout: HoldoutOpt = 0.0,
+    workspace_embedding: WorkspaceEmbeddingOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Train the workspace intent model; `bizpilot signals message` and the assistant use it from then on."""
@@ -148,7 +160,7 @@ def train_intent(
     err_console.print(f"training intent model on {len(texts)} rows ({len(set(labels))} intents) from {file}",
                       highlight=False)
     train_one("intent", as_json=as_json, params={"texts": texts, "labels": labels, "with_defaults": with_defaults,
-                                                 "holdout": holdout})
+                                                 "holdout": holdout, "workspace_embedding": workspace_embedding})
 
 
 @train_app.command("sentiment")
