@@ -124,6 +124,8 @@ def _seed(engine: Any) -> None:
         "opportunities": frames["opportunities"][frames["opportunities"]["account_external_id"].isin(keep)],
         "knowledge": frames["knowledge"].head(SEED_ROWS["knowledge"]),
     }
+    invoices = frames["invoices"]
+    sliced["invoices"] = invoices[invoices["order_external_id"].isin(sliced["orders"]["external_id"])]
     seed_glossary(engine)
     for entity in frames:
         import_frame(entity, sliced[entity], source=f"fuzz:{entity}", engine=engine)
