@@ -30,6 +30,7 @@ from bizpilot.client.work import Pipeline, Tasks, Users
 from bizpilot.domain.account import AccountPublic
 from bizpilot.domain.contact import ContactPublic
 from bizpilot.domain.interaction import InteractionPublic
+from bizpilot.domain.invoice import InvoicePublic
 from bizpilot.domain.knowledge import KnowledgeArticlePublic
 from bizpilot.domain.model_run import ModelRunPublic
 from bizpilot.domain.opportunity import OpportunityPublic
@@ -51,6 +52,7 @@ class Client(Connection):
         self.interactions = Interactions(self, "interactions", InteractionPublic)
         self.orders = Orders(self, "orders", OrderPublic)
         self.order_lines = Resource(self, "order_lines", OrderLinePublic)
+        self.invoices = Resource(self, "invoices", InvoicePublic)
         self.knowledge_articles = Resource(self, "knowledge_articles", KnowledgeArticlePublic)
         self.model_runs = Resource(self, "model_runs", ModelRunPublic)
         self.import_runs = Resource(self, "import_runs", ImportRunPublic)

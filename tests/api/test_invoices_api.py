@@ -7,10 +7,13 @@ import csv
 import io
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from bizpilot.client import Client
+from bizpilot.domain.invoice import InvoicePublic
 from bizpilot.ingest.pipeline import import_file
 from tests.ingest.helpers import write
 from tests.services.content.data import seed_small
@@ -43,6 +46,17 @@ def test_list_filter_detail_export_and_the_reminder_purpose(billed: Engine, writ
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert rows[0][4:7] == ["Invoice number", "Issued", "Due"]  # the list's own column titles
     assert [r[rows[0].index("Invoice number")] for r in rows[1:]] == ["INV-0003", "INV-0004"]
+    # The Python client reads the same list, as the domain's Public model (its requests answered by the app).
+    def answer(request: httpx.Request) -> httpx.Response:
+        got = write_client.request(request.method, str(request.url), headers=dict(request.headers),
+                                   content=request.content)
+        return httpx.Response(got.status_code, headers=got.headers, content=got.content)
+
+    key = write_client.headers["Authorization"].removeprefix("Bearer ")
+    with Client("http://testserver", key, transport=httpx.MockTransport(answer)) as client:
+        page = client.invoices.list(status="open")
+        assert [i.number for i in page.items] == ["INV-0003"] and isinstance(page.items[0], InvoicePublic)
+        assert client.invoices.get(item["id"]).amount_paid == 250.0
     # The payment reminder is a purpose of the API's enum and of the Content studio's picker.
     body = {"kind": "sales_email", "account_id": "ACC-T1", "language": "en", "use_llm": False,
             "purpose": "payment_reminder"}
