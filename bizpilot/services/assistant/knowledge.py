@@ -152,7 +152,9 @@ def kb_stats(*, session: Session) -> dict[str, Any]:
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[Any, ...], HybridRetriever]] = {}
 _expanders: dict[tuple[Any, ...], QueryExpander] = {}
-#: Whether the semantic query is expanded too (the keyword query always is); see README "Service assistant".
+#: Whether the semantic query is expanded too (the keyword query always is). Off: the expanded query's cosine also
+#: raises the confidence of questions the knowledge base cannot answer ("pumps with a five year guarantee in
+#: Antarctica?" was answered instead of handed off); see bench/assistant/synonyms.md.
 EXPAND_DENSE = False
 
 
