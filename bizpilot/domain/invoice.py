@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,7 +84,8 @@ class InvoiceCreate(InputSchema):
     def _due_after_issue(cls, value: date, info: ValidationInfo) -> date:
         issued = info.data.get("issued_at")
         if issued is not None and value < issued:
-            raise ValueError(f"due date {value.isoformat()} is before the issue date {issued.isoformat()}")
+            raise PydanticCustomError("due_before_issue", "due date {due} is before the issue date {issued}",
+                                      {"due": value.isoformat(), "issued": issued.isoformat()})
         return value
 
     @field_validator("amount_paid")
@@ -91,7 +93,8 @@ class InvoiceCreate(InputSchema):
     def _paid_within_amount(cls, value: float, info: ValidationInfo) -> float:
         amount = info.data.get("amount")
         if amount is not None and value > amount + 1e-9:
-            raise ValueError(f"amount paid {value:g} is more than the invoice amount {amount:g}")
+            raise PydanticCustomError("paid_over_amount", "amount paid {paid} is more than the invoice amount {amount}",
+                                      {"paid": f"{value:g}", "amount": f"{amount:g}"})
         return value
 
 
