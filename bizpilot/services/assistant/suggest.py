@@ -113,7 +113,7 @@ def suggest_reply(*, session: Session, ticket_id: int | None = None, conversatio
 
             # the model every feature writes with: the workspace's endpoint when set to write, else the configured
             # backend; one that failed its capability probe does not draft
-            backend = writing_backend(session=session, backend=backend)
+            backend = writing_backend(session=session, backend=backend, language=lang)
             names = contact_names(session=session, backend=backend,
                                   account_id=session.scalar(select(Conversation.account_id)
                                                             .where(Conversation.id == conv_id)))

@@ -176,7 +176,7 @@ def llm_narrative(profile: dict[str, Any], *, backend: Any = None, session: Sess
         if session is not None:
             from bizpilot.services.llm_writer import writing_backend
 
-            backend = writing_backend(session=session, backend=backend)
+            backend = writing_backend(session=session, backend=backend, language="en")
         elif backend is None:
             raise ValueError("no workspace session to choose the writing model from")
         names = contact_names(session=session, backend=backend, account_id=account_id) if session else ()
