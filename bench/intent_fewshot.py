@@ -12,6 +12,13 @@ of the file's rows in ``DIR`` (computed once through the embedding service, same
 serves them to the models; other texts (intent names) are embedded live.
 
     OMP_NUM_THREADS=1 python bench/intent_fewshot.py --vectors /work/evaldata/emb --seeds 0,1,2,3,4
+
+Other labelled files: ``--text-col``/``--label-col`` name the columns, ``--per-label N`` first draws N rows per
+label (``--sample-seed``), and a method may name its embedder (``fewshot:e5``). Chinese, with the 10 product
+categories of online_shopping_10_cats as a proxy intent set (``bench/intent_fewshot.md``):
+
+    python bench/intent_fewshot.py --data ../shared/data/chinese-review-sentiment/online_shopping_10_cats.csv \
+        --text-col review --label-col cat --per-label 400 --shots 10 --seeds 0,1,2 --methods svm,fewshot,fewshot:e5
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import numpy as np
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "banking77" / "train.csv"
 
 
-def _serve_cached_vectors(texts: list[str], directory: Path) -> None:
+def _serve_cached_vectors(texts: list[str], directory: Path, tag: str = "b77") -> None:
     """Give the intent models the stored vectors of ``texts`` (computing and storing them when absent)."""
     import bizpilot.ml.text.intent as intent_module
     from bizpilot.ml.text.embedding import MAX_CHARS, SERVICE_EMBEDDER, embed
@@ -37,7 +44,7 @@ def _serve_cached_vectors(texts: list[str], directory: Path) -> None:
     index = {t: i for i, t in enumerate(clipped)}
     vectors: dict[str, np.ndarray] = {}
     for name, service in SERVICE_EMBEDDER.items():
-        path = directory / f"intent_b77_{service}.npy"
+        path = directory / f"intent_{tag}_{service}.npy"
         if not path.is_file():
             print(f"embedding {len(texts)} texts with {name} (once) -> {path}", file=sys.stderr)
             np.save(path, embed(clipped, name).astype(np.float32))
@@ -62,6 +69,10 @@ def main() -> None:
     parser.add_argument("--oos-intents", type=int, default=0)
     parser.add_argument("--methods", default="auto,svm")
     parser.add_argument("--vectors", type=Path, default=None)
+    parser.add_argument("--text-col", default="text")
+    parser.add_argument("--label-col", default="category")
+    parser.add_argument("--per-label", type=int, default=None, help="first draw this many rows per label")
+    parser.add_argument("--sample-seed", type=int, default=0)
     args = parser.parse_args()
     if not args.data.is_file():
         raise SystemExit(f"{args.data} not found (banking77 train.csv from ../shared/data)")
@@ -70,11 +81,15 @@ def main() -> None:
 
     from bizpilot.services.evaluation.signals import evaluate_intent, few_shot_split
 
-    frame = pd.read_csv(args.data)
-    texts, labels = [str(t) for t in frame["text"]], [str(c) for c in frame["category"]]
+    frame = pd.read_csv(args.data).dropna(subset=[args.text_col, args.label_col])
+    tag = "b77" if args.data.resolve() == DATA.resolve() else args.data.stem
+    if args.per_label:
+        frame = frame.groupby(args.label_col, group_keys=False).sample(n=args.per_label, random_state=args.sample_seed)
+        tag += f"_{args.per_label}x{args.sample_seed}"
+    texts, labels = [str(t) for t in frame[args.text_col]], [str(c) for c in frame[args.label_col]]
     if args.vectors:
         args.vectors.mkdir(parents=True, exist_ok=True)
-        _serve_cached_vectors(texts, args.vectors)
+        _serve_cached_vectors(texts, args.vectors, tag)
     keys = ("accuracy", "fit_seconds", "in_scope_accuracy", "oos_recall", "oos_precision")
     rows: dict[str, dict[str, list[float]]] = {}
     for seed in [int(s) for s in args.seeds.split(",")]:
@@ -82,7 +97,8 @@ def main() -> None:
                                            oos_intents=args.oos_intents)
         for i, method in enumerate(args.methods.split(",")):
             started = time.perf_counter()
-            result = evaluate_intent(train=train, test=test, method=method, baseline=i == 0)
+            how, _, embedder = method.partition(":")
+            result = evaluate_intent(train=train, test=test, method=how, embedder=embedder or "auto", baseline=i == 0)
             line = {k: result.get(k) for k in keys} | {"method": result["method"], "embedder": result["embedder"],
                                                        "seconds": round(time.perf_counter() - started, 1)}
             print(json.dumps({"seed": seed, **line, "n_train": result["n_train"], "n": result["n"]}), flush=True)
@@ -95,7 +111,8 @@ def main() -> None:
                         rows.setdefault("baseline", {}).setdefault(k, []).append(result[f"baseline_{k}"])
                 rows.setdefault("baseline", {}).setdefault("fit_seconds", []).append(result["baseline_fit_seconds"])
                 rows.setdefault("peak", {}).setdefault("peak_memory_mb", []).append(result["peak_memory_mb"])
-    print(f"shots {args.shots}, oos intents {args.oos_intents}, seeds {args.seeds}: mean ± sd (population)")
+    print(f"{args.data.name}, {len(texts)} rows, shots {args.shots}, oos intents {args.oos_intents}, seeds "
+          f"{args.seeds}: mean ± sd (population)")
     for name, metrics in rows.items():
         cells = [f"{k} {statistics.mean(v):.4f} ± {statistics.pstdev(v):.4f}" for k, v in metrics.items()]
         print(f"  {name:9s} " + "; ".join(cells))

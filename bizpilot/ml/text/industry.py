@@ -14,6 +14,10 @@ Two ways to a label, in one estimator:
 Every prediction carries its probability and the next alternatives (:meth:`IndustryClassifier.classify`);
 :func:`review_order` ranks uncertain predictions for review (margin and entropy, spread over the kinds of
 company by embedding diversity). The measurement of the settings below is in ``bench/industry.py``.
+
+``workspace_embedding=True`` (`bizpilot train industry --workspace-embedding`) embeds through the workspace
+embedding model (`bizpilot train embedder`), recorded at fit as ``embedding_config_`` and used at predict; off by
+default: with an adapter trained on ATEC pairs, Russell 3000 sectors (5-fold CV) 0.8823 -> 0.8818.
 """
 
 from __future__ import annotations
