@@ -12,13 +12,14 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 def message_text(subject: str | None, text: str | None) -> str:
     """``subject`` and ``text`` as one string, the subject closed as a sentence ("Late again. Delivery was
-    late..."; "质量差。做工粗糙") unless it already ends with punctuation; either may be missing."""
+    late..."; a Chinese subject with "。": "投诉：订单SO-1。不值这个价") unless it already ends with punctuation;
+    either may be missing."""
     subject, text = (subject or "").strip(), (text or "").strip()
     if not subject or not text:
         return subject or text
     if _END.search(subject):
         return f"{subject} {text}"
-    return f"{subject}。{text}" if _CJK.search(subject[-1]) else f"{subject}. {text}"
+    return f"{subject}。{text}" if _CJK.search(subject) else f"{subject}. {text}"
 
 
 __all__ = ["message_text"]

@@ -196,3 +196,12 @@ def test_the_summary_only_states_numbers_it_was_given() -> None:
             "competitors": {"competitors": [], "mentions": 0}}
     assert summary(data) == ["2024-02-01 to 2024-02-29: 7 customer interactions (3 in the previous period).",
                              "Negative share 25.0% (previous period n/a)."]
+
+
+def test_subject_and_text_read_as_two_sentences() -> None:
+    from bizpilot.services.insights.texts import message_text
+
+    assert message_text("Excellent quality", "Great service.") == "Excellent quality. Great service."
+    assert message_text("投诉：订单SO-1", "不值这个价。") == "投诉：订单SO-1。不值这个价。"
+    assert message_text("Re: thanks!", "All good.") == "Re: thanks! All good."
+    assert (message_text(None, "Only text."), message_text("Only subject", "  ")) == ("Only text.", "Only subject")
