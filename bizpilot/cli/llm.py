@@ -59,7 +59,8 @@ def _probe_summary(result: dict[str, Any] | None) -> dict[str, Any] | None:
     if result is None:
         return None
     return {"passed": result.get("passed"), "score": result.get("score"), "date": result.get("date"),
-            "capabilities": result.get("capabilities"), "tokens_per_s": result.get("tokens_per_s")}
+            "capabilities": result.get("capabilities"), "tokens_per_s": result.get("tokens_per_s"),
+            "languages": result.get("languages") or {}}
 
 
 def _stored_probe(info: dict[str, Any]) -> dict[str, Any] | None:
@@ -103,13 +104,17 @@ def _probe_cell(probe: dict[str, Any] | None) -> str:
     if probe is None:
         return "not probed (bizpilot llm probe)"
     verdict = "passed" if probe["passed"] else "failed"
+    passed_in = [lang for lang, ok in (probe.get("languages") or {}).items() if ok]
+    if not probe["passed"] and passed_in:
+        verdict += f" (passed in {', '.join(passed_in)})"
     failed = [k for k, ok in (probe.get("capabilities") or {}).items() if not ok]
     detail = f" ({', '.join(failed)})" if failed else ""
     return f"{verdict}{detail}, score {probe['score']}, {probe.get('tokens_per_s')} tok/s, {str(probe['date'])[:10]}"
 
 
 WRITES = {"llm": "the model drafts (checked)", "llm_unprobed": "the model drafts (not probed; every draft checked)",
-          "deterministic": "the deterministic path writes"}
+          "deterministic": "the deterministic path writes",
+          "llm_partial": "the model drafts in the languages it passed; the deterministic path writes the others"}
 
 
 def _print_configured(rows: list[dict[str, Any]]) -> None:

@@ -19,19 +19,28 @@ from sqlalchemy.orm import Session
 from bizpilot.domain.contact import Contact
 from bizpilot.errors import LLMUnavailable
 from bizpilot.services.llmprobe.endpoint import generation_backend
-from bizpilot.services.llmprobe.store import model_key, probe_passed
+from bizpilot.services.llmprobe.store import model_key, probe_passed, probe_result
 
 DETERMINISTIC = "deterministic"
 MAX_REDACTED_NAMES = 200
 
 
-def writing_backend(*, session: Session, backend: Any = None) -> Any:
-    """The backend that writes (see the module docstring); raises ``LLMUnavailable`` when its probe failed."""
+def writing_backend(*, session: Session, backend: Any = None, language: str | None = None) -> Any:
+    """The backend that writes (see the module docstring); raises ``LLMUnavailable`` when its probe failed, in
+    ``language`` when the probe has a verdict per language (a model may draft English and not Chinese)."""
     if backend is None:
         backend = generation_backend(session=session)
-    if probe_passed(model_key(backend)) is False:
-        raise LLMUnavailable(f"{model_key(backend)} failed the capability probe (bizpilot llm probe)")
+    key = model_key(backend)
+    if probe_passed(key, language=language) is False:
+        if probe_passed(key) is True or _passed_some_language(key):
+            raise LLMUnavailable(f"{key} failed the capability probe in {language} (bizpilot llm probe)")
+        raise LLMUnavailable(f"{key} failed the capability probe (bizpilot llm probe)")
     return backend
+
+
+def _passed_some_language(key: str) -> bool:
+    result = probe_result(key) or {}
+    return any(bool(v) for v in (result.get("languages") or {}).values())
 
 
 def contact_names(*, session: Session, backend: Any, account_id: int | None) -> tuple[str, ...]:

@@ -56,6 +56,14 @@ def test_each_model_shows_its_stored_probe(workspace: Path, browser_client: Test
     assert "语言模型" in zh and "确定性模板撰写" in _row(zh, "local:smollm2")
 
 
+def test_a_model_that_passed_in_one_language_drafts_in_that_one(workspace: Path, browser_client: TestClient) -> None:
+    save_result({"model": "local:SmolLM2-135M-Instruct.Q4_1", "packaged": "smollm2", "passed": False, "score": 0.75,
+                 "languages": {"en": True, "zh": False}, "date": "2025-06-01T08:30:00+00:00",
+                 "capabilities": {"voice": True, "language": True, "facts": False, "form": True}}, home=workspace)
+    row = _row(browser_client.get("/settings").text, "local:smollm2")
+    assert "the model drafts in en (checked); the deterministic path writes the other languages" in row
+
+
 def test_admin_saves_and_tests_the_endpoint(engine: Engine, browser_client: TestClient,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOOPBACK_API_KEY", SECRET)

@@ -178,7 +178,7 @@ def generate_content(*, session: Session, kind: str, product_id: int | str | Non
     else:
         try:
             # the workspace's endpoint when it is set to write, else the configured backend; the probe decides
-            backend = writing_backend(session=session, backend=backend)
+            backend = writing_backend(session=session, backend=backend, language=language)
             draft, model, stamp = _llm_draft(backend, plan, bundle, examples, inquiry, max_tokens,
                                              brief=_brief(chosen, language),
                                              names=_contact_names(session, backend, bundle.account_id),

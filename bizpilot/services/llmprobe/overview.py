@@ -28,16 +28,25 @@ def probe_summary(result: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"passed": bool(result.get("passed")), "score": result.get("score"), "date": result.get("date"),
             "capabilities": {c: caps.get(c) for c in CAPABILITY_ORDER if c in caps},
             "failed": [c for c in CAPABILITY_ORDER if caps.get(c) is False],
-            "tokens_per_s": result.get("tokens_per_s"), "probe_version": result.get("probe_version")}
+            "tokens_per_s": result.get("tokens_per_s"), "probe_version": result.get("probe_version"),
+            "languages": dict(result.get("languages") or {})}
 
 
 def writes(probe: dict[str, Any] | None) -> str:
     """Who writes content while this model is the one configured: ``llm`` (it passed: its drafts are used once
     checked), ``llm_unprobed`` (never probed: it drafts, every draft checked and replaced when it fails) or
-    ``deterministic`` (it failed the probe: the deterministic path writes)."""
+    ``deterministic`` (it failed the probe: the deterministic path writes), or ``llm_partial`` (it failed overall
+    but passed in some languages: it drafts in those, the deterministic path writes the others)."""
     if probe is None:
         return "llm_unprobed"
-    return "llm" if probe["passed"] else "deterministic"
+    if probe["passed"]:
+        return "llm"
+    return "llm_partial" if any((probe.get("languages") or {}).values()) else "deterministic"
+
+
+def drafting_languages(probe: dict[str, Any] | None) -> list[str]:
+    """The languages a probed model drafts in (those whose verdict passed)."""
+    return sorted(lang for lang, ok in ((probe or {}).get("languages") or {}).items() if ok)
 
 
 def _local_result(results: dict[str, dict[str, Any]], packaged: str | None, stem: str | None) -> dict[str, Any] | None:

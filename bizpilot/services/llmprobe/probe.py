@@ -13,8 +13,9 @@ Answers are cleaned as content generation cleans drafts (``clean_draft``, and ``
 they are scored. The e-mail cases are asked with the prompt content generation sends (``letter_prompt``: a reorder
 reminder to a customer, with the probe's facts), so the probe judges the model on the prompt it will get; version 1
 asked them with a prompt of its own, on which a model that follows the production prompt could fail.
-A model passes when voice, language and facts hold in every case and at most one case fails on form: only then
-does content generation let it draft (``store.probe_passed``); otherwise the deterministic path writes.
+A model passes when voice, language and facts hold in every case and at most one case fails on form; the same rule
+over one language's cases gives the verdict per language, and content generation lets it draft in the languages it
+passed (``store.probe_passed``); otherwise the deterministic path writes.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from bizpilot.services.content.realise import CLOSERS, OPENERS
 from bizpilot.services.content.tidy import tidy_email
 from bizpilot.services.llmprobe.store import model_key
 
-PROBE_VERSION = 2
+PROBE_VERSION = 3  # 3: verdict per language; product names checked whole (content lint)
 CAPABILITIES = ("voice", "language", "facts", "form")
 _CAPABILITY_OF = {"voice": "voice", "email_parts": "form", "placeholders": "voice", "field_names": "voice",
                   "language": "language", "length": "form", "repetition": "form"}
@@ -149,13 +150,22 @@ def score_text(case: ProbeCase, text: str) -> dict[str, Any]:
             "failed": [c for c in CAPABILITIES if c in failed], "passed": not failed}
 
 
-def summarise(cases: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per-capability verdicts, the share of clean cases (``score``) and the overall ``passed``."""
-    capabilities = {c: all(c not in case["failed"] for case in cases) for c in CAPABILITIES}
+def _verdict(cases: list[dict[str, Any]]) -> bool:
+    """Voice, language and facts hold in every case, and at most one case fails on form."""
     form_failures = sum("form" in case["failed"] for case in cases)
-    passed = bool(cases) and all(capabilities[c] for c in ("voice", "language", "facts")) and form_failures <= 1
+    return bool(cases) and form_failures <= 1 and all(
+        c not in case["failed"] for case in cases for c in ("voice", "language", "facts"))
+
+
+def summarise(cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-capability verdicts, the share of clean cases (``score``), the overall ``passed`` and the verdict per
+    language (``languages``): a model that mangles Chinese product names but writes clean English drafts in English
+    only, and the deterministic path writes its Chinese."""
+    capabilities = {c: all(c not in case["failed"] for case in cases) for c in CAPABILITIES}
     score = round(sum(case["passed"] for case in cases) / len(cases), 3) if cases else 0.0
-    return {"capabilities": capabilities, "score": score, "passed": passed}
+    languages = {lang: _verdict([case for case in cases if case.get("language") == lang])
+                 for lang in sorted({case.get("language") for case in cases if case.get("language")})}
+    return {"capabilities": capabilities, "score": score, "passed": _verdict(cases), "languages": languages}
 
 
 def run_probe(backend: Any, *, cases: tuple[ProbeCase, ...] = CASES,

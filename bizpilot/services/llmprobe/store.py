@@ -56,8 +56,14 @@ def probe_result(model: str, *, home: Path | None = None) -> dict[str, Any] | No
     return load_results(home=home).get(model)
 
 
-def probe_passed(model: str, *, home: Path | None = None) -> bool | None:
-    """Whether ``model`` (a ``model_key``) passed its latest capability probe; None when it was never probed,
-    which callers treat as "let it draft" (every draft is still checked) rather than blocking it unseen."""
+def probe_passed(model: str, *, language: str | None = None, home: Path | None = None) -> bool | None:
+    """Whether ``model`` (a ``model_key``) passed its latest capability probe, in ``language`` when given and the
+    result has a verdict per language (else overall); None when it was never probed, which callers treat as "let it
+    draft" (every draft is still checked) rather than blocking it unseen."""
     result = probe_result(model, home=home)
-    return None if result is None else bool(result.get("passed"))
+    if result is None:
+        return None
+    languages = result.get("languages")
+    if language is not None and isinstance(languages, dict) and language in languages:
+        return bool(languages[language])
+    return bool(result.get("passed"))

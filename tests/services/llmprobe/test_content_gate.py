@@ -46,3 +46,17 @@ def test_a_model_that_passed_or_was_never_probed_drafts(small_session: Session, 
         _stored(backend, probed, home)
     r = generate_content(session=small_session, kind="product_description", product_id="ADH-2001", backend=backend)
     assert not r.fallback and r.output == GOOD and len(backend.requests) == 1
+
+
+def test_a_model_that_passed_only_in_english_drafts_english_and_not_chinese(small_session: Session,  # noqa: F811
+                                                                             home: Path) -> None:
+    backend = _scripted(GOOD)
+    save_result({"model": model_key(backend), "passed": False, "languages": {"en": True, "zh": False},
+                 "score": 0.75, "date": "2025-06-01T00:00:00+00:00"}, home=home)
+    zh = generate_content(session=small_session, kind="product_description", product_id="ADH-2001",
+                          language="zh", backend=backend)
+    assert zh.fallback and backend.requests == []
+    assert zh.fallback_reason == (f"no LLM available: {model_key(backend)} failed the capability probe in zh "
+                                  "(bizpilot llm probe)")
+    en = generate_content(session=small_session, kind="product_description", product_id="ADH-2001", backend=backend)
+    assert not en.fallback and en.output == GOOD and len(backend.requests) == 1

@@ -71,10 +71,18 @@ def test_summary_allows_one_form_failure_but_no_voice_language_or_fact_failure()
     long = {"failed": ["form"], "passed": False}
     assert summarise([clean, clean, clean, long]) == {
         "capabilities": {"voice": True, "language": True, "facts": True, "form": False}, "score": 0.75,
-        "passed": True}
+        "passed": True, "languages": {}}
     assert summarise([clean, clean, long, long])["passed"] is False
     assert summarise([clean, clean, clean, {"failed": ["facts"], "passed": False}])["passed"] is False
     assert summarise([])["passed"] is False
+
+
+def test_the_verdict_per_language_lets_a_model_draft_where_it_kept_the_facts() -> None:
+    en, zh = {"language": "en", "failed": [], "passed": True}, {"language": "zh", "failed": [], "passed": True}
+    mangled_zh = {"language": "zh", "failed": ["facts"], "passed": False}
+    summary = summarise([en, en, zh, mangled_zh])
+    assert summary["passed"] is False and summary["languages"] == {"en": True, "zh": False}
+    assert summarise([en, en, zh, zh])["languages"] == {"en": True, "zh": True}
 
 
 def _backend(replies: dict[str, str]) -> ScriptedBackend:
