@@ -114,10 +114,17 @@ def _register_workspace_models() -> None:
 
 @train_app.command("industry")
 @handle_errors
-def train_industry(workspace_embedding: WorkspaceEmbeddingOpt = False, as_json: JsonOpt = False) -> None:
+def train_industry(
+    workspace_embedding: Annotated[bool | None, typer.Option(
+        "--workspace-embedding/--base-embedding", help="Embed through the workspace embedding model (`train "
+        "embedder`) if there is one, or the base model as shipped; without either, as the previous run chose (off "
+        "at first: on company sectors it did not help, see bench/intent_fewshot.md)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Classify the accounts' industries from their descriptions: trained on the accounts that have one (zero-shot
     among the taxonomy's labels with fewer); the account pages and the review queue read its predictions."""
-    train_one("industry", as_json=as_json, params={"workspace_embedding": workspace_embedding})
+    train_one("industry", as_json=as_json,
+              params={} if workspace_embedding is None else {"workspace_embedding": workspace_embedding})
 
 
 @train_app.command("recommend")
@@ -192,7 +199,8 @@ def train_embedder(
     as_json: JsonOpt = False,
 ) -> None:
     """Train the workspace embedding model (an adapter over the pre-trained embedder); the knowledge base and the
-    sentiment models trained after it use it (the shipped defaults and older models keep their vectors)."""
+    sentiment models trained after it use it, intent and industry models when trained with --workspace-embedding
+    (the shipped defaults and older models keep their vectors)."""
     params: dict[str, Any] = {"holdout": holdout, "seed": seed}
     if pairs is not None:
         from bizpilot.services.embedder.pairs import read_pairs

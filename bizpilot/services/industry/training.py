@@ -127,12 +127,29 @@ def _cross_validated(texts: list[str], labels: list[str], params: dict[str, Any]
             "cv_top3_accuracy": round(sum(hits) / len(truth), 4), "cv_folds": folds}
 
 
+def previous_choice(*, session: Session, param: str) -> Any:
+    """``param`` as the latest finished industry run recorded it (None without one): an option a person chose
+    when training by hand stays chosen when `train all` or the schedule retrains."""
+    from bizpilot.domain.model_run import ModelRun
+
+    params = session.scalar(select(ModelRun.params).where(ModelRun.task == "industry", ModelRun.status == "finished")
+                            .order_by(ModelRun.id.desc()).limit(1))
+    return (params or {}).get(param)
+
+
 def train_industry(*, session: Session, as_of: datetime, progress: Progress, zero_shot: bool = False,
-                   open_set: bool = False, review_below: float = REVIEW_BELOW, **params: Any) -> Trained:
+                   open_set: bool = False, review_below: float = REVIEW_BELOW, workspace_embedding: bool | None = None,
+                   **params: Any) -> Trained:
     """Fit the classifier from the workspace's labelled accounts (or zero-shot) and predict every account without
     an industry. ``open_set`` also lets it predict taxonomy labels no account has yet (from their descriptions);
-    ``review_below``: predictions less confident than this are queued for review."""
+    ``review_below``: predictions less confident than this are queued for review. ``workspace_embedding``: embed
+    through the workspace embedding model (opt-in: it did not help on company sectors, see
+    ``ml/text/industry.py``); None keeps what the previous run chose."""
     from bizpilot.ml.text.industry import IndustryClassifier, predictions, review_order
+
+    if workspace_embedding is None:
+        workspace_embedding = bool(previous_choice(session=session, param="workspace_embedding"))
+    params["workspace_embedding"] = workspace_embedding
 
     index = label_index(session=session)
     accounts = workspace_accounts(session=session)
@@ -207,4 +224,4 @@ def _sector(index: LabelIndex, label: str) -> dict[str, Any] | None:
 
 
 __all__ = ["MIN_LABELLED", "REVIEW_BELOW", "AccountText", "account_text", "canonical_labels", "label_prototypes",
-           "train_industry", "workspace_accounts"]
+           "previous_choice", "train_industry", "workspace_accounts"]
