@@ -12,6 +12,7 @@ from bizpilot.api.glossary import router as glossary_router
 from bizpilot.api.imports import router as imports_router
 from bizpilot.api.industry import router as industry_router
 from bizpilot.api.intelligence import router as intelligence_router
+from bizpilot.api.invoices import router as invoices_router
 from bizpilot.api.models import router as models_router
 from bizpilot.api.outreach import router as outreach_router
 from bizpilot.api.params import document_errors
@@ -66,6 +67,7 @@ def api_router(*, title: str = "bizpilot") -> APIRouter:
     router.include_router(webhooks_router)
     router.include_router(users_router)
     router.include_router(tasks_router)
+    router.include_router(invoices_router)
     root.include_router(document_errors(router))  # the codes any route can answer
     return root
 

@@ -24,6 +24,7 @@ import httpx
 
 from bizpilot.client._http import UNSET, Conflict, Connection, ExportFormat, SendFailed
 from bizpilot.client.admin import Industry, Webhooks
+from bizpilot.client.invoices import Invoices
 from bizpilot.client.outreach import Outbox, Sequences
 from bizpilot.client.records import Imports, Interactions, Orders, OrderWithLines, Page, Records, Resource
 from bizpilot.client.work import Pipeline, Tasks, Users
@@ -52,7 +53,7 @@ class Client(Connection):
         self.interactions = Interactions(self, "interactions", InteractionPublic)
         self.orders = Orders(self, "orders", OrderPublic)
         self.order_lines = Resource(self, "order_lines", OrderLinePublic)
-        self.invoices = Resource(self, "invoices", InvoicePublic)
+        self.invoices = Invoices(self, "invoices", InvoicePublic)
         self.knowledge_articles = Resource(self, "knowledge_articles", KnowledgeArticlePublic)
         self.model_runs = Resource(self, "model_runs", ModelRunPublic)
         self.import_runs = Resource(self, "import_runs", ImportRunPublic)

@@ -1,5 +1,5 @@
-"""Invoices over the API (list with filters, detail, CSV export) and the payment reminder where people pick a
-purpose: the API's purpose enum and the Content studio's picker."""
+"""Invoices over the API and the Python client (list with filters, detail, CSV export, the overdue view) and the
+payment reminder where people pick a purpose: the API's purpose enum and the Content studio's picker."""
 
 from __future__ import annotations
 
@@ -57,6 +57,13 @@ def test_list_filter_detail_export_and_the_reminder_purpose(billed: Engine, writ
         page = client.invoices.list(status="open")
         assert [i.number for i in page.items] == ["INV-0003"] and isinstance(page.items[0], InvoicePublic)
         assert client.invoices.get(item["id"]).amount_paid == 250.0
+        # Overdue is read as of the workspace's today (the small catalog's newest order, 2024-06-01).
+        overdue = client.invoices.overdue(min_days=7)
+    assert (overdue["today"], overdue["total"]) == ("2024-06-01", 1)
+    assert {k: overdue["items"][0][k] for k in ("number", "amount_due", "days_overdue")} == {
+        "number": "INV-0003", "amount_due": 1000.0, "days_overdue": 30}
+    assert write_client.get("/api/v1/invoices-overdue", params={"min_days": 31}).json()["items"] == []
+    assert write_client.get("/api/v1/invoices-overdue", params={"min_days": 0}).status_code == 422
     # The payment reminder is a purpose of the API's enum and of the Content studio's picker.
     body = {"kind": "sales_email", "account_id": "ACC-T1", "language": "en", "use_llm": False,
             "purpose": "payment_reminder"}
