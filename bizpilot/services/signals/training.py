@@ -131,6 +131,7 @@ def train_sentiment(*, session: Session, as_of: datetime, progress: Progress, te
                                "`bizpilot train sentiment FILE` trains on labelled reviews")
     model = SentimentClassifier(embedder=embedder).fit(texts + pseudo_texts, names + pseudo_names)
     metrics.update({"classes": model.classes_, "embedder": model.embedder_, "n_labelled": len(texts),
+                    "embedding": getattr(model, "embedding_config_", model.embedder_),  # the Models page: stale?
                     "n_pseudo_labelled": len(pseudo_texts), "adapted_to_messages": bool(pseudo_texts),
                     "fit_seconds": round(time.perf_counter() - started, 3)})
     return Trained(model, metrics, n_rows=len(texts) + len(pseudo_texts))
