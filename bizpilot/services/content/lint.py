@@ -82,7 +82,7 @@ _PLACEHOLDER_RE = re.compile(
     r"|\b(?:XXX+|TBD|Lorem ipsum)\b|某某|（此处[^）]{0,20}）")
 _FIELD_RE = re.compile(
     r"\b[a-z]+(?:_[a-z0-9]+)+\b"                                       # snake_case keys
-    r"|\b(?:product|account|order|opportunity|reorder|recommend|purpose)\.[a-z0-9_.]+"  # fact ids
+    r"|\b(?:product|account|order|opportunity|reorder|recommend|purpose|invoice)\.[a-z0-9_.]+"  # fact ids
     r"|\b(?:Account|Order|Product|Opportunity|Reorder)(?: (?:Top|Last|First|Count|Name|Names|Stage|Amount|Qty|"
     r"Quantity|Quantities|Date|Industry|Tier|Country|Region|Size|Band|Sku|SKU|Attr|Price|Unit|Stock|Category))+\b"
     r"|\b(?:order|account|product|opportunity) (?:top|first date|last date|count|qty|stage|size band)\b")

@@ -32,6 +32,7 @@ def test_a_good_email_passes_every_check(small_session: Session) -> None:
     ("Write to {contact} today.", "placeholders", "{contact}"),
     ("Order Top Quantities: 624.", "field_names", "Order Top Quantities"),
     ("The order_count is high.", "field_names", "order_count"),
+    ("Please settle invoice.amount_due by Friday.", "field_names", "invoice.amount_due"),
     ("我们很高兴为您服务。", "language", "我们很高兴为您服务。"),
 ])
 def test_each_check_names_its_span(small_session: Session, bad: str, check: str, span: str) -> None:
