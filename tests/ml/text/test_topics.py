@@ -123,3 +123,43 @@ def test_all_but_the_top_centres_and_removes_the_common_direction() -> None:
     assert np.allclose(out.mean(axis=0), 0.0)
     assert np.abs(out[:, 0]).max() < 0.05  # the dominant direction is gone
     assert np.allclose(all_but_the_top(vectors, 0), vectors - vectors.mean(axis=0))
+
+
+def _sub_blobs(seed: int = 0) -> tuple[np.ndarray, list[int]]:
+    """Three groups of unit vectors, each a large and a small blob around its own direction."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(3, 16))
+    vectors, truth = [], []
+    for g in range(3):
+        for n in (60, 20):
+            vectors.append(base[g] + 0.9 * rng.normal(size=16) + 0.3 * rng.normal(size=(n, 16)))
+            truth += [g] * n
+    out = np.vstack(vectors)
+    return out / np.linalg.norm(out, axis=1, keepdims=True), truth
+
+
+def test_the_merge_refinement_finds_groups_made_of_several_blobs() -> None:
+    vectors, truth = _sub_blobs()
+    texts = [f"text {i}" for i in range(len(vectors))]
+    model = TopicModel(n_topics=3, tfidf_weight=0.0).fit(texts, embeddings=vectors)
+    assert model.refine == "merge" and sorted(model.sizes_) == [80, 80, 80]
+    for g in range(3):
+        assert len({int(model.labels_[i]) for i, y in enumerate(truth) if y == g}) == 1
+    with pytest.raises(InvalidParameter):
+        TopicModel(n_topics=3, refine="ward").fit(texts, embeddings=vectors)
+
+
+def test_few_texts_per_fine_cluster_fall_back_to_k_means() -> None:
+    texts, _ = _flatten(EN)  # 12 texts: 6 fine clusters of 2 would be guesswork
+    merged = TopicModel(n_topics=3, tfidf_weight=1.0).fit(texts)
+    plain = TopicModel(n_topics=3, tfidf_weight=1.0, refine="none").fit(texts)
+    assert np.array_equal(merged.labels_, plain.labels_)
+
+
+def test_spherical_kmeans_gives_unit_centres_and_cosine_assignments() -> None:
+    from bizpilot.ml.text.topics import spherical_kmeans
+
+    vectors, _ = _sub_blobs(1)
+    labels, centres = spherical_kmeans(vectors, np.arange(len(vectors)) % 3, 3)
+    assert np.allclose(np.linalg.norm(centres, axis=1), 1.0)
+    assert np.array_equal(labels, np.argmax(vectors @ centres.T, axis=1))
