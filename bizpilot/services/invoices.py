@@ -49,4 +49,20 @@ def overdue_invoices(*, session: Session, today: date | None = None, account_id:
     return rows[:limit] if limit is not None else rows
 
 
-__all__ = ["OverdueInvoice", "overdue_invoices"]
+def open_invoices(*, session: Session, account_id: int, today: date | None = None,
+                  limit: int = 20) -> list[OverdueInvoice]:
+    """An account's open invoices with money still due, the overdue ones first (most overdue first), then by due
+    date: what the account page lists. ``days_overdue`` is 0 for an invoice not yet due."""
+    if today is None:
+        from bizpilot.services.clock import workspace_today
+
+        today = workspace_today(session=session)
+    query = (select(Invoice).where(Invoice.account_id == account_id, Invoice.status == "open",
+                                   Invoice.amount_paid < Invoice.amount)
+             .order_by(Invoice.due_at, Invoice.id).limit(limit))
+    rows = [OverdueInvoice(inv, round(inv.amount_due, 2), max(inv.days_overdue(today), 0))
+            for inv in session.scalars(query)]
+    return sorted(rows, key=lambda r: (-r.days_overdue, r.invoice.due_at, r.invoice.id))
+
+
+__all__ = ["OverdueInvoice", "open_invoices", "overdue_invoices"]

@@ -26,6 +26,7 @@ from bizpilot.errors import BizpilotError, ConflictError, Forbidden, NotFoundErr
 from bizpilot.services.accounts import account_detail, revenue_for_accounts
 from bizpilot.services.industry.service import industry_panel, review_industry
 from bizpilot.services.intelligence.profile import account_intelligence
+from bizpilot.services.invoices import open_invoices
 from bizpilot.services.listing import distinct_values, list_rows
 from bizpilot.services.records import archive_record, create_record, get_record, restore_record, update_record
 from bizpilot.services.tasks import complete_task, get_task, snooze_task, tasks_for_account
@@ -145,6 +146,7 @@ def _detail_page(request: Request, session: Session, account_id: int, *, status_
     industry = industry_panel(session=session, account_id=account_id, lang=lang, pending=intel["pending"])
     editable = can_change(principal, session=session, record=detail.account)
     tasks = tasks_for_account(session=session, account_id=account_id)
+    invoices = open_invoices(session=session, account_id=account_id)
     # A task is worked on by its owner and by whoever may change its account (the policy of services/tasks.py).
     workable = {v["id"] for v in tasks if editable or (principal.allows("write") and principal.user_id is not None
                                                         and v["owner_id"] == principal.user_id)}
@@ -152,7 +154,7 @@ def _detail_page(request: Request, session: Session, account_id: int, *, status_
     return render(request, "accounts/detail.html", status_code=status_code, title=detail.account.name, d=detail,
                   chart=chart, intel=intel, refresh=None if forms or errors else refresh_after(intel["pending"]),
                   industry=industry, industry_error=errors.get("industry"), tasks=tasks, workable=workable,
-                  tasks_error=errors.get("tasks"), snooze_days=SNOOZE_DAYS,
+                  tasks_error=errors.get("tasks"), snooze_days=SNOOZE_DAYS, invoices=invoices,
                   editable=editable, can_assign=principal.changes_everything,
                   users=users_to_pick(session=session, keep=detail.account.owner_id) if editable else [],
                   history=trail(session=session, entity="accounts", record_id=account_id),
