@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +18,7 @@ from bizpilot.retrieval.vector import VectorIndex
 # (vector alone 0.583, 0.3/1.0 0.543, equal 0.55), which is why `bizpilot eval retrieval --mode auto` uses the
 # vector ranking alone there; see README "Service assistant".
 DEFAULT_WEIGHTS = (0.3, 1.0)
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 class HybridRetriever:
@@ -25,7 +27,8 @@ class HybridRetriever:
     Any part may be left out: without ``vector`` it is plain BM25 (no model to load), without ``bm25`` plain
     semantic search. ``depth`` is how many results each retriever hands to the fusion. ``expander`` (a
     :class:`QueryExpander`) adds the variants of the query's words to the keyword query (and to the semantic
-    query with ``expand_dense``); the indexed texts are never changed.
+    query with ``expand_dense``: it ranks with the expanded query, while each hit's ``cosine`` is the original
+    query's, at the cost of a second query embedding); the indexed texts are never changed.
     """
 
     def __init__(self, *, bm25: BM25Index | None = None, vector: VectorIndex | None = None,
@@ -69,6 +72,16 @@ class HybridRetriever:
             return None
         return self.expander.run(query, known=self._known(self.expander))
 
+    def _dense_query(self, query: str) -> str:
+        """The semantic query: the question plus the variants written in its own script (Chinese variants added
+        to an English question pull the Chinese twin of an article ahead of the English one, and the reverse)."""
+        found = self.expansion(query)
+        if found is None or not found.terms:
+            return query
+        zh = bool(_CJK.search(query))
+        terms = [t for t in found.terms if bool(_CJK.search(t)) == zh]
+        return f"{query}\n{' '.join(dict.fromkeys(terms))}" if terms else query
+
     def run(self, query: str, k: int = 5, *, candidates: np.ndarray | None = None) -> list[Hit]:
         if not self.chunks or not (query or "").strip():
             return []
@@ -86,8 +99,12 @@ class HybridRetriever:
             rankings.append(ids)
             bm25_rank = {int(p): r for r, p in enumerate(ids.tolist(), start=1)}
         if self.vector is not None:
-            cos = self.vector.scores(expanded if self.expand_dense else query)
-            ids, _ = top_k(self.vector.rank_scores(cos), depth, candidates=candidates)
+            cos = self.vector.scores(query)
+            # ranked with the expanded query when asked; each hit's cosine (what confidence is judged on) stays
+            # the question's own, so variants never make an unanswerable question look answerable
+            dense = self._dense_query(query) if self.expand_dense else query
+            rank_cos = self.vector.scores(dense) if dense != query else cos
+            ids, _ = top_k(self.vector.rank_scores(rank_cos), depth, candidates=candidates)
             rankings.append(ids)
             vec_rank = {int(p): r for r, p in enumerate(ids.tolist(), start=1)}
         fused_ids, fused_scores = self.fusion.run(rankings, limit=k)

@@ -46,6 +46,12 @@ _REFUND_REQUEST = re.compile(
 _COMPLAINT = re.compile(r"\b(?:unacceptable|disgrace\w*|furious|outrageous|ridiculous|appalling|fed up|sick of|"
                         r"worst|terrible service|complain\w*|very (?:unhappy|disappointed|angry))\b|投诉|太差|"
                         r"不负责任|气死|垃圾|太失望|很失望|很生气|没人管|忍无可忍", re.I)
+# "How do I report a fault?", "水泵坏了怎么报修": asking how to get something fixed or what to do is a knowledge-base
+# question (warranty, returns), even when the intent model reads the reported fault as a complaint.
+_HOW_TO = re.compile(r"\b(?:how (?:do|can|should|would) (?:i|we)|what (?:do|should|can) (?:i|we) do|what now|"
+                     r"what happens|who do (?:i|we) (?:tell|contact|call)|where (?:do|can|should) (?:i|we)|"
+                     r"what(?:'s| is) the (?:process|procedure)|is (?:that|it|this) covered)\b|"
+                     r"怎么(?:办|报修|处理|申请|操作|退|换|弄)|如何|怎样|流程|步骤|找谁|报修", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；])\s*|\n+")
 
 HANDOFF_TEXT = {
@@ -160,7 +166,8 @@ def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_sco
     refund request unless it ``asks`` a question ("The order already left, can I cancel it?" is answered: the
     sentiment model reads "can't"/"cancel" as negative)."""
     text = text or ""
-    if intent in HANDOFF_INTENTS:
+    procedural = bool(_HOW_TO.search(text)) and not _COMPLAINT.search(text) and sentiment_score > -0.75
+    if intent in HANDOFF_INTENTS and not procedural:
         return HANDOFF_INTENTS[intent]
     if _ESCALATE.search(text):
         return "escalation"

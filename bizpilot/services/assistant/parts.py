@@ -45,6 +45,21 @@ _ORDER_STATUS = re.compile(
     r"\b(?:where(?:'s| is| are)?|status|track\w*|arrive\w*|ship(?:ped|s)?|dispatch(?:ed)?|deliver(?:ed|y)?|"
     r"(?:when|has|have|did|will) (?:my|our|the|it))\b|"
     r"到哪|状态|发货|物流|快递|什么时候(?:能)?到|到了吗|到货|送到|签收|进度", re.I)
+# A question about a policy that merely mentions an order ("Do I get free delivery if my order is big enough?",
+# "what's the return fee on an order?"): answered from the knowledge base unless it names an order or asks where
+# one is. The status question is what makes it a lookup, not the word "order" or "delivery".
+_POLICY_CUE = re.compile(
+    r"\b(?:free|fees?|costs?|charges?|charged|how much|price|threshold|minimum|big enough|policy|policies|rules?|"
+    r"allowed|warranty|guarantee|returns?|refunds?|exchange|swap|cancel\w*|change|changes|edit|amend|modify|"
+    r"pay|payment|invoices?|discount|if (?:my|our|the|an?) order)\b|"
+    r"包邮|免运费|免邮|运费|多少钱|费用|门槛|政策|规定|保修|质保|退货|退款|换货|取消|修改|付款|发票|折扣", re.I)
+# Asking where an order is or when it comes: these keep a policy-looking question a lookup of the account's orders.
+_STATUS_QUESTION = re.compile(
+    r"\b(?:where(?:'s| is| are)|status|track\w*|has (?:it|my|our|the)\b.{0,20}\b(?:shipped|left|arrived|been)|"
+    r"when (?:will|does|is|do|can) (?:my|our|the|it)\b.{0,30}\b(?:arrive|ship|come|get here|be delivered|"
+    r"dispatch)\w*|arrived yet|shipped yet)|到哪|状态|进度|什么时候(?:能)?(?:到|发)|发货了吗|到了吗|物流信息", re.I)
+# A second question that only points back at the first ("..., and how do we reach them?") is not a part of its own.
+_EN_BACK_REF = re.compile(r"\b(?:it|its|them|they|their|him|her|that|this|those|these|one)\b", re.I)
 _MY_ORDER = re.compile(r"\b(?:my|our)\s+(?:\w+\s+){0,2}orders?\b|(?:我|我们|我司)的?(?:上[一个]?(?:个)?|最近的?)?"
                        r"(?:订单|货|单子)|上一?[个单]订单", re.I)
 
@@ -105,10 +120,16 @@ def split_parts(message: str) -> list[str]:
             pieces.extend(_split_zh_clause(sentence))
         else:
             pieces.extend(_EN_JOIN.split(sentence))
-    pieces = [c for c in (_clean(p) for p in pieces) if len(c) > 1]
+    leads = [bool(_EN_LEAD.match(p.strip().lstrip(",，、;；:： ")) or _ZH_LEAD.match(p.strip())) for p in pieces]
+    kept = [(c, lead) for c, lead in ((_clean(p), ld) for p, ld in zip(pieces, leads, strict=True)) if len(c) > 1]
     parts: list[str] = []
     context: list[str] = []  # statements waiting for the question they belong to
-    for piece in pieces:
+    for piece, lead in kept:
+        if lead and context and asks(piece) and _reports_problem(" ".join(context)):
+            # "Some items were missing. Also, can I pay by card?": "also" opens a new topic, so the reported
+            # problem is a question of its own (what to do about it), not context of the next one
+            parts.append(("" if is_chinese(context[0]) else " ").join(context))
+            context = []
         if needs_person(piece):
             parts.append(" ".join([*context, piece]) if context and not asks(context[-1]) else piece)
             context = []
@@ -127,6 +148,24 @@ def split_parts(message: str) -> list[str]:
     if len(parts) <= 1 or len(parts) > MAX_PARTS:
         return [message]
     return parts
+
+
+# A statement that reports a problem with goods or a delivery: it implicitly asks what to do.
+_PROBLEM = re.compile(r"\b(?:missing|damaged|broken|crushed|wrong|faulty|defective|short|late|not working|"
+                      r"stopped working|never (?:arrived|came))\b|少发|漏发|缺件|破损|坏了|压坏|发错|没收到|不能用",
+                      re.I)
+
+
+def _reports_problem(text: str) -> bool:
+    return bool(_PROBLEM.search(text))
+
+
+def refers_back(text: str) -> bool:
+    """A short English question that only points back at the one before it ("how do we reach them?", "can I
+    still change it?"): it is searched together with that question, but routed on its own words."""
+    if is_chinese(text):
+        return False
+    return len(re.findall(r"[\w']+", text)) <= 5 and bool(_EN_BACK_REF.search(text))
 
 
 def without_instructions(message: str) -> str:
@@ -150,7 +189,9 @@ def wants_order_status(text: str) -> bool:
         return False
     if order_refs(text):
         return bool(_ORDER_STATUS.search(text) or re.search(r"\border\b|订单|单号", text, re.I))
+    if _POLICY_CUE.search(text) and not _STATUS_QUESTION.search(text):
+        return False
     return bool(_MY_ORDER.search(text) and _ORDER_STATUS.search(text))
 
 
-__all__ = ["asks", "needs_person", "split_parts", "wants_order_status", "without_instructions"]
+__all__ = ["asks", "needs_person", "refers_back", "split_parts", "wants_order_status", "without_instructions"]

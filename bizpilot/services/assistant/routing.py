@@ -24,6 +24,9 @@ from bizpilot.services.assistant.parts import asks, wants_order_status
 OOS_OVERRIDE_CONFIDENCE = 0.7
 #: Intent ``other`` (greetings, chit-chat) this sure, with a weak knowledge-base match, is off-topic too.
 OTHER_INTENT_CONFIDENCE = 0.6
+#: The bar for a part the intent model calls off-topic although it uses the trade's vocabulary (a variant group of
+#: the table matched: "dedicated rep", "报修"): the usual knowledge-base bar, not the high override one.
+DOMAIN_OOS_CONFIDENCE = MIN_CONFIDENCE
 PERSON_REASONS = ("complaint", "refund_request", "escalation")
 
 
@@ -44,15 +47,17 @@ class RoutedPart:
 
 
 def route_part(*, session: Session, question: str, sig: Any, account_id: int | None, retriever: Any,
-               embedder_name: str | None, k: int, forced_reason: str | None = None) -> RoutedPart:
+               embedder_name: str | None, k: int, forced_reason: str | None = None,
+               context: str | None = None) -> RoutedPart:
     """Route and answer one question (``sig``: its intent and sentiment; ``forced_reason``: a hand-off the whole
-    message demands of this part)."""
+    message demands of this part; ``context``: the question it refers back to, searched with it)."""
     reason = forced_reason or handoff_reason(question, intent=sig.intent, sentiment_score=sig.sentiment_score,
                                              out_of_scope=False, asks=asks(question))
-    hits = clean_hits(retriever.run(question, k=k))
+    search = f"{context} {question}" if context else question
+    hits = clean_hits(retriever.run(search, k=k))
     expander = getattr(retriever, "expander", None)  # the variant table the search used, for the same judgement
-    ev = evidence(question, hits, embedder_name, expander)
-    found = retriever.expansion(question) if hasattr(retriever, "expansion") else None
+    ev = evidence(search, hits, embedder_name, expander)
+    found = retriever.expansion(search) if hasattr(retriever, "expansion") else None
     variants = found.to_dict() if found else {"groups": [], "terms": []}
     part = RoutedPart(question=question, route="handoff", reason=reason, intent=sig.intent,
                       confidence=ev.confidence, hits=hits, variants=variants)
@@ -69,13 +74,14 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
         part.route, part.facts, part.confidence = "orders", facts, 1.0
         return part
     off_topic = sig.out_of_scope or (sig.intent == "other" and sig.intent_confidence >= OTHER_INTENT_CONFIDENCE)
-    if off_topic and ev.confidence < OOS_OVERRIDE_CONFIDENCE:
+    bar = DOMAIN_OOS_CONFIDENCE if variants.get("groups") else OOS_OVERRIDE_CONFIDENCE
+    if off_topic and ev.confidence < bar:
         part.reason = "out_of_scope"
         return part
     if ev.confidence < MIN_CONFIDENCE:
         part.reason = "low_confidence"
         return part
-    pairs = extract(question, hits, expander=expander)
+    pairs = extract(search, hits, expander=expander)
     if not pairs:
         part.reason = "low_confidence"
         return part

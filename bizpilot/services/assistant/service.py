@@ -22,8 +22,8 @@ from bizpilot.retrieval.analyzers import detect_language
 from bizpilot.services.assistant.compose import HANDOFF_TEXT, PART_NOTE, PART_QUOTE, handoff_reason, render
 from bizpilot.services.assistant.index import refresh_index
 from bizpilot.services.assistant.knowledge import CONFIGURED, get_retriever
-from bizpilot.services.assistant.orders import account_name
-from bizpilot.services.assistant.parts import asks, split_parts, without_instructions
+from bizpilot.services.assistant.orders import account_name, order_refs
+from bizpilot.services.assistant.parts import asks, refers_back, split_parts, without_instructions
 from bizpilot.services.assistant.routing import PERSON_REASONS, RoutedPart, message_reason, route_part
 from bizpilot.services.events import emit
 from bizpilot.services.references import resolve_account
@@ -86,7 +86,8 @@ def _route_parts(*, session: Session, question: str, sig: Any, lang: str, accoun
         if whole in PERSON_REASONS and not any(r in PERSON_REASONS for r in own) and not asks(texts[worst]):
             forced[worst] = whole
     return [route_part(session=session, question=t, sig=s, account_id=account_id, retriever=retriever,
-                       embedder_name=embedder_name, k=k, forced_reason=forced.get(i))
+                       embedder_name=embedder_name, k=k, forced_reason=forced.get(i),
+                       context=texts[i - 1] if i and refers_back(t) and not order_refs(texts[i - 1]) else None)
             for i, (t, s) in enumerate(zip(texts, sigs, strict=True))]
 
 
