@@ -151,9 +151,9 @@ def split_parts(message: str) -> list[str]:
 
 
 # A statement that reports a problem with goods or a delivery: it implicitly asks what to do.
-_PROBLEM = re.compile(r"\b(?:missing|damaged|broken|crushed|wrong|faulty|defective|short|late|not working|"
-                      r"stopped working|never (?:arrived|came))\b|少发|漏发|缺件|破损|坏了|压坏|发错|没收到|不能用",
-                      re.I)
+_PROBLEM = re.compile(r"\b(?:missing|damaged|dented|crushed|smashed|cracked|torn|leak\w*|broken|broke|wrong|faulty|"
+                      r"defective|short|late|not working|stopped working|never (?:arrived|came))\b|"
+                      r"少发|漏发|缺件|破损|坏了|压坏|摔坏|发错|没收到|不能用|漏水|裂了", re.I)
 
 
 def _reports_problem(text: str) -> bool:

@@ -1,0 +1,59 @@
+"""The general routing rules that keep colloquial questions on the knowledge base (bench/assistant/synonyms.md,
+"Routing rules"): pinned with sentences of their own, not with any bench question."""
+
+from __future__ import annotations
+
+from bizpilot.retrieval import BM25Index, HybridRetriever, VectorIndex, get_embedder
+from bizpilot.retrieval.synonyms import builtin_expander
+from bizpilot.retrieval.types import Chunk
+from bizpilot.services.assistant.compose import handoff_reason
+from bizpilot.services.assistant.parts import refers_back, split_parts, wants_order_status
+
+
+def test_a_policy_question_that_mentions_an_order_is_not_an_order_lookup() -> None:
+    for text in ("Is shipping free once our order is over a certain value?",
+                 "What does it cost to cancel my order before it ships?",
+                 "我的订单满多少免运费？"):
+        assert not wants_order_status(text), text
+    # asking where an order is keeps it a lookup, whatever policy word comes with it
+    assert wants_order_status("When will my order arrive? It should have had free shipping.")
+    assert wants_order_status("我的订单到哪了？运费已经付了")
+
+
+def test_asking_how_to_get_a_fault_fixed_is_a_knowledge_base_question() -> None:
+    assert handoff_reason("The compressor we bought is faulty, how do we get it repaired?", intent="complaint",
+                          sentiment_score=-0.4, out_of_scope=False, asks=True) is None
+    assert handoff_reason("阀门漏水了怎么处理", intent="complaint", sentiment_score=-0.5, out_of_scope=False,
+                          asks=True) is None
+    # a complaint word, a demand or a furious tone still goes to a person
+    assert handoff_reason("It broke again, this is unacceptable, what do I do?", intent="complaint",
+                          sentiment_score=-0.5, out_of_scope=False, asks=True) == "complaint"
+    assert handoff_reason("How do I get my money back for this junk?", intent="complaint",
+                          sentiment_score=-0.9, out_of_scope=False, asks=True) == "complaint"
+
+
+def test_a_reported_problem_before_also_is_a_part_of_its_own() -> None:
+    assert split_parts("Two cartons came in dented. Also, do you take wire transfers?") == [
+        "Two cartons came in dented.", "do you take wire transfers?"]
+    # without a new-topic word the statement stays the context of its question
+    assert split_parts("Two cartons came in dented. Who should I tell?") == [
+        "Two cartons came in dented. Who should I tell?"]
+
+
+def test_a_short_question_that_points_back_is_searched_with_its_referent() -> None:
+    assert refers_back("what is their phone number?") and refers_back("can we still change it?")
+    assert not refers_back("how long does express delivery take?") and not refers_back("能改吗")
+
+
+def test_dense_expansion_ranks_but_never_raises_the_cosine() -> None:
+    chunks = [Chunk(text="Returns are accepted within 30 days of delivery.", source="returns.md"),
+              Chunk(text="Pumps carry a 24-month warranty.", source="warranty.md")]
+    emb = get_embedder("hash")
+    plain = HybridRetriever(bm25=BM25Index(), vector=VectorIndex(embedder=emb)).fit(chunks)
+    expanded = HybridRetriever(bm25=BM25Index(), vector=VectorIndex(embedder=emb), expander=builtin_expander(),
+                               expand_dense=True).fit(chunks)
+    query = "can I swap a pump for another size?"
+    own = {h.chunk.source: h.cosine for h in plain.run(query, k=2)}
+    hits = expanded.run(query, k=2)
+    assert hits[0].chunk.source == "returns.md"  # "swap" is searched as a return
+    assert {h.chunk.source: h.cosine for h in hits} == own  # confidence is judged on the question's own words
