@@ -119,7 +119,7 @@ def split_parts(message: str) -> list[str]:
         if is_chinese(sentence):
             pieces.extend(_split_zh_clause(sentence))
         else:
-            pieces.extend(_EN_JOIN.split(sentence))
+            pieces.extend(_join_back_refs(_EN_JOIN.split(sentence)))
     leads = [bool(_EN_LEAD.match(p.strip().lstrip(",，、;；:： ")) or _ZH_LEAD.match(p.strip())) for p in pieces]
     kept = [(c, lead) for c, lead in ((_clean(p), ld) for p, ld in zip(pieces, leads, strict=True)) if len(c) > 1]
     parts: list[str] = []
@@ -166,6 +166,19 @@ def refers_back(text: str) -> bool:
     if is_chinese(text):
         return False
     return len(re.findall(r"[\w']+", text)) <= 5 and bool(_EN_BACK_REF.search(text))
+
+
+def _join_back_refs(clauses: list[str]) -> list[str]:
+    """A joined question that only points back ("..., and how do we reach them?") stays with the one before it,
+    unless that one looks up an order (its follow-up, "can I still change it?", is a policy question)."""
+    out: list[str] = []
+    for clause in clauses:
+        prev = out[-1] if out else ""
+        if prev and refers_back(clause) and not (order_refs(prev) or wants_order_status(prev)):
+            out[-1] = f"{prev} and {clause.strip()}"
+        else:
+            out.append(clause)
+    return out
 
 
 def without_instructions(message: str) -> str:

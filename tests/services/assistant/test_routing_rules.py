@@ -43,6 +43,11 @@ def test_a_reported_problem_before_also_is_a_part_of_its_own() -> None:
 def test_a_short_question_that_points_back_is_searched_with_its_referent() -> None:
     assert refers_back("what is their phone number?") and refers_back("can we still change it?")
     assert not refers_back("how long does express delivery take?") and not refers_back("能改吗")
+    assert split_parts("Who looks after our account, and how do we contact them?") == [
+        "Who looks after our account, and how do we contact them?"]
+    # after an order lookup the follow-up is a policy question of its own
+    assert split_parts("Where is my order 5521, and can we still change it?") == [
+        "Where is my order 5521", "can we still change it?"]
 
 
 def test_dense_expansion_ranks_but_never_raises_the_cosine() -> None:
