@@ -1,5 +1,5 @@
 """`train industry --workspace-embedding` is a choice that stays: the run records it, and a retrain that does not
-say (`train all`, the schedule) keeps it until `--base-embedding` turns it off."""
+say (`train all`, the schedule) keeps it."""
 
 from __future__ import annotations
 
@@ -25,4 +25,3 @@ def test_the_workspace_embedding_choice_is_kept_across_retrains(engine: Engine) 
     sd.load_sample(engine)
     assert _train(engine, workspace_embedding=True) is True
     assert _train(engine) is True  # a retrain that does not say keeps it
-    assert _train(engine, workspace_embedding=False) is False
