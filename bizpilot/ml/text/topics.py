@@ -74,10 +74,8 @@ class TopicModel(Estimator):
 
     def __init__(self, n_topics: int | None = None, min_topics: int = 3, max_topics: int = 15,
                  embedder: str = "auto", tfidf_weight: float | None = None, remove_components: int | None = None,
-                 svd_dim: int = 100,
-                 n_keywords: int = 10,
-                 n_quotes: int = 3, k_sample: int = 2000, n_init: int = 4, refine: str = "merge", over: int = 2,
-                 random_state: int = 0) -> None:
+                 svd_dim: int = 100, n_keywords: int = 10, n_quotes: int = 3, k_sample: int = 2000, n_init: int = 4,
+                 refine: str = "merge", over: int = 2, random_state: int = 0) -> None:
         self.n_topics = n_topics
         self.min_topics = min_topics
         self.max_topics = max_topics
@@ -172,9 +170,9 @@ class TopicModel(Estimator):
         """(labels, centres) of k clusters: k-means; with ``refine="merge"`` k-means into ``over * k`` clusters
         first, their centres merged into k by Ward linkage, k-means from the merged centres (size-weighted means) and
         spherical k-means (unit centres, cosine assignment) to finish; fewer than ``MERGE_MIN_TEXTS`` texts per
-        fine cluster: k-means alone. A category the texts spread over several
-        dense groups (long vs short reviews, complaint vs praise) is found whole by the merge where plain k-means
-        splits it and joins two others; the features are unit vectors, so cosine is their natural distance."""
+        fine cluster: k-means alone. Why: a category whose texts form several dense groups (e.g. praise and
+        complaints about one product) can be kept whole by the merge where k-means alone splits it and joins two
+        others; the features are unit vectors, so cosine is their natural similarity."""
         from sklearn.cluster import AgglomerativeClustering, KMeans
         from sklearn.exceptions import ConvergenceWarning
 
@@ -407,5 +405,4 @@ def topic_diversity(topics: Sequence[Sequence[str]], top_n: int = 10) -> float:
 
 
 __all__ = ["EMBED_CHARS", "REFINE", "TopicModel", "all_but_the_top", "embed_texts", "keyword_tokens", "label_support",
-           "npmi_coherence",
-           "spherical_kmeans", "tfidf_svd", "topic_diversity", "topic_keywords"]
+           "npmi_coherence", "spherical_kmeans", "tfidf_svd", "topic_diversity", "topic_keywords"]
