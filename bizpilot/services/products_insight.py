@@ -33,6 +33,7 @@ from bizpilot.services.recommend.service import similar_products
 
 MIN_NAME_CHARS = 4  # a shorter product name matches too much text to count as a mention
 MAX_MENTIONS = 500  # the most recent mentions read per product
+QUOTE_CANDIDATES = 4  # messages kept per aspect and quote shown, to quote other messages than another aspect's
 SENTIMENTS = ("positive", "neutral", "negative")
 # Aspect -> keywords (Chinese ones match as substrings; English ones as whole words with a plural/past ending, or as
 # any word beginning with them when they end in "*").
@@ -160,6 +161,7 @@ def product_voice(*, session: Session, product_id: int, quotes: int = 2) -> Prod
                or_(Interaction.product_id == product_id, and_(Interaction.product_id.is_(None), or_(*mentions))))
         .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(MAX_MENTIONS)).all()
     found: dict[str, AspectSentiment] = {a: AspectSentiment(a) for a in ASPECTS}
+    candidates: dict[str, list[dict[str, Any]]] = {a: [] for a in ASPECTS}
     overall: Counter[str] = Counter()
     sources: Counter[str] = Counter()
     linked = 0
@@ -173,14 +175,33 @@ def product_voice(*, session: Session, product_id: int, quotes: int = 2) -> Prod
             item = found[aspect]
             item.mentions += 1
             setattr(item, label or "unanalysed", getattr(item, label or "unanalysed") + 1)
-            if len(item.quotes) < quotes and ix.text:
-                item.quotes.append({"interaction_id": ix.id, "account_id": ix.account_id,
-                                    "account_name": account_name, "text": ix.text, "sentiment": label,
-                                    "channel": ix.channel, "occurred_at": ix.occurred_at})
+            if len(candidates[aspect]) < QUOTE_CANDIDATES * quotes and ix.text:
+                candidates[aspect].append({"interaction_id": ix.id, "account_id": ix.account_id,
+                                           "account_name": account_name, "text": ix.text, "sentiment": label,
+                                           "channel": ix.channel, "occurred_at": ix.occurred_at})
     aspects = sorted((a for a in found.values() if a.mentions), key=lambda a: (-a.mentions, a.aspect))
+    _assign_quotes(aspects, candidates, quotes)
     return ProductVoice(mentions=len(rows), linked=linked, matched=len(rows) - linked,
                         sentiment={k: overall.get(k, 0) for k in (*SENTIMENTS, "unanalysed")},
                         sources={k: sources.get(k, 0) for k in ("signals", "rating", "none")}, aspects=aspects)
+
+
+def _assign_quotes(aspects: list[AspectSentiment], candidates: dict[str, list[dict[str, Any]]], n: int) -> None:
+    """Up to ``n`` quotes per aspect, a message quoted under one aspect only (one about quality and delivery is
+    not shown twice): each aspect in turn (most mentioned first) takes its newest message not quoted yet, then
+    the rest fill up the same way; an aspect whose every message is quoted elsewhere shows its newest anyway."""
+    quoted: set[int] = set()
+    for _round in range(n):
+        for item in aspects:
+            if len(item.quotes) > _round:
+                continue
+            fresh = next((q for q in candidates[item.aspect] if q["interaction_id"] not in quoted), None)
+            if fresh is not None:
+                item.quotes.append(fresh)
+                quoted.add(fresh["interaction_id"])
+    for item in aspects:
+        if not item.quotes:
+            item.quotes = candidates[item.aspect][:1]
 
 
 def product_generations(*, session: Session, product_id: int, limit: int = 10) -> list[dict[str, Any]]:

@@ -136,6 +136,14 @@ def test_product_voice_links_by_sku_or_mention_and_takes_stored_sentiment(sample
     assert (by["price"].unanalysed, by["price"].net) == (1, 0.0)  # "quote" is about price; nothing to weigh
     assert by["delivery"].quotes[0]["text"].startswith("The mugs arrived late")
     assert by["delivery"].quotes[0]["account_name"] == "Acme Trading Co"
+    # v1 is about delivery and packaging; packaging has no other message, so it shows v1 too (not nothing)
+    assert [q["text"][:8] for q in by["packaging"].quotes] == ["The mugs"]
+    s.add(Interaction(external_id="v6", channel="review", text="Mug-01 box was crushed.", occurred_at=when,
+                      product_id=ids["MUG-01"]))
+    s.flush()
+    by = {a.aspect: a for a in product_voice(session=s, product_id=ids["MUG-01"]).aspects}
+    assert [q["text"][:8] for q in by["delivery"].quotes] == ["The mugs"]  # v1 is quoted once, under delivery
+    assert [q["text"][:8] for q in by["packaging"].quotes] == ["Mug-01 b"]
     assert product_voice(session=s, product_id=ids["POST"]).mentions == 0
 
 
