@@ -6,10 +6,13 @@ next to the database and the models: it is a small hand-kept setting like the gl
 written whole (atomically). Matching is case-insensitive; a Latin alias must stand as a word (``Acme`` is not in
 ``Acmelite``), a Chinese alias matches anywhere (Chinese has no spaces between words).
 
-Unknown brand-like names: capitalised or mixed-case Latin words (``Haier``, ``iPhone``, ``OPPO``) in any text, and
-Latin words inside Chinese text, seen in at least ``min_interactions`` interactions, that are neither listed,
-common English words, words of the team's own product names, nor written in lower case in as many texts as
-capitalised (``Pricing`` opening a subject line is the word "pricing"); suggestions only, never added by themselves.
+Unknown brand-like names (:func:`brand_candidates`): Latin-script words (``Würth``), mixed case (``iPhone``),
+capitals with digits (``3M``) and Latin words inside Chinese text, counted only where the capital is evidence of a
+name: not opening a sentence, a line, a "Re:" subject or a Headline Style Line (``Great. Lead times...`` says
+nothing). A word is refused when listed, a word of the team's own product, customer or contact names, a stop word
+or calendar word, written in lower case in half as many texts as capitalised (``pricing``), or seen in fewer than
+``min_interactions`` messages or ``min_accounts`` accounts; a common English word (BERT's vocabulary) needs more
+evidence. Suggestions only, never added by themselves.
 """
 
 from __future__ import annotations
