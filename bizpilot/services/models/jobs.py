@@ -5,7 +5,8 @@ running in its own transaction, trains in a second one and, if training fails, r
 a failed model never leaves a half-written run or outputs behind. ``request_training`` does the same on one
 background worker thread per process, so a page or API call that needs a missing model returns at once with a
 "training…" state instead of training inside the request; a model already queued or training is not queued twice.
-Progress is written to the run row (throttled), where the Models page reads it.
+Progress is shown from memory at once and written to the run row (throttled) when that does not wait on the
+trainer's own transaction (``live_progress``); the Models page reads both through ``access.model_state``.
 """
 
 from __future__ import annotations
@@ -19,15 +20,16 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from bizpilot.db.engine import session_scope
 from bizpilot.errors import BizpilotError
+from bizpilot.services.models import live_progress
 from bizpilot.services.models.spec import ModelSpec, Progress
 from bizpilot.services.models.training import (
     TrainOutcome,
     fail_run,
     mark_running,
-    set_progress,
     start_run,
     train_model,
 )
@@ -42,22 +44,26 @@ _queue_lock = threading.Lock()
 
 
 def _engine_key(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+    return live_progress.engine_key(engine)
 
 
-def _progress_writer(engine: Engine, run_id: int, also: Progress | None) -> Progress:
+def _progress_writer(engine: Engine, run_id: int, trainer: Session, also: Progress | None) -> Progress:
+    """Every report is shown at once (``live_progress``); it is stored in the run row (throttled) only when that
+    cannot wait on the trainer's own transaction (see ``live_progress``)."""
     last = [0.0]
 
     def report(fraction: float, note: str = "") -> None:
         if also is not None:
             also(fraction, note)
+        live_progress.publish(engine, run_id, fraction, note)
         now = time.monotonic()
         if now - last[0] < PROGRESS_EVERY_S:
             return
-        last[0] = now
         try:
-            with session_scope(engine) as session:
-                set_progress(session=session, run_id=run_id, fraction=fraction, note=note)
+            if live_progress.holds_write_lock(trainer):
+                return  # shown from memory; the run row is written when the run ends
+            if live_progress.store(engine, run_id, fraction, note):
+                last[0] = now
         except Exception:  # noqa: BLE001 - progress is a courtesy; training goes on without it
             log.debug("could not record progress of run %s", run_id, exc_info=True)
 
@@ -99,12 +105,14 @@ def run_training(spec: ModelSpec, *, engine: Engine, trigger: str, params: dict[
     try:
         with session_scope(engine) as session:
             return train_model(spec, session=session, trigger=trigger, run_id=run_id, params=params,
-                               progress=_progress_writer(engine, run_id, progress))
+                               progress=_progress_writer(engine, run_id, session, progress))
     except BizpilotError as exc:
         message = exc.message
     except Exception as exc:  # noqa: BLE001 - recorded with its type; the log keeps the traceback
         log.exception("training %s failed", spec.name)
         message = f"{type(exc).__name__}: {exc}"
+    finally:
+        live_progress.forget(engine, run_id)
     seconds = time.perf_counter() - started
     with session_scope(engine) as session:
         fail_run(session=session, run_id=run_id, message=message, seconds=seconds)
