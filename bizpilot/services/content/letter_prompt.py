@@ -1,6 +1,7 @@
 """The prompt of a letter with a purpose (sales e-mail, follow-up, call script): who writes to whom and why, the
 facts under plain labels (no section markers or fact keys for a small model to copy into the text), the greeting
-and closing the deterministic letters use, and one short example of the seller's voice in the requested language.
+and closing the deterministic letters use, and one short example of the seller's voice in the requested language
+(one of two or three per purpose, chosen per account: see ``example_letter``).
 
 Small local models given the plan as ``[section]`` blocks with ``order first date: ...`` lines wrote as the buyer,
 copied the markers and keys, and signed with ``[Your Name]``; this prompt states the roles in words and shows the
@@ -9,6 +10,10 @@ shape instead.
 
 from __future__ import annotations
 
+import hashlib
+import re
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from bizpilot.llm.guards import quote_untrusted
@@ -76,62 +81,56 @@ WHY = {
 TONES_ZH = {"neutral": "平实", "friendly": "友好", "formal": "正式", "enthusiastic": "热情"}
 SENTENCES = {"en": {"short": "2", "medium": "3 or 4", "long": "5 or 6"},
              "zh": {"short": "2", "medium": "3到4", "long": "5到6"}}
-# One short letter per purpose and language to a made-up customer, in the seller's voice. Every sentence either
-# states a fact of that purpose or is a courtesy true of any customer, so a small model that copies the shape too
-# closely still writes nothing false (the fact check drops a copied value).
+# Two or three short letters per purpose and language (``prompts/letter_examples.<lang>.md``) to a made-up
+# customer, in the seller's voice, each a different shape (opening, order of the facts, call to action). Small
+# models copy the example's sentences around the facts almost word for word, so one example for everyone gave every
+# customer the same e-mail; one of several, chosen by a stable hash of the account and purpose, gives different
+# customers different shapes and keeps a request reproducible. Every sentence either states a fact of that purpose
+# or is a courtesy true of any customer, so a close copy still says nothing false (the fact check drops a copied
+# value).
 _HELLO = {"en": "Hello Northwind Traders,\n\n", "zh": "北风贸易，您好：\n\n"}
 _BYE = {"en": "\n\nBest regards,\nThe sales team", "zh": "\n\n此致\n销售团队"}
-_BODIES = {
-    "en": {"thank_you": "Thank you for your order of 40 units of Packing Tape 48 mm on 2025-03-02. We hope everything "
-                        "arrives just as you need it.\n\nIs there anything else we can add to this delivery? Just "
-                        "reply to this email.",
-           "reorder_reminder": "It has been 30 days since your last order of Packing Tape 48 mm (SKU PKG-1001), and "
-                               "you usually restock it every 28 days, so you may be running low.\n\nWould you like "
-                               "us to prepare the same order again? Just reply with the quantity you need.",
-           "cross_sell": "Based on what you order from us, we think Stretch Film 500 mm would suit you well. It is "
-                         "USD 18.50 (SKU PKG-1044).\n\nWould you like a sample or a quote? Just reply to this email.",
-           "win_back": "We have not had an order from you since 2025-01-15, and we would be glad to supply you again. "
-                       "You have mostly ordered Packing Tape 48 mm from us.\n\nIs there anything we could do better "
-                       "for you? Just reply and let us know.",
-           "quote_follow_up": "We are following up on Northwind packaging supply 2025, which is now at the proposal "
-                              "stage. Our proposal comes to USD 12400.\n\nWould a short call this week suit you? "
-                              "Reply with a time that works for you.",
-           "new_product": "We have just added Recycled Mailer Box M to our packaging range, and we thought of you "
-                          "first. It is USD 9.80 (SKU PKG-1102).\n\nWould you like a sample? Just reply to this "
-                          "email.",
-           "payment_reminder": "Our records show that invoice INV-20417 for USD 2480.00, due on 2025-02-28, is still "
-                               "open; it is now 12 days past its due date.\n\nCould you let me know when we can "
-                               "expect the payment? If you have already paid, please ignore this message.",
-           "check_in": "You have placed 12 orders with us since 2023-05-10, most often Packing Tape 48 mm. We would "
-                       "like to hear how everything is going on your side.\n\nIs there anything coming up that we "
-                       "can help with? Just reply to this email."},
-    "zh": {"thank_you": ("感谢您在2025-03-02订购40件封箱胶带48毫米，希望这批货完全符合您的需要。"
-                        "\n\n这批货还有什么需要我们帮忙的吗？直接回复这封邮件就好。"),
-           "reorder_reminder": "距离您上次订购封箱胶带48毫米（货号PKG-1001）已经30天了，"
-                               "您通常每28天补货一次，库存可能快用完了。"
-                               "\n\n需要我们按上次的订单再准备一批吗？回复您需要的数量即可。",
-           "cross_sell": "根据您的采购记录，我们觉得缠绕膜500毫米会很适合您，价格为18.50 USD，货号PKG-1044。\n\n"
-                         "需要样品或报价吗？直接回复这封邮件就好。",
-           "win_back": "自2025-01-15您上次下单以来已经有一段时间了，我们很希望能再次为您供货。"
-                       "您以前最常订购的是封箱胶带48毫米。"
-                       "\n\n有什么我们可以做得更好的地方吗？欢迎回复告诉我们。",
-           "quote_follow_up": "想跟您跟进一下“北风包装供货2025”，目前处于方案阶段，方案金额为12400 USD。\n\n"
-                              "这周方便约个简短的电话吗？回复一个您方便的时间即可。",
-           "new_product": "我们的包装系列刚上架了再生纸邮寄盒M号，第一时间想到了您。价格为9.80 USD，货号PKG-1102。\n\n"
-                          "需要寄一份样品给您吗？直接回复这封邮件就好。",
-           "payment_reminder": "我们的记录显示，发票INV-20417的应付金额2480.00 USD已于2025-02-28到期，目前仍未结清，"
-                               "已逾期12天。\n\n"
-                               "方便告诉我预计的付款时间吗？如您已安排付款，请忽略本邮件。",
-           "check_in": "自2023-05-10以来，您已经在我们这里下了12个订单，最常订购的是封箱胶带48毫米。"
-                       "想了解一下您那边一切是否顺利。"
-                       "\n\n最近有什么需要我们帮忙的吗？直接回复这封邮件就好。"},
-}
+_HEAD_RE = re.compile(r"^### (\w+)[ \t]*$", re.MULTILINE)
 
 
-def example_letter(purpose: str, lang: str) -> str:
-    bodies = _BODIES["zh" if lang == "zh" else "en"]
-    body = bodies.get(purpose, bodies["check_in"])
-    return _HELLO[lang] + body + _BYE[lang]
+@lru_cache(maxsize=4)
+def _example_bodies(lang: str) -> dict[str, tuple[str, ...]]:
+    """Purpose -> example bodies, in file order."""
+    text = (resources.files(__package__) / "prompts" / f"letter_examples.{lang}.md").read_text(encoding="utf-8")
+    text = text.split("\n---\n", 1)[1] if text.startswith("---") else text
+    parts = _HEAD_RE.split(text)
+    out: dict[str, list[str]] = {}
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        out.setdefault(name, []).append(body.strip())
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def example_count(purpose: str, lang: str) -> int:
+    bodies = _example_bodies("zh" if lang == "zh" else "en")
+    return len(bodies.get(purpose) or bodies["check_in"])
+
+
+def example_variant(purpose: str, key: object) -> int:
+    """The index of the example for ``key`` (the account) and ``purpose``: a stable hash (not Python's salted
+    ``hash``), the same in both languages and across runs."""
+    digest = hashlib.sha256(f"{key}|{purpose}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def example_letter(purpose: str, lang: str, variant: int = 0) -> str:
+    """The example letter of ``purpose`` in ``lang``; ``variant`` wraps around the purpose's examples."""
+    lang = "zh" if lang == "zh" else "en"
+    bodies = _example_bodies(lang)
+    options = bodies.get(purpose) or bodies["check_in"]
+    return _HELLO[lang] + options[variant % len(options)] + _BYE[lang]
+
+
+def example_key(bundle: FactBundle) -> str:
+    """What picks the example: the account's id, else its name, else nothing (one fixed example)."""
+    if bundle.account_id is not None:
+        return f"account:{bundle.account_id}"
+    name = bundle.get("account.name")
+    return f"name:{name.text}" if name is not None else ""
 
 
 _REDACTION = {"en": "\nPlaceholders such as [NAME_1] in the data stand for real personal data: copy them exactly where "
@@ -173,13 +172,15 @@ def build_letter_messages(plan: ContentPlan, bundle: FactBundle, purpose: Any, g
     closing_lines = [c for c in closing.splitlines() if c.strip()]
     joined = "”和“".join(closing_lines) if lang == "zh" else '" and "'.join(closing_lines)
     why = WHY[lang].get(purpose.name, purpose.reason)
-    example = example_letter(purpose.name, lang)
+    variant = example_variant(purpose.name, example_key(bundle)) % example_count(purpose.name, lang)
+    example = example_letter(purpose.name, lang, variant)
     tone = TONES_ZH.get(plan.tone, plan.tone) if lang == "zh" else plan.tone
     user = template.render(kind_label=kind_label, customer=customer.rstrip("."), purpose=why, tone=tone,
                            sentences=SENTENCES[lang][plan.length], facts=facts, greeting=greeting,
                            closing=joined, example=example, examples=ex_text)
     sys_text = system.render(redaction=_REDACTION[lang] if redacted else "")
-    return [Message.system(sys_text), Message.user(user)], f"{template.stamp}+{system.stamp}"
+    return [Message.system(sys_text), Message.user(user)], f"{template.stamp}+{system.stamp}+ex{variant + 1}"
 
 
-__all__ = ["LABELS", "LETTER_MAX_TOKENS", "LETTER_PROMPT_KINDS", "WHY", "build_letter_messages", "example_letter"]
+__all__ = ["LABELS", "LETTER_MAX_TOKENS", "LETTER_PROMPT_KINDS", "WHY", "build_letter_messages", "example_count",
+           "example_key", "example_letter", "example_variant"]
