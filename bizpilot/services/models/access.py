@@ -20,7 +20,7 @@ from bizpilot.db.base import utcnow
 from bizpilot.domain.model_run import ModelOutput, ModelRun
 from bizpilot.errors import ModelFileError, ModelNotReady
 from bizpilot.ml.base import Estimator
-from bizpilot.services.models import jobs, live_progress
+from bizpilot.services.models import jobs
 from bizpilot.services.models.outputs import read_outputs
 from bizpilot.services.models.spec import ModelSpec
 from bizpilot.services.models.store import get_store
@@ -79,7 +79,7 @@ def model_state(*, session: Session, spec: ModelSpec) -> ModelState:
         if not stale:
             state = ("training" if latest.status == "running" else "queued") if not usable else "ready"
             progress, message = latest.progress, latest.message
-            reported = (live_progress.live(session.get_bind(), latest.id)  # type: ignore[arg-type]
+            reported = (jobs.live_progress(session.get_bind(), latest.id)  # type: ignore[arg-type]
                         if latest.status == "running" else None)
             if reported is not None:  # trains here: its latest report, which the run row may not hold yet
                 progress, message = reported[0], reported[1] or message

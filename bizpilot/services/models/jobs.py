@@ -5,8 +5,14 @@ running in its own transaction, trains in a second one and, if training fails, r
 a failed model never leaves a half-written run or outputs behind. ``request_training`` does the same on one
 background worker thread per process, so a page or API call that needs a missing model returns at once with a
 "training…" state instead of training inside the request; a model already queued or training is not queued twice.
-Progress is shown from memory at once and written to the run row (throttled) when that does not wait on the
-trainer's own transaction (``live_progress``); the Models page reads both through ``access.model_state``.
+
+Progress: a trainer writes in its own transaction, which it commits only when the run is done. On SQLite its first
+flushed write takes the database's write lock until then, so a report written from another session would wait out
+the busy timeout (10 s) and fail, every time. So every report is kept in memory (``live_progress``, which
+``access.model_state`` shows: the Models page and the API) and written to the run row (throttled) only when the
+trainer's own transaction does not hold the lock, waiting at most ``STORE_WAIT_MS`` for any other writer; a report
+that cannot be stored now is skipped, never waited for. On PostgreSQL the trainer holds no lock on the run row (it
+writes that row only after training), so every report is also stored.
 """
 
 from __future__ import annotations
@@ -18,51 +24,103 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bizpilot.db.engine import session_scope
 from bizpilot.errors import BizpilotError
-from bizpilot.services.models import live_progress
 from bizpilot.services.models.spec import ModelSpec, Progress
 from bizpilot.services.models.training import (
     TrainOutcome,
     fail_run,
     mark_running,
+    set_progress,
     start_run,
     train_model,
 )
 
 log = logging.getLogger("bizpilot.models")
 PROGRESS_EVERY_S = 1.0
+STORE_WAIT_MS = 200  # how long a progress report waits for another writer before it is skipped
 
 _executor: ThreadPoolExecutor | None = None
 _jobs: dict[tuple[str, str], Future[TrainOutcome]] = {}
 _lock = threading.Lock()
 _queue_lock = threading.Lock()
+_live: dict[tuple[str, int], tuple[float, str]] = {}
 
 
 def _engine_key(engine: Engine) -> str:
-    return live_progress.engine_key(engine)
+    return engine.url.render_as_string(hide_password=True)
+
+
+def live_progress(engine: Engine, run_id: int) -> tuple[float, str] | None:
+    """The latest (fraction, note) reported by run ``run_id`` while it trains in this process (the run row may not
+    hold it yet)."""
+    with _lock:
+        return _live.get((_engine_key(engine), run_id))
+
+
+def _publish(engine: Engine, run_id: int, fraction: float, note: str) -> None:
+    with _lock:
+        _live[(_engine_key(engine), run_id)] = (round(min(max(float(fraction), 0.0), 1.0), 3), note[:500])
+
+
+def _forget(engine: Engine, run_id: int) -> None:
+    with _lock:
+        _live.pop((_engine_key(engine), run_id), None)
+
+
+def _holds_write_lock(trainer: Session) -> bool:
+    """Whether the trainer has written on SQLite in its open transaction (the driver begins one at the first write,
+    and it holds the database's write lock until it ends)."""
+    if trainer.get_bind().dialect.name != "sqlite" or not trainer.in_transaction():
+        return False
+    raw = trainer.connection().connection.dbapi_connection
+    return bool(getattr(raw, "in_transaction", False))
+
+
+def _store_progress(engine: Engine, run_id: int, fraction: float, note: str) -> bool:
+    """Write a report into the run row from a connection of its own, waiting at most ``STORE_WAIT_MS`` for a
+    lock; False when it was skipped."""
+    with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        raw: Any = conn.connection.dbapi_connection
+        if sqlite:
+            previous = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
+            raw.execute(f"PRAGMA busy_timeout={STORE_WAIT_MS}")
+        try:
+            with Session(bind=conn) as session:
+                if not sqlite:
+                    session.execute(text(f"SET LOCAL lock_timeout = '{STORE_WAIT_MS}ms'"))
+                set_progress(session=session, run_id=run_id, fraction=fraction, note=note)
+                session.commit()
+            return True
+        except OperationalError:
+            log.debug("progress of run %s not stored now: another writer holds the database", run_id)
+            return False
+        finally:
+            if sqlite:
+                raw.execute(f"PRAGMA busy_timeout={previous}")
 
 
 def _progress_writer(engine: Engine, run_id: int, trainer: Session, also: Progress | None) -> Progress:
     """Every report is shown at once (``live_progress``); it is stored in the run row (throttled) only when that
-    cannot wait on the trainer's own transaction (see ``live_progress``)."""
+    cannot wait on the trainer's own transaction (see the module docstring)."""
     last = [0.0]
 
     def report(fraction: float, note: str = "") -> None:
         if also is not None:
             also(fraction, note)
-        live_progress.publish(engine, run_id, fraction, note)
+        _publish(engine, run_id, fraction, note)
         now = time.monotonic()
         if now - last[0] < PROGRESS_EVERY_S:
             return
         try:
-            if live_progress.holds_write_lock(trainer):
+            if _holds_write_lock(trainer):
                 return  # shown from memory; the run row is written when the run ends
-            if live_progress.store(engine, run_id, fraction, note):
+            if _store_progress(engine, run_id, fraction, note):
                 last[0] = now
         except Exception:  # noqa: BLE001 - progress is a courtesy; training goes on without it
             log.debug("could not record progress of run %s", run_id, exc_info=True)
@@ -112,7 +170,7 @@ def run_training(spec: ModelSpec, *, engine: Engine, trigger: str, params: dict[
         log.exception("training %s failed", spec.name)
         message = f"{type(exc).__name__}: {exc}"
     finally:
-        live_progress.forget(engine, run_id)
+        _forget(engine, run_id)
     seconds = time.perf_counter() - started
     with session_scope(engine) as session:
         fail_run(session=session, run_id=run_id, message=message, seconds=seconds)
@@ -188,4 +246,5 @@ def forget_jobs() -> None:
             del _jobs[key]
 
 
-__all__ = ["forget_jobs", "in_flight", "request_many", "request_training", "run_training", "train_many", "wait"]
+__all__ = ["forget_jobs", "in_flight", "live_progress", "request_many", "request_training", "run_training",
+           "train_many", "wait"]
