@@ -103,3 +103,26 @@ def test_routes_answer_503_with_the_state_before_training(engine: Engine, api_cl
     profile = api_client.get(f"/api/v1/intelligence/accounts/{ids['ACME']}/profile").json()
     assert profile["pending"] == [] and profile["rfm"]["monetary"] == sd.ACCOUNT_REVENUE["ACME"][0]
     assert api_client.get("/api/v1/recommend/accounts/ACME").status_code == 200
+
+
+def test_the_listing_says_which_models_are_stale(engine: Engine, api_client: TestClient) -> None:
+    """A model whose current run was fitted through a workspace embedding model that is gone is listed as stale,
+    with why (what the Models page flags); one fitted without a workspace embedding model is not."""
+    from sqlalchemy.orm import Session
+
+    from bizpilot.db.base import utcnow
+    from bizpilot.domain.model_run import ModelRun
+
+    with Session(engine) as session:
+        for task, metrics in (("reorder", {"embedding": "minilm+ws-0123abcd"}), ("signals", {"outputs": 0})):
+            session.add(ModelRun(task=task, model_name=task, status="finished", started_at=utcnow(),
+                                 finished_at=utcnow(), params={}, metrics=metrics, health={}))
+        session.commit()
+    models = {m["name"]: m for m in api_client.get("/api/v1/models").json()}
+    assert models["reorder"]["state"] == "ready" and models["reorder"]["stale"] is True
+    assert "ws-0123abcd" in models["reorder"]["embedding_problem"] and "stale" in models["reorder"]["embedding_problem"]
+    assert (models["signals"]["state"], models["signals"]["stale"], models["signals"]["embedding_problem"]) == (
+        "ready", False, None)
+    assert api_client.get("/api/v1/models/reorder").json()["stale"] is True
+    schema = api_client.get("/api/v1/openapi.json").json()["components"]["schemas"]["ModelOverview"]["properties"]
+    assert schema["stale"]["type"] == "boolean" and "embedding model" in schema["stale"]["description"]

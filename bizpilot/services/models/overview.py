@@ -1,6 +1,7 @@
 """Model health, visible: every registered model with its state, its runs over time (metrics, data size, duration,
 who or what started them), the flags of its latest retrain (a key metric that got worse) and of input drift since
-training. What the Models page, `bizpilot models` and ``GET /api/v1/models`` show."""
+training, and whether it is stale (the workspace embedding model it was fitted through is gone). What the Models
+page, `bizpilot models` and ``GET /api/v1/models`` show."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bizpilot.db.base import utcnow
 from bizpilot.domain.model_run import ModelRun, ModelRunPublic
+from bizpilot.ml.text.embedding import configuration_problem
 from bizpilot.services.clock import as_of as workspace_as_of
 from bizpilot.services.models import health
 from bizpilot.services.models.access import model_state
@@ -45,18 +47,30 @@ def flags(run: ModelRun | None) -> list[str]:
     return out
 
 
+def embedding_problem(row: dict[str, Any]) -> str | None:
+    """Why the model of an overview row no longer gets the vectors it was fitted with (the workspace embedding model
+    its current run recorded, ``metrics["embedding"]``, is gone: the model is stale until retrained), or None. Reads
+    the recorded configuration and, at most, one small adapter file per digest (kept in memory afterwards): no model
+    is loaded."""
+    run = row.get("current") or {}
+    config = (run.get("metrics") or {}).get("embedding")
+    return configuration_problem(config) if isinstance(config, str) else None
+
+
 def describe(*, session: Session, spec: ModelSpec, runs: int = RUNS_SHOWN) -> dict[str, Any]:
     """One model: what it is, its state, its latest finished run, its recent runs and its flags."""
     state = model_state(session=session, spec=spec)
     history = list(session.scalars(select(ModelRun).where(ModelRun.task == spec.name)
                                    .order_by(ModelRun.id.desc()).limit(runs)))
-    return {"name": spec.name, "title": spec.title, "summary": spec.summary, "version": spec.version,
+    row = {"name": spec.name, "title": spec.title, "summary": spec.summary, "version": spec.version,
             "estimator": spec.estimator.__name__ if spec.estimator else None, "state": state.state,
             "progress": state.progress, "message": state.message, "last_error": state.last_error,
             "in_train_all": spec.in_train_all, "default_note": spec.default_note,
             "key_metrics": dict(spec.key_metrics),
             "current": run_summary(state.finished) if state.finished else None,
             "flags": flags(state.finished), "runs": [run_summary(r) for r in history]}
+    problem = embedding_problem(row)
+    return {**row, "stale": problem is not None, "embedding_problem": problem}
 
 
 def overview(*, session: Session, specs: list[ModelSpec]) -> list[dict[str, Any]]:
@@ -82,4 +96,4 @@ def check_drift(*, session: Session, spec: ModelSpec, now: datetime | None = Non
     return report
 
 
-__all__ = ["check_drift", "describe", "flags", "overview", "run_summary"]
+__all__ = ["check_drift", "describe", "embedding_problem", "flags", "overview", "run_summary"]

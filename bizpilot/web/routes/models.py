@@ -5,13 +5,10 @@ it reads base vectors now, unlike what it learned from, until it is retrained.""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from bizpilot.api.deps import SessionDep
-from bizpilot.ml.text.embedding import configuration_problem
 from bizpilot.services.models import jobs
 from bizpilot.services.models.overview import overview
 from bizpilot.services.models.registry import MODELS, get_spec, train_all_specs
@@ -28,17 +25,8 @@ def models_page(request: Request, session: SessionDep) -> Response:
     rows = overview(session=session, specs=list(MODELS.values()))
     training = any(r["state"] in ("queued", "training") for r in rows)
     return render(request, "models/index.html", title=t("models.title", lang), models=rows,
-                  stale={r["name"]: problem for r in rows if (problem := embedding_problem(r))},
+                  stale={r["name"]: r["embedding_problem"] for r in rows if r["embedding_problem"]},
                   refresh=REFRESH_SECONDS if training else None)
-
-
-def embedding_problem(row: dict[str, Any]) -> str | None:
-    """Why the model of an overview row no longer gets the vectors it was fitted with (the workspace embedding model
-    its current run recorded is gone), or None. Reads the recorded configuration and, at most, one small adapter
-    file per digest (kept in memory afterwards): no model is loaded."""
-    run = row.get("current") or {}
-    config = (run.get("metrics") or {}).get("embedding")
-    return configuration_problem(config) if isinstance(config, str) else None
 
 
 @router.post("/models/train", name="models_train_all")
