@@ -21,7 +21,7 @@ from bizpilot.api.deps import SessionDep
 from bizpilot.api.schemas import ErrorResponse, Page
 from bizpilot.api.security import ReadPrincipal, WritePrincipal
 from bizpilot.domain.outreach import OutboxMessage, OutboxMessagePublic
-from bizpilot.services.followups import draft_followup, review_message
+from bizpilot.services.followups import PURPOSES, draft_followup, review_message
 from bizpilot.services.invites import DEFAULT_MINUTES, interaction_invite, render_invite, task_invite
 from bizpilot.services.outbox import discard_message, get_message, list_messages, note_for, send_message, update_message
 from bizpilot.services.sequences import (
@@ -43,7 +43,7 @@ from bizpilot.services.sequences import (
 
 router = APIRouter(tags=["outreach"])
 Id = Annotated[int, Path(ge=1, le=2**62)]
-Purpose = Literal["reorder_reminder", "win_back", "quote_follow_up", "cross_sell", "service_follow_up", "check_in"]
+Purpose = Literal[PURPOSES]  # type: ignore[valid-type]  # the follow-up purposes, one list (followups.PURPOSES)
 WORDS = {403: "Your role only reads, or the record is not yours (sales and service users change what they own)",
          404: "No such task, message, sequence, account or interaction",
          409: "The message was already sent or discarded, the account is already enrolled, a sequence name is "

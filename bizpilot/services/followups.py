@@ -6,6 +6,13 @@ reminder, win-back, quote follow-up, cross-sell, service follow-up), has the con
 account's facts (grounded and checked as every generation is), adds one purpose sentence that is itself checked
 against the same facts, and keeps it as an ``OutboxMessage`` draft addressed to the account's main contact
 (``services/outbox.py`` edits, sends and discards it). Nothing here commits.
+
+The purposes are content generation's (``content/purpose.PURPOSES``, one list) plus ``service_follow_up``. Those a
+task carries the subject of (its product, its opportunity) keep the fact plan and the purpose sentence above, so
+the e-mail is about the task's product or deal. Those no task carries (``PLANNED``: a payment reminder needs the
+overdue invoice, a thank-you the latest order, a new-product e-mail the new product) are planned by the content
+service around the purpose, with its facts; a sequence step whose purpose the account's data cannot support
+(nothing overdue, no recent order) is written as a check-in instead of failing the run.
 """
 
 from __future__ import annotations
@@ -25,18 +32,22 @@ from bizpilot.errors import NotFoundError, ValidationFailed
 from bizpilot.services.auth import Principal
 from bizpilot.services.content.checker import check_text
 from bizpilot.services.content.facts import LANGUAGES, FactBundle
+from bizpilot.services.content.purpose import PURPOSES as CONTENT_PURPOSES
 from bizpilot.services.content.service import generate_content
 from bizpilot.services.invites import main_contact
 from bizpilot.services.outbox import MAX_BODY, MAX_SUBJECT
 from bizpilot.services.policy import require_change
 
-PURPOSES = ("reorder_reminder", "win_back", "quote_follow_up", "cross_sell", "service_follow_up", "check_in")
+PURPOSES = (*(p for p in CONTENT_PURPOSES if p != "auto"), "service_follow_up")
+# Purposes the content service plans the letter around (their facts come from the account, not from a task).
+PLANNED = frozenset({"thank_you", "new_product", "payment_reminder"})
 PURPOSE_BY_SOURCE = {"reorder": "reorder_reminder", "churn": "win_back", "stale_deal": "quote_follow_up",
                      "recommendation": "cross_sell", "alert": "service_follow_up", "handoff": "service_follow_up"}
 # The content kind that writes each purpose: follow-ups recall the last order and the open deals; a cross-sell is
 # a sales e-mail that offers the product.
 KIND_BY_PURPOSE = {"reorder_reminder": "follow_up", "win_back": "follow_up", "quote_follow_up": "follow_up",
-                   "cross_sell": "sales_email", "service_follow_up": "follow_up", "check_in": "follow_up"}
+                   "cross_sell": "sales_email", "service_follow_up": "follow_up", "check_in": "follow_up",
+                   "thank_you": "follow_up", "new_product": "sales_email", "payment_reminder": "follow_up"}
 # The purpose sentence after the greeting, and the subject, in each language: the first variant whose {slots}
 # (product, opportunity, account) are all known is used. Slots are filled with the facts' own spellings.
 LEADS: dict[str, list[dict[str, str]]] = {
@@ -56,6 +67,8 @@ LEADS: dict[str, list[dict[str, str]]] = {
                                  "resolved to your satisfaction.",
                            "zh": "我想跟进一下您最近的来信，确认问题是否已经妥善解决。"}],
     "check_in": [],
+    # planned by the content service: the letter itself says why it is written
+    "thank_you": [], "new_product": [], "payment_reminder": [],
 }
 SUBJECTS: dict[str, list[dict[str, str]]] = {
     "reorder_reminder": [{"en": "Time to reorder {product}?", "zh": "{product}补货提醒"},
@@ -67,6 +80,11 @@ SUBJECTS: dict[str, list[dict[str, str]]] = {
                    {"en": "An idea for {account}", "zh": "给{account}的采购建议"}],
     "service_follow_up": [{"en": "Following up on your request", "zh": "关于您的问题的跟进"}],
     "check_in": [{"en": "Checking in, {account}", "zh": "{account}，近况如何"}],
+    "thank_you": [{"en": "Thank you for your order, {account}", "zh": "{account}，感谢您的订单"}],
+    "new_product": [{"en": "New for {account}: {new}", "zh": "给{account}的新品介绍：{new}"},
+                    {"en": "Something new for {account}", "zh": "给{account}的新品介绍"}],
+    "payment_reminder": [{"en": "Reminder: invoice {invoice}", "zh": "发票{invoice}付款提醒"},
+                         {"en": "Payment reminder, {account}", "zh": "{account}付款提醒"}],
 }
 _SLOT = re.compile(r"\{(\w+)\}")
 
@@ -99,7 +117,8 @@ def _language(requested: str | None, contact: Contact | None, account: Account) 
 
 def _slots(bundle: FactBundle, language: str, opportunity_name: str | None) -> dict[str, str]:
     """Slot texts; the opportunity is the task's, else the account's most recent open one."""
-    values = {"account": "account.name", "product": "product.name"}
+    values = {"account": "account.name", "product": "product.name", "invoice": "invoice.number",
+              "new": "new.1.name"}
     match = next((f.id for f in bundle.facts if f.id.startswith("opportunity.") and f.id.endswith(".name")
                   and f.value == opportunity_name), None) if opportunity_name else "opportunity.1.name"
     if match:
@@ -141,15 +160,25 @@ def _inquiry(session: Session, task: Task) -> str | None:
 def _compose(session: Session, *, account: Account, purpose: str, principal: Principal, language: str | None,
              task: Task | None = None, enrollment_id: int | None = None, product_id: int | None = None,
              opportunity_name: str | None = None, inquiry: str | None = None, tone: str = "neutral",
-             length: str = "medium", use_llm: bool = True, backend: Any = None) -> OutboxMessage:
+             length: str = "medium", use_llm: bool = True, backend: Any = None,
+             check_in_instead: bool = False) -> OutboxMessage:
     if purpose not in PURPOSES:
         raise ValidationFailed(f"unknown purpose {purpose!r}; one of: {', '.join(PURPOSES)}",
                                details=[{"field": "purpose", "reason": "unknown", "value": purpose}])
     contact = main_contact(session=session, account_id=account.id)
     lang = _language(language, contact, account)
-    result = generate_content(session=session, kind=KIND_BY_PURPOSE[purpose], account_id=account.id,
-                              product_id=product_id, language=lang, tone=tone, length=length, use_llm=use_llm,
-                              backend=backend, inquiry=inquiry)
+    try:
+        result = generate_content(session=session, kind=KIND_BY_PURPOSE[purpose], account_id=account.id,
+                                  product_id=product_id, language=lang, tone=tone, length=length, use_llm=use_llm,
+                                  backend=backend, inquiry=inquiry, purpose=purpose if purpose in PLANNED else None)
+    except ValidationFailed as exc:
+        unsupported = any(d.get("reason") == "no data for this purpose" for d in exc.details or [])
+        if not (unsupported and check_in_instead):
+            raise
+        purpose = "check_in"  # a sequence step the account's data cannot support (nothing overdue): a check-in
+        result = generate_content(session=session, kind=KIND_BY_PURPOSE[purpose], account_id=account.id,
+                                  product_id=product_id, language=lang, tone=tone, length=length, use_llm=use_llm,
+                                  backend=backend, inquiry=inquiry)
     bundle = FactBundle.from_dict(session.get(GeneratedContent, result.id).facts or {})
     slots = _slots(bundle, lang, opportunity_name)
     lead = _fill(LEADS[purpose], lang, slots)
@@ -195,14 +224,15 @@ def draft_followup(*, session: Session, task_id: int, principal: Principal, purp
 def draft_for_account(*, session: Session, account_id: int, purpose: str, principal: Principal,
                       language: str | None = None, task_id: int | None = None, enrollment_id: int | None = None,
                       use_llm: bool = False, backend: Any = None) -> OutboxMessage:
-    """A draft for an account without a task of its own source (a sequence step): the same generation."""
+    """A draft for an account without a task of its own source (a sequence step): the same generation; a planned
+    purpose the account's data cannot support becomes a check-in (an unattended run must not fail on it)."""
     account = session.get(Account, account_id)
     if account is None:
         raise NotFoundError(f"account {account_id} not found", details=[{"field": "account_id", "reason": "not found"}])
     require_change(principal, session=session, record=account, what=f"account {account.id}")
     task = session.get(Task, task_id) if task_id is not None else None
     return _compose(session, account=account, purpose=purpose, principal=principal, language=language, task=task,
-                    enrollment_id=enrollment_id, use_llm=use_llm, backend=backend)
+                    enrollment_id=enrollment_id, use_llm=use_llm, backend=backend, check_in_instead=True)
 
 
 def review_message(*, session: Session, message: OutboxMessage) -> dict[str, Any]:
@@ -228,5 +258,5 @@ def review_message(*, session: Session, message: OutboxMessage) -> dict[str, Any
             "clean": check.clean}
 
 
-__all__ = ["KIND_BY_PURPOSE", "PURPOSES", "PURPOSE_BY_SOURCE", "draft_for_account", "draft_followup",
+__all__ = ["KIND_BY_PURPOSE", "PLANNED", "PURPOSES", "PURPOSE_BY_SOURCE", "draft_for_account", "draft_followup",
            "purpose_for_task", "review_message"]

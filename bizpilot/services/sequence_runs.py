@@ -110,7 +110,7 @@ def run_step(*, session: Session, enrollment: SequenceEnrollment, sequence: Sequ
     step, number = steps[enrollment.step], enrollment.step + 1
     account = session.get(Account, enrollment.account_id)
     purpose = str(step.get("purpose") or "check_in")
-    words = PURPOSE_WORDS.get(purpose, purpose)
+    words = PURPOSE_WORDS.get(purpose, purpose.replace("_", " "))
     kind = "email" if step.get("kind") == "email" else "call"
     title = (f"Send the {words} e-mail to {account.name}" if kind == "email" else f"Call {account.name}: {words}")
     task = Task(title=title[:255], due_date=now.date(), owner_id=enrollment.owner_id, account_id=account.id,

@@ -28,6 +28,7 @@ from bizpilot.domain.schemas import InputSchema, PublicSchema
 from bizpilot.domain.security import WorkspaceSetting
 from bizpilot.errors import ConflictError, Forbidden, NotFoundError, ValidationFailed
 from bizpilot.services.auth import Principal
+from bizpilot.services.followups import PURPOSES as FOLLOWUP_PURPOSES
 from bizpilot.services.policy import require_change
 from bizpilot.services.sequence_runs import (
     CHURN_THRESHOLD,
@@ -47,7 +48,8 @@ DEFAULT_SEQUENCE = {"name": "Win-back", "trigger": "churn_risk", "steps": [
     {"kind": "call", "delay_days": 3, "purpose": "win_back"},
     {"kind": "email", "delay_days": 7, "purpose": "check_in"}]}
 DEFAULTS_MARK = "sequences.defaults"
-Purpose = Literal["reorder_reminder", "win_back", "quote_follow_up", "cross_sell", "service_follow_up", "check_in"]
+# the follow-up purposes (content generation's plus service_follow_up), one list: ``followups.PURPOSES``
+Purpose = Literal[FOLLOWUP_PURPOSES]  # type: ignore[valid-type]
 
 
 class SequenceStep(InputSchema):

@@ -4,19 +4,25 @@ the account's main contact, kept as an outbox draft; redrafting, the check of an
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bizpilot.domain import Account, Task
 from bizpilot.domain.conversation import Conversation, HandoffTicket
+from bizpilot.domain.invoice import Invoice
 from bizpilot.domain.ops import GeneratedContent
 from bizpilot.domain.outreach import OutboxMessage
 from bizpilot.errors import Forbidden, NotFoundError, ValidationFailed
 from bizpilot.llm import CallLog
 from bizpilot.llm.scripted import ScriptedBackend
 from bizpilot.services.auth import SYSTEM
-from bizpilot.services.followups import draft_followup, purpose_for_task, review_message
+from bizpilot.services.clock import workspace_today
+from bizpilot.services.followups import PURPOSES, draft_followup, purpose_for_task, review_message
 from bizpilot.services.outbox import update_message
+from bizpilot.services.sequences import create_sequence, enroll_account
 from tests.services.outreach_data import make_task, make_user, opportunity_id, product_id
 
 GREETING_EN = "Hello Acme Trading Co,"
@@ -182,3 +188,32 @@ def test_drafting_never_commits(sample_session: Session, sample: dict[str, int])
     draft_followup(session=sample_session, task_id=task.id, principal=SYSTEM, use_llm=False)
     sample_session.rollback()
     assert sample_session.scalar(select(OutboxMessage.id)) is None
+
+
+def test_a_payment_reminder_step_states_the_overdue_invoice_and_falls_back_to_a_check_in(
+        sample_session: Session, sample: dict[str, int]) -> None:
+    """A sequence step may use every content purpose (one list): a payment reminder is planned by the content
+    service around the overdue invoice; an account with nothing overdue gets a check-in, not a failed run."""
+    today = workspace_today(session=sample_session)
+    sample_session.add(Invoice(external_id="INV-9001", account_id=sample["ACME"], number="INV-9001",
+                               issued_at=today - timedelta(days=50), due_at=today - timedelta(days=20),
+                               amount=480.0, currency="EUR", amount_paid=0.0, status="open"))
+    sample_session.flush()
+    assert "payment_reminder" in PURPOSES and "service_follow_up" in PURPOSES and "auto" not in PURPOSES
+    create_sequence(session=sample_session, principal=SYSTEM, data={
+        "name": "Dunning", "steps": [{"kind": "email", "purpose": "payment_reminder"}]})
+    for key, subject in (("ACME", "发票INV-9001付款提醒"), ("CEDAR", "Checking in, Cedar Retail Ltd")):
+        enrollment = enroll_account(session=sample_session, sequence_id="Dunning", account_id=sample[key],
+                                    principal=SYSTEM)
+        message = sample_session.scalar(select(OutboxMessage).where(OutboxMessage.enrollment_id == enrollment.id))
+        task = sample_session.get(Task, message.task_id)
+        assert task.title == f"Send the payment reminder e-mail to {sample_session.get(Account, sample[key]).name}"
+        assert purpose_for_task(session=sample_session, task=task) == "payment_reminder"
+        assert message.subject == subject
+        generation = sample_session.get(GeneratedContent, message.generation_id)
+        if key == "ACME":
+            assert generation.check_result["purpose"]["name"] == "payment_reminder"
+            assert "发票INV-9001的应付金额480.00 EUR已于" in message.body and "已逾期20天" in message.body
+        else:
+            assert generation.check_result["purpose"] is None and "INV-9001" not in message.body
+        assert review_message(session=sample_session, message=message)["clean"]
