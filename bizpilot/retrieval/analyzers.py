@@ -19,7 +19,10 @@ _WORD = re.compile(r"[a-z0-9]+(?:['.-][a-z0-9]+)*")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 # Keep words that change what a support question means ("not", "no", "cannot"...).
 STOPWORDS = frozenset(ENGLISH_STOP_WORDS) - {"not", "no", "nor", "cannot", "never", "without", "off", "on", "up",
-                                               "down", "out", "over", "under", "back", "first", "last"}
+                                               "down", "out", "over", "under", "back", "first", "last",
+                                               # content words of a support question in sklearn's list
+                                               "bill", "amount", "interest", "full", "empty", "part", "detail",
+                                               "system", "call", "fire"}
 ZH_STOPWORDS = frozenset("的 了 吗 呢 吧 啊 呀 是 我 你 他 她 它 们 在 和 与 及 或 也 就 都 而 这 那 有 么 "
                          "怎 个 一 请 问 下 嘛 哦 哈 啦".split())
 

@@ -89,9 +89,24 @@ class QueryExpander:
         toks = self._english.run(low)
         grams = {tuple(toks[i:i + n]) for n in range(1, 6) for i in range(len(toks) - n + 1)}
         matched: dict[str, set[str]] = {}
+        spans: list[tuple[int, int, str, str]] = []  # Chinese occurrences: (start, end, group, phrase)
         for name, phrase, ptoks in self._patterns:
-            if (ptoks is None and phrase in low) or (ptoks is not None and ptoks in grams):
+            if ptoks is None:
+                start = low.find(phrase)
+                while start >= 0:
+                    spans.append((start, start + len(phrase), name, phrase))
+                    start = low.find(phrase, start + 1)
+            elif ptoks in grams:
                 matched.setdefault(name, set()).add(phrase)
+        # Chinese has no word breaks: "压坏了" holds 压坏 (transit damage) and 坏了 (a fault). Read left to right,
+        # longest first, an occurrence that overlaps an earlier one of another group is not a word of the text.
+        spans.sort(key=lambda x: (x[0], -(x[1] - x[0])))
+        taken: list[tuple[int, int, str]] = []
+        for a, b, name, phrase in spans:
+            if any(a < tb and ta < b and tname != name for ta, tb, tname in taken):
+                continue
+            taken.append((a, b, name))
+            matched.setdefault(name, set()).add(phrase)
         return matched
 
     def found_in(self, texts: Iterable[str]) -> frozenset[str]:

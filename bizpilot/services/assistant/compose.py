@@ -20,6 +20,9 @@ from bizpilot.retrieval.types import Hit
 COS_FLOOR = {"e5-small-q4": 0.78, "minilm-l6-int8": 0.25}
 COS_CEIL = {"e5-small-q4": 0.88, "minilm-l6-int8": 0.60}
 MIN_CONFIDENCE = 0.45
+#: Sentiment above which a question the intent model calls a complaint, with no complaint word or grievance in it,
+#: is answered (the sentiment model puts most plain support questions between -0.3 and +0.3).
+PLAIN_QUESTION_SENTIMENT = -0.3
 
 HANDOFF_INTENTS = {"complaint": "complaint"}
 # A request for a person: asking to speak to / be called by someone, not a question that mentions a manager
@@ -35,8 +38,10 @@ _ESCALATE = re.compile(
     r"(?:叫|让)你们?(?:的)?(?:经理|主管|领导)|我要(?:找)?(?:经理|主管|领导)", re.I)
 # A refund *demand* (handed off), not a question about the refund policy ("how long do refunds take?", "退款多久到账").
 _REFUND_REQUEST = re.compile(
-    r"\b(?:i|we)\s+(?:\w+\s+){0,2}(?:want|need|demand|expect|require|insist on)\b.{0,40}\b(?:refund|money back|"
-    r"reimburse\w*|return (?:it|this|them))\b|\b(?:i'd|we'd|i would|we would) like\b.{0,30}\b(?:refund|money back)\b|"
+    r"\b(?:i|we)\s+(?:\w+\s+){0,2}(?:want|need|demand|expect|require|insist on)\b"
+    r"(?!\s+to\s+(?:know|ask|check|understand|find out|see)).{0,40}\b(?:refund(?:ed)?|money back|"
+    r"reimburse\w*|credited back|paid back|return (?:it|this|them))\b|"
+    r"\b(?:i'd|we'd|i would|we would) like\b.{0,30}\b(?:refund|money back)\b|"
     r"\brefund (?:me|us|my|our)\b|^\W*(?:please\s+)?(?:refund|reimburse)\b|"
     r"\b(?:give|send|pay)\s+(?:me|us)\s+(?:\w+\s+)?(?:refund|money back)\b|"
     r"\bmoney back\b|\bfull refund\b|\bchargeback\b|"
@@ -46,6 +51,28 @@ _REFUND_REQUEST = re.compile(
 _COMPLAINT = re.compile(r"\b(?:unacceptable|disgrace\w*|furious|outrageous|ridiculous|appalling|fed up|sick of|"
                         r"worst|terrible service|complain\w*|very (?:unhappy|disappointed|angry))\b|投诉|太差|"
                         r"不负责任|气死|垃圾|太失望|很失望|很生气|没人管|忍无可忍", re.I)
+# A grievance told without complaint words: contact that went unanswered ("nobody has called back", "still waiting
+# for a reply", "emailed twice and no answer", "没人回复", "一直没人处理") or harm done by the supplier's people to
+# the customer's property ("your driver scraped our gate"). Always a person's job, whatever the sentiment model says.
+_GRIEVANCE = re.compile(
+    r"\b(?:no\s*one|nobody|no-one)\s+(?:(?:has|have|had|ever|even|does|did|will|would|yet)\s+)*(?:call|rung|ring|"
+    r"phon|repl|respond|answer|gets?\s+back|got(?:ten)?\s+back|comes?\s+back|came\s+back|return|contact|"
+    r"follow\w*\s+up|been\s+in\s+touch|fix|bother|help|pick\w*\s+up)\w*\b|\bstill\s+(?:waiting|no\s+(?:answer|reply|response|word|call|news)|"
+    r"(?:have\s*n[o']t|haven't|hasn't|not)\s+(?:heard|had|got(?:ten)?|received)\b.{0,20}\b(?:back|answer|reply|"
+    r"response|call))|\b(?:never|not|haven't|hasn't|have not|has not)\s+(?:heard|got(?:ten)?|had)\s+(?:anything\s+)?"
+    r"back\b|\bno\s+(?:one|body)\s+(?:gets?|got)\s+back\b|\b(?:called|rung|phoned|e-?mailed|written|wrote|chased|"
+    r"asked|messaged)\s+(?:you\s+)?(?:\w+\s+){0,2}(?:twice|three times|several times|many times|\d+\s+times|"
+    r"again and again|repeatedly)\b|\bwith(?:out)?\s+(?:no|any)\s+(?:answer|reply|response)\b|\bignor(?:ed|ing)\s+"
+    r"(?:us|me|our|my)\b|\byour\s+(?:\w+\s+){0,2}(?:driver|courier|technician|engineer|fitter|installer|staff|"
+    r"crew|guys?|people|delivery\s+(?:man|guy|team)|van|truck|lorry|forklift)s?\s+(?:\w+\s+){0,2}(?:scraped|scratched|"
+    r"damaged|broke|hit|dented|smashed|crashed|knocked|ruined|spilled|spilt|left|cracked|blocked)\b|"
+    r"\b(?:scraped|scratched|damaged|broke|hit|dented|smashed|crashed into|knocked over|ruined)\s+(?:our|my)\s+"
+    r"(?:\w+\s+)?(?:gate|wall|door|fence|car|floor|building|property|premises|van|truck|dock|shutter|yard|sign|"
+    r"barrier|racking|office)\b|"
+    r"没人(?:回复|回|理|管|联系|跟进|处理|回电|答复)|没有人(?:回复|回|理|联系|跟进|处理|答复)|一直(?:没|没有|不)(?:人)?"
+    r"(?:处理|回复|回音|答复|联系|解决|跟进)|(?:至今|到现在|到今天)(?:都|还)?(?:没|没有|不)(?:人)?(?:处理|回复|答复|联系|"
+    r"解决|跟进)|石沉大海|(?:催|问|打)了(?:好|很)?(?:几|多|三|两|N)(?:次|遍)|不回(?:复|消息|电话)|(?:司机|师傅|快递员|送货的?|"
+    r"你们的人).{0,8}(?:刮|撞|弄坏|碰坏|划)", re.I)
 # "How do I report a fault?", "水泵坏了怎么报修": asking how to get something fixed or what to do is a knowledge-base
 # question (warranty, returns), even when the intent model reads the reported fault as a complaint.
 _HOW_TO = re.compile(r"\b(?:how (?:do|can|should|would) (?:i|we)|what (?:do|should|can) (?:i|we) do|what now|"
@@ -166,9 +193,17 @@ def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_sco
     refund request unless it ``asks`` a question ("The order already left, can I cancel it?" is answered: the
     sentiment model reads "can't"/"cancel" as negative)."""
     text = text or ""
-    procedural = bool(_HOW_TO.search(text)) and not _COMPLAINT.search(text) and sentiment_score > -0.75
-    if intent in HANDOFF_INTENTS and not procedural:
+    grievance = bool(_GRIEVANCE.search(text))
+    procedural = (bool(_HOW_TO.search(text)) and not _COMPLAINT.search(text) and not grievance
+                  and sentiment_score > -0.75)
+    # The intent model's "complaint" alone, on a plain question ("我们公司有没有专属的客户经理": no complaint word,
+    # no grievance, not negative) is a misreading: the words and the tone are what make a complaint.
+    plain_question = (asks and not _COMPLAINT.search(text) and not grievance
+                      and sentiment_score > PLAIN_QUESTION_SENTIMENT)
+    if intent in HANDOFF_INTENTS and not procedural and not plain_question:
         return HANDOFF_INTENTS[intent]
+    if grievance:
+        return "complaint"
     if _ESCALATE.search(text):
         return "escalation"
     if _REFUND_REQUEST.search(text) or (intent == "returns_refunds" and sentiment_score <= -0.6

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from bizpilot.llm.injection import looks_like_instruction, normalise
-from bizpilot.services.assistant.compose import _COMPLAINT, _ESCALATE, _REFUND_REQUEST
+from bizpilot.services.assistant.compose import _COMPLAINT, _ESCALATE, _GRIEVANCE, _REFUND_REQUEST
 from bizpilot.services.assistant.orders import order_refs
 
 MAX_PARTS = 6
@@ -69,8 +69,10 @@ def is_chinese(text: str) -> bool:
 
 
 def needs_person(text: str) -> bool:
-    """Complaint words, a refund demand or a request for a person: a part of its own, never folded into context."""
-    return bool(_COMPLAINT.search(text) or _ESCALATE.search(text) or _REFUND_REQUEST.search(text))
+    """Complaint words, a grievance (unanswered contact, harm to the customer's property), a refund demand or a
+    request for a person: a part of its own, never folded into context."""
+    return bool(_COMPLAINT.search(text) or _GRIEVANCE.search(text) or _ESCALATE.search(text)
+                or _REFUND_REQUEST.search(text))
 
 
 def asks(text: str) -> bool:

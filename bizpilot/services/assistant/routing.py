@@ -19,6 +19,7 @@ from bizpilot.retrieval.types import Hit
 from bizpilot.services.assistant.compose import MIN_CONFIDENCE, clean_hits, evidence, extract, handoff_reason
 from bizpilot.services.assistant.orders import OrderFact, find_orders
 from bizpilot.services.assistant.parts import asks, wants_order_status
+from bizpilot.services.assistant.sections import prefer_matching_article
 
 #: Knowledge-base confidence above which an answer stands even when the intent model calls the part off-topic.
 OOS_OVERRIDE_CONFIDENCE = 0.7
@@ -27,6 +28,8 @@ OTHER_INTENT_CONFIDENCE = 0.6
 #: The bar for a part the intent model calls off-topic although it uses the trade's vocabulary (a variant group of
 #: the table matched: "dedicated rep", "报修"): the usual knowledge-base bar, not the high override one.
 DOMAIN_OOS_CONFIDENCE = MIN_CONFIDENCE
+#: How many of the first three hits must come from the best hit's article for retrieval to anchor a question.
+ANCHOR_AGREE = 2
 PERSON_REASONS = ("complaint", "refund_request", "escalation")
 
 
@@ -54,8 +57,9 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
     reason = forced_reason or handoff_reason(question, intent=sig.intent, sentiment_score=sig.sentiment_score,
                                              out_of_scope=False, asks=asks(question))
     search = f"{context} {question}" if context else question
-    hits = clean_hits(retriever.run(search, k=k))
     expander = getattr(retriever, "expander", None)  # the variant table the search used, for the same judgement
+    hits = prefer_matching_article(search, clean_hits(retriever.run(search, k=k)),
+                                   getattr(retriever, "chunks", None), expander)
     ev = evidence(search, hits, embedder_name, expander)
     found = retriever.expansion(search) if hasattr(retriever, "expansion") else None
     variants = found.to_dict() if found else {"groups": [], "terms": []}
@@ -75,10 +79,11 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
         return part
     off_topic = sig.out_of_scope or (sig.intent == "other" and sig.intent_confidence >= OTHER_INTENT_CONFIDENCE)
     bar = DOMAIN_OOS_CONFIDENCE if variants.get("groups") else OOS_OVERRIDE_CONFIDENCE
-    if off_topic and ev.confidence < bar:
+    grounded = anchored(variants.get("groups") or [], hits, expander)
+    if off_topic and ev.confidence < bar and not grounded:
         part.reason = "out_of_scope"
         return part
-    if ev.confidence < MIN_CONFIDENCE:
+    if ev.confidence < MIN_CONFIDENCE and not grounded:
         part.reason = "low_confidence"
         return part
     pairs = extract(search, hits, expander=expander)
@@ -87,6 +92,23 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
         return part
     part.route, part.pairs = "kb", [(s, hits[n - 1]) for s, n in pairs]
     return part
+
+
+def anchored(groups: list[str], hits: list[Hit], expander: Any) -> bool:
+    """Retrieval evidence that the question is about what the knowledge base covers, independent of the intent
+    model (trained on generic requests, it does not know this workspace) and of the word overlap the confidence
+    counts ("One of the boxes turned up crushed, what now?" shares one word with the article that answers it).
+    Two signals must agree: the best hit states a concept of the variant table that the question names (the
+    question's "crushed", the article's "damaged"), and the top hits concentrate on one article (at least
+    ``ANCHOR_AGREE`` of the first three), so a stray match of one common word does not count."""
+    if not groups or not hits or expander is None:
+        return False
+    top = hits[:3]
+    lead = top[0].chunk.source
+    if sum(h.chunk.source == lead for h in top) < min(ANCHOR_AGREE, len(top)):
+        return False
+    said = set(expander.run(top[0].chunk.index_text()).groups)
+    return bool(said & set(groups))
 
 
 def message_reason(parts: list[RoutedPart]) -> str | None:
@@ -98,4 +120,4 @@ def message_reason(parts: list[RoutedPart]) -> str | None:
     return reasons[0] if reasons else None
 
 
-__all__ = ["PERSON_REASONS", "RoutedPart", "message_reason", "route_part"]
+__all__ = ["PERSON_REASONS", "RoutedPart", "anchored", "message_reason", "route_part"]
