@@ -11,20 +11,25 @@ content word of it among the topic's keywords or in enough of its texts (and at 
 otherwise the keyword label stays and the rejected phrase is recorded with the reason. The model that wrote a kept
 label is recorded with it.
 
-Which model may write: a label is a headline people read, written during background training, so the model must
-have *passed* the capability probe (``bizpilot llm probe``, stored per model in ``llm_probe.json``); an unprobed
-model is not loaded for it (loading a local model for a dozen labels on every retrain is not worth a guess), a
-failed one never writes. ``use_llm=True`` (a training parameter) asks for the configured model unless its probe
-failed; ``False`` never asks. A model error leaves the keyword labels: labels never fail a training run.
+Which model may write: the one every writing feature uses (``services/llm_writer.py``: the workspace's endpoint
+when it is set to write, else the server's configured backend), gated per label by the probe in the label's
+language (a model may write English labels and not Chinese ones). A label is a headline people read, written during
+background training, so by default the model must have *passed* the capability probe (``bizpilot llm probe``,
+stored per model in ``llm_probe.json``) in that language; an unprobed model is not loaded for it (loading a local
+model for a dozen labels on every retrain is not worth a guess), a failed one never writes. ``use_llm=True`` (a
+training parameter) asks for that model unless its probe failed in the label's language; ``False`` never asks. A
+model error leaves the keyword labels: labels never fail a training run.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from bizpilot.errors import BizpilotError
 from bizpilot.ml.text.embedding import cjk_share, is_chinese
@@ -38,6 +43,7 @@ EXAMPLE_CHARS = 160
 LANGUAGE_MIN_SHARE = 0.15  # a language gets a label of its own from this share of a topic's texts...
 LANGUAGE_MIN_TEXTS = 3  # ...and this many texts
 LABEL_WORDS = 3
+LANGUAGES = ("en", "zh")
 
 
 def text_language(text: str) -> str:
@@ -80,25 +86,59 @@ def keyword_labels(keywords: Sequence[str], by_language: dict[str, list[str]],
     return per.get(dominant), dominant, per
 
 
-def label_backend(use_llm: bool | None = None) -> tuple[Any | None, str]:
-    """(backend, why) for writing labels: the configured backend when allowed (see the module docstring), else
-    None and the reason."""
+@dataclass(frozen=True)
+class LabelWriter:
+    """The backend that writes labels and the rule it writes under: ``strict`` (the default, ``use_llm=None``) lets
+    it write only in a language whose probe it passed; otherwise any language whose probe it did not fail."""
+
+    backend: Any
+    strict: bool = True
+    session: Session | None = None
+
+    def for_language(self, language: str) -> tuple[Any | None, str]:
+        """(backend, "ok") when it may write a label in ``language``, else (None, why)."""
+        from bizpilot.services.llm_writer import writing_backend
+        from bizpilot.services.llmprobe.store import model_key, probe_passed
+
+        try:  # the backend is chosen already, so the session is not read here
+            backend = writing_backend(session=self.session, backend=self.backend,  # type: ignore[arg-type]
+                                      language=language)
+        except BizpilotError as exc:
+            return None, exc.message
+        key = model_key(backend)
+        if self.strict and probe_passed(key, language=language) is not True:
+            return None, f"{key} has not passed the capability probe in {language} (bizpilot llm probe)"
+        return backend, "ok"
+
+
+def _any_pass(result: dict[str, Any]) -> bool:
+    return bool(result.get("passed")) or any(bool(v) for v in (result.get("languages") or {}).values())
+
+
+def label_backend(use_llm: bool | None = None, *, session: Session | None = None) -> tuple[LabelWriter | None, str]:
+    """(writer, why) for writing labels (see the module docstring): the workspace's writing model when a session
+    is given, else the server's configured backend; None and the reason when it may write in no language."""
     if use_llm is False:
         return None, "LLM labels not requested"
-    from bizpilot.services.llmprobe.store import load_results, model_key, probe_passed
+    from bizpilot.services.llmprobe.store import load_results, model_key
 
-    if use_llm is None and not any(r.get("passed") for r in load_results().values()):
+    if use_llm is None and not any(_any_pass(r) for r in load_results().values()):
         return None, "no configured model has passed the capability probe (bizpilot llm probe)"
     try:
-        from bizpilot.llm.registry import get_backend
+        if session is not None:
+            from bizpilot.services.llmprobe.endpoint import generation_backend
 
-        backend = get_backend()
+            backend = generation_backend(session=session)
+        else:
+            from bizpilot.llm.registry import get_backend
+
+            backend = get_backend()
     except BizpilotError as exc:
         return None, f"no LLM available: {exc.message}"
-    passed = probe_passed(model_key(backend))
-    if passed is False or (use_llm is None and passed is not True):
+    writer = LabelWriter(backend, strict=use_llm is None, session=session)
+    if all(writer.for_language(lang)[0] is None for lang in LANGUAGES):
         return None, f"{model_key(backend)} has not passed the capability probe"
-    return backend, "ok"
+    return writer, "ok"
 
 
 def _prompt(keywords: Sequence[str], examples: Sequence[str], zh: bool) -> list[Any]:
@@ -123,23 +163,30 @@ def _clean(text: str) -> str:
     return line.strip().strip("\"'“”‘’「」《》*").rstrip("。.!！").strip()
 
 
-def llm_label(backend: Any, *, keywords: Sequence[str], examples: Sequence[str],
+def llm_label(backend: LabelWriter | Any, *, keywords: Sequence[str], examples: Sequence[str],
               texts: Sequence[str]) -> dict[str, Any]:
-    """Ask ``backend`` for a label of one topic and check it against ``keywords`` and ``texts``:
-    ``{"text", "model", "accepted", "reason"}`` (``text`` None when the model gave nothing usable)."""
+    """Ask ``backend`` (a ``LabelWriter``, which first checks the label's language, or a plain backend) for a label
+    of one topic and check it against ``keywords`` and ``texts``: ``{"text", "model", "accepted", "reason"}``
+    (``text`` None when the model gave nothing usable or may not write in the label's language)."""
     from bizpilot.llm.base import ChatOptions
+    from bizpilot.services.llm_writer import written_by
 
     zh = cjk_share(list(texts)) >= 0.3
+    if isinstance(backend, LabelWriter):
+        backend, why = backend.for_language("zh" if zh else "en")
+        if backend is None:
+            return {"text": None, "model": None, "accepted": False, "reason": why, "prompt": PROMPT_VERSION}
     try:
         completion = backend.generate(_prompt(keywords, examples, zh),
                                       ChatOptions(max_tokens=24, temperature=0.0, tag=f"insights.{PROMPT_VERSION}"))
     except BizpilotError as exc:
         logger.warning("topic label not written by the LLM: %s", exc.message)
         return {"text": None, "model": None, "accepted": False, "reason": f"LLM error: {exc.message}"}
-    model = completion.model or backend.model_name
+    model = written_by(completion, backend)
     text = _clean(completion.text)
     ok, reason = label_support(text, keywords, texts)
     return {"text": text or None, "model": model, "accepted": ok, "reason": reason, "prompt": PROMPT_VERSION}
 
 
-__all__ = ["PROMPT_VERSION", "keyword_labels", "label_backend", "language_keywords", "llm_label", "text_language"]
+__all__ = ["PROMPT_VERSION", "LabelWriter", "keyword_labels", "label_backend", "language_keywords", "llm_label",
+           "text_language"]

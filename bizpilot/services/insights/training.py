@@ -62,7 +62,7 @@ def train_topics(*, session: Session, as_of: datetime, progress: Progress, n_top
     model = TopicModel(n_topics=n_topics, max_topics=max_topics, **params)
     model.fit(texts, on_progress=lambda done: progress(0.05 + 0.8 * done / len(texts), "embedding"))
     progress(0.9, "describing topics")
-    backend, why = label_backend(llm_labels)
+    backend, why = label_backend(llm_labels, session=session)  # the workspace's writing model, gated per language
     by_language = language_keywords(texts, model.labels_, model.n_topics_)
     languages = [text_language(t) for t in texts]
     outputs = []

@@ -11,9 +11,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from bizpilot.db.engine import session_scope
 from bizpilot.ml.text.topics import label_support
-from bizpilot.services.insights.labels import label_backend
+from bizpilot.services.auth import Principal
+from bizpilot.services.insights.labels import PROMPT_VERSION, label_backend, llm_label
 from bizpilot.services.insights.specs import TOPICS
+from bizpilot.services.llmprobe.endpoint import save_endpoint
 from bizpilot.services.llmprobe.store import save_result
 from bizpilot.services.models.access import latest_run
 from bizpilot.services.models.outputs import read_outputs
@@ -108,3 +111,32 @@ def test_keyword_labels_use_the_topics_dominant_language() -> None:
     assert set(by) == {"en", "zh"} and by["zh"] == " · ".join(per[0]["zh"][:3])
     label, language, by = keyword_labels(mixed, per[1], [text_language(texts[i]) for i in range(7, 11)])
     assert (language, set(by)) == ("en", {"en"}) and "invoice" in label
+
+
+def test_labels_use_the_workspace_writing_model_gated_by_the_labels_language(
+        engine: Engine, workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer is llm_writer's choice (the workspace endpoint when it is set to write) and each label asks the
+    probe in its own language: a model that passed in English and failed in Chinese writes only English labels,
+    and a refused label records no model."""
+    zh = ["快递延迟三天", "快递又延迟了", "物流很慢，快递延迟"]
+    with scripted_llm(monkeypatch, tmp_path / "labeller.json", {"rules": [
+            *SCRIPT["rules"], {"tag": "insights.*", "pattern": "快递", "reply": "快递延迟"}]}):
+        save_result({"model": "scripted:labeller", "passed": True, "languages": {"en": True, "zh": False}},
+                    home=workspace)
+        writer, why = label_backend(None)
+        assert why == "ok" and writer is not None and writer.backend.model_name == "labeller"
+        en = llm_label(writer, keywords=["parcel", "courier", "delivery", "late"], examples=EN["delivery"],
+                       texts=EN["delivery"])
+        assert (en["text"], en["model"], en["accepted"]) == ("Late parcel deliveries", "labeller", True)
+        assert llm_label(writer, keywords=["快递", "物流"], examples=zh, texts=zh) == {
+            "text": None, "model": None, "accepted": False, "prompt": PROMPT_VERSION,
+            "reason": "scripted:labeller failed the capability probe in zh (bizpilot llm probe)"}
+        # asked for (use_llm=True), an unprobed language may write; a failed one still may not
+        assert llm_label(label_backend(True)[0], keywords=["快递", "物流"], examples=zh, texts=zh)["text"] is None
+        monkeypatch.setenv("REMOTE_API_KEY", "k")
+        with session_scope(engine) as session:
+            save_endpoint(session=session, base_url="https://llm.example.com/v1", model="remote-labeller",
+                          api_key_env="REMOTE_API_KEY", use_for_generation=True,
+                          principal=Principal(kind="session", name="owner", role="admin"), channel="page")
+            writer, why = label_backend(True, session=session)
+    assert why == "ok" and writer.backend.remote and writer.backend.model_name == "remote-labeller"
