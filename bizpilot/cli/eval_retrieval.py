@@ -1,5 +1,6 @@
 """`bizpilot eval retrieval`: recall@1/5/10 and MRR of the knowledge-base retriever on public ranking tasks
-(ATEC, Amazon QA; the pieces and the per-format defaults: `bizpilot.services.evaluation.retrieval`)."""
+(ATEC, Amazon QA; the pieces and the per-format defaults: `bizpilot.services.evaluation.retrieval`), with the
+assistant's query expansion unless --no-expansion."""
 
 from __future__ import annotations
 
@@ -29,13 +30,19 @@ def retrieval(
     holdout: Annotated[float, typer.Option("--holdout", min=0.05, max=0.9, help="With --train-pairs sharing "
                                            "questions with --data: share of the question groups held out and "
                                            "scored (seeded by --seed)")] = 1 / 3,
+    expansion: Annotated[bool, typer.Option("--expansion/--no-expansion", help="Expand queries with the built-in "
+                                            "variant table as the assistant's knowledge search does (default on; "
+                                            "off to compare)")] = True,
+    compare_expansion: Annotated[bool, typer.Option("--compare-expansion", help="Also rank every query without "
+                                                    "expansion on the same index (key without_expansion)")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Retrieval: recall@1/5/10 and MRR on ATEC (zh question matching) or Amazon QA (en product answers)."""
     from bizpilot.services.evaluation.retrieval import evaluate_retrieval, prepare_retrieval
 
     plan = prepare_retrieval(data=data, fmt=fmt, mode=mode, embedder=embedder, limit=limit, seed=seed,
-                             train_pairs=train_pairs, holdout=holdout, on_note=note)
+                             train_pairs=train_pairs, holdout=holdout, expansion=expansion,
+                             compare_expansion=compare_expansion, on_note=note)
     err_console.print(f"indexing {len(plan.task.pool)} texts ({plan.mode}"
                       f"{', ' + plan.embedder if plan.embedder else ''}); embeddings are cached, the first run on a "
                       "file takes longest", highlight=False)

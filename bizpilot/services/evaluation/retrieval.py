@@ -5,8 +5,13 @@ each question searches the answers of its own product (``asin``). The pieces are
 ``cut_for_search`` + character bigrams and unigrams for Chinese, a stemming English analyzer), an embedder
 (``auto``: e5 for Chinese data, MiniLM for English) and reciprocal rank fusion; mode ``auto`` picks per format what
 measured best (vector alone on Amazon QA, hybrid on ATEC, where the e5 ranking also gets the index's hubness
-correction, see ``retrieval/vector.py``). Embeddings are cached on disk (``~/.cache/bizpilot`` or
-``BIZPILOT_CACHE_DIR``), so a second run only pays for retrieval.
+correction, see ``retrieval/vector.py``). Queries are expanded as the assistant's knowledge search expands them
+(the built-in bilingual variant table, ``retrieval/synonyms.py``, added to the keyword query and, as
+``services/assistant/knowledge.EXPAND_DENSE`` says, to the semantic one), so the score is the product's; the
+result says so (``query_expansion``), ``expansion=False`` (``--no-expansion``) scores without it, and
+``compare_expansion`` also ranks every query without it on the same index (``without_expansion``). The workspace's
+own glossary variants are left out: the tasks are public data, not a workspace. Embeddings are cached on disk
+(``~/.cache/bizpilot`` or ``BIZPILOT_CACHE_DIR``), so a second run only pays for retrieval.
 
 Two steps, so a caller can show what will be indexed and size a progress bar before the long part:
 ``prepare_retrieval`` reads (and samples) the file and builds the retriever, ``evaluate_retrieval`` indexes,
@@ -31,9 +36,11 @@ HUBNESS_K = 20  # neighbours behind each text's hub score (10-50 measured alike 
 EMBED_BATCH = 2048
 
 
-def build_retriever(*, fmt: str, mode: str, embedder: str, adapter: Any = None) -> tuple[Any, str | None]:
+def build_retriever(*, fmt: str, mode: str, embedder: str, adapter: Any = None,
+                    expansion: bool = True) -> tuple[Any, str | None]:
     """The assistant's retriever set up for a task format and mode, and the embedder's name (None without
-    vectors). The pre-trained embedders are scored as shipped (a workspace adapter is not applied) unless
+    vectors); ``expansion``: its query expansion (the built-in variant table, the semantic query expanded as the
+    assistant does). The pre-trained embedders are scored as shipped (a workspace adapter is not applied) unless
     ``embedder`` is ``workspace`` (the workspace's trained embedding model) or ``adapter`` is given (one trained
     for this run)."""
     from bizpilot.retrieval import (
@@ -67,7 +74,14 @@ def build_retriever(*, fmt: str, mode: str, embedder: str, adapter: Any = None) 
             emb = AdaptedEmbedder(emb, adapter, digest="run")
         vector = VectorIndex(embedder=emb, symmetric=fmt == "atec",
                              hubness_k=HUBNESS_K if fmt == "atec" else 0)
-    return HybridRetriever(bm25=bm25, vector=vector, depth=100), (vector.embedder.name if vector else None)
+    expander, expand_dense = None, False
+    if expansion:
+        from bizpilot.retrieval.synonyms import builtin_expander
+        from bizpilot.services.assistant.knowledge import EXPAND_DENSE
+
+        expander, expand_dense = builtin_expander(), EXPAND_DENSE
+    return (HybridRetriever(bm25=bm25, vector=vector, depth=100, expander=expander, expand_dense=expand_dense),
+            (vector.embedder.name if vector else None))
 
 
 @dataclass
@@ -82,12 +96,15 @@ class RetrievalPlan:
     embedder: str | None
     started: float  # perf_counter() when reading began: `seconds` counts the whole run
     training: dict[str, Any] | None = None  # what --train-pairs trained and held out
+    compare_expansion: bool = False  # also rank without query expansion on the same index
 
 
 def prepare_retrieval(*, data: Path, fmt: str, mode: str = "auto", embedder: str = "auto", limit: int | None = None,
                       seed: int = 42, train_pairs: Path | None = None, holdout: float = 1 / 3,
+                      expansion: bool = True, compare_expansion: bool = False,
                       on_note: Callable[[str], None] | None = None) -> RetrievalPlan:
     """Check the options, read the task and keep a seeded sample of ``limit`` queries (the pool stays whole).
+    ``expansion``: expand queries as the assistant does; ``compare_expansion``: also score without (needs it on).
     ``train_pairs``: first train an embedding adapter on those pairs (``evaluation/retrieval_training.py``); the
     scored queries' questions are held out of training."""
     import numpy as np
@@ -101,6 +118,8 @@ def prepare_retrieval(*, data: Path, fmt: str, mode: str = "auto", embedder: str
         raise ValidationFailed(f"unknown --mode {mode!r}; one of: {', '.join(MODES)}")
     if embedder not in EMBEDDERS:
         raise ValidationFailed(f"unknown --embedder {embedder!r}; one of: {', '.join(EMBEDDERS)}")
+    if compare_expansion and not expansion:
+        raise ValidationFailed("--compare-expansion scores with and without query expansion: drop --no-expansion")
     if mode == "auto":
         mode = AUTO_MODE[fmt]
     started = time.perf_counter()
@@ -122,9 +141,10 @@ def prepare_retrieval(*, data: Path, fmt: str, mode: str = "auto", embedder: str
         task.gold = [task.gold[i] for i in keep]
         task.candidates = [task.candidates[i] for i in keep] if task.candidates is not None else None
         task.also_relevant = [task.also_relevant[i] for i in keep] if task.also_relevant else []
-    retriever, emb_name = build_retriever(fmt=fmt, mode=mode, embedder=embedder, adapter=adapter)
+    retriever, emb_name = build_retriever(fmt=fmt, mode=mode, embedder=embedder, adapter=adapter,
+                                          expansion=expansion)
     return RetrievalPlan(fmt=fmt, mode=mode, task=task, n_total=n_file, retriever=retriever, embedder=emb_name,
-                         started=started, training=training)
+                         started=started, training=training, compare_expansion=compare_expansion)
 
 
 def _embed(embedder: Any, texts: list[str], *, is_query: bool, label: str,
@@ -157,11 +177,14 @@ def evaluate_retrieval(*, plan: RetrievalPlan, on_progress: Callable[[int], None
                          is_query=retriever.vector.symmetric, label="pool", on_note=on_note)
     retriever.fit(chunks, vectors=vectors)
     index_s = time.perf_counter() - t0
+    expanded = _expanded_queries(retriever, task.queries)
     if retriever.vector is not None:  # embed all queries in batches (and cache them) before timing the searches
         t1 = time.perf_counter()
-        qv = _embed(retriever.vector.embedder, task.queries, is_query=True, label="queries", on_note=on_note)
+        # the semantic query of an expanded question is the question plus its variants: embedded here too
+        texts = list(dict.fromkeys([*task.queries, *(dense for _, dense in expanded.values())]))
+        qv = _embed(retriever.vector.embedder, texts, is_query=True, label="queries", on_note=on_note)
         embed_q_s = time.perf_counter() - t1
-        query_vectors = dict(zip(task.queries, qv, strict=True))
+        query_vectors = dict(zip(texts, qv, strict=True))
         vector = retriever.vector
         vector.embed_query = lambda q: query_vectors[q] if q in query_vectors else vector.embedder.run(
             [q], is_query=True)[0]
@@ -172,6 +195,14 @@ def evaluate_retrieval(*, plan: RetrievalPlan, on_progress: Callable[[int], None
                       progress=(lambda done, total: on_progress(done)) if on_progress else None)
     search_s = time.perf_counter() - t2
     metrics = retrieval_rank_metrics(ranks, ks=(1, 5, 10))
+    without = None
+    if plan.compare_expansion and retriever.expander is not None:
+        expander, retriever.expander = retriever.expander, None
+        try:
+            plain = retrieval_rank_metrics(rank_gold(task, retriever, depth=100), ks=(1, 5, 10))
+        finally:
+            retriever.expander = expander
+        without = {k: round(v, 4) for k, v in plain.items()}
     return {
         "task": "retrieval", "format": plan.fmt, "mode": plan.mode, "embedder": plan.embedder,
         **{k: round(v, 4) for k, v in metrics.items()},
@@ -180,7 +211,26 @@ def evaluate_retrieval(*, plan: RetrievalPlan, on_progress: Callable[[int], None
         "search_ms_per_query": round(1000 * search_s / max(1, len(task.queries)), 3),
         "seconds": round(time.perf_counter() - plan.started, 2),
         **({"training": plan.training} if plan.training is not None else {}),
+        "query_expansion": retriever.expander is not None,
+        "expanded_queries": len(expanded),
+        **({"without_expansion": without} if without is not None else {}),
     }
+
+
+def _expanded_queries(retriever: Any, queries: list[str]) -> dict[str, tuple[str, str]]:
+    """The queries the retriever's expander adds variants to: query -> (variants added, semantic query as the
+    retriever ranks with it; the question itself unless it expands the semantic query too)."""
+    if retriever.expander is None:
+        return {}
+    out = {}
+    for query in dict.fromkeys(queries):
+        found = retriever.expansion(query)
+        if found is not None and found.terms:
+            # the retriever's own semantic query (retrieval/hybrid.py), so the vectors embedded here are the ones
+            # its searches look up
+            dense = retriever._dense_query(query) if retriever.expand_dense else query
+            out[query] = (" ".join(found.terms), dense)
+    return out
 
 
 __all__ = ["AUTO_MODE", "EMBEDDERS", "MODES", "RetrievalPlan", "build_retriever", "evaluate_retrieval",
