@@ -105,6 +105,19 @@ def _example_bodies(lang: str) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+# The made-up facts of the examples (names the masks of ``lint.copied_share`` do not catch by their digits).
+EXAMPLE_FACTS = {"en": ("Northwind Traders", "Northwind packaging supply", "Packing Tape", "Stretch Film",
+                        "Recycled Mailer Box M", "proposal stage", "review call"),
+                 "zh": ("北风贸易", "北风包装供货", "封箱胶带", "缠绕膜", "再生纸邮寄盒M号", "毫米", "方案阶段",
+                        "方案评审电话")}
+
+
+def all_examples(lang: str) -> tuple[str, ...]:
+    """Every example letter in ``lang``, for the copy check."""
+    lang = "zh" if lang == "zh" else "en"
+    return tuple(_HELLO[lang] + b + _BYE[lang] for bodies in _example_bodies(lang).values() for b in bodies)
+
+
 def example_count(purpose: str, lang: str) -> int:
     bodies = _example_bodies("zh" if lang == "zh" else "en")
     return len(bodies.get(purpose) or bodies["check_in"])
@@ -182,5 +195,5 @@ def build_letter_messages(plan: ContentPlan, bundle: FactBundle, purpose: Any, g
     return [Message.system(sys_text), Message.user(user)], f"{template.stamp}+{system.stamp}+ex{variant + 1}"
 
 
-__all__ = ["LABELS", "LETTER_MAX_TOKENS", "LETTER_PROMPT_KINDS", "WHY", "build_letter_messages", "example_count",
-           "example_key", "example_letter", "example_variant"]
+__all__ = ["EXAMPLE_FACTS", "LABELS", "LETTER_MAX_TOKENS", "LETTER_PROMPT_KINDS", "WHY", "all_examples",
+           "build_letter_messages", "example_count", "example_key", "example_letter", "example_variant"]

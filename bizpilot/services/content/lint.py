@@ -14,7 +14,9 @@ reason and the offending span), so the studio and ``bizpilot eval content`` can 
 - ``repetition``: no repeated sentences or loops;
 - ``product_names``: each product under its whole name or its Chinese name from the facts, never half-translated
   ("玻璃 cleaner 20 L lemon 6-pack"), glued to a number ("六角螺栓M852天") or shortened so that it fits several
-  products (``names.py``).
+  products (``names.py``);
+- ``copied_example``: a letter is not the letter prompt's example with the facts swapped (more than
+  ``COPY_SHARE`` of an example's word 5-grams, characters in Chinese, with every fact masked, are in the text).
 
 ``repair`` fixes the simple cases (drops the offending sentences, de-duplicates, adds a missing greeting or
 closing) and the caller lints again; what still fails is replaced by the deterministic text.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from bizpilot.services.content.facts import FactBundle
@@ -32,7 +35,9 @@ from bizpilot.services.content.names import name_problems
 
 EMAIL_KINDS = frozenset({"sales_email", "follow_up", "inquiry_reply"})
 CHECKS = ("voice", "placeholders", "field_names", "language", "email_parts", "length", "repetition",
-          "product_names")
+          "product_names", "copied_example")
+COPY_SHARE = 0.6
+COPY_KINDS = frozenset({"sales_email", "follow_up"})  # the kinds asked with the letter prompt and its examples
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_RE = re.compile(f"[{_CJK}]")
 _SENT_RE = re.compile(r"[^\n]+?(?:[.!?。！？]+(?=\s|$)|[。！？]+|$)", re.MULTILINE)
@@ -266,10 +271,62 @@ def check_product_names(text: str, ctx: LintContext) -> list[LintFailure]:
             for a, b, reason in name_problems(text, ctx.bundle, ctx.language)]
 
 
+_FACTISH_RE = re.compile(r"[A-Za-z]*\d[\w.,:/-]*|\b[A-Z]{2,}\b|§+")
+
+
+def _grams(text: str, language: str) -> set[tuple[str, ...]]:
+    """Word 5-grams (characters in Chinese) of a text whose facts are masked as ``§``; a run of masks is one
+    token, so "40 units of Packing Tape 48 mm" and "120 units of Hex Bolt M8" read alike."""
+    text = _FACTISH_RE.sub(" § ", text)
+    if language == "zh":
+        tokens = re.findall(rf"[{_CJK}]|§", text)
+    else:
+        tokens = re.findall(r"[a-z']+|§", text.lower())
+    tokens = [t for i, t in enumerate(tokens) if not (t == "§" and i and tokens[i - 1] == "§")]
+    return {g for g in zip(*(tokens[i:] for i in range(5)), strict=False) if g.count("§") <= 1}
+
+
+def _masked_grams(text: str, language: str, ctx: LintContext | None) -> set[tuple[str, ...]]:
+    for s in _fact_spellings(ctx) if ctx is not None else []:
+        text = re.sub(re.escape(s), "§", text, flags=re.IGNORECASE)
+    return _grams(text, language)
+
+
+@lru_cache(maxsize=64)
+def _example_grams(example: str, language: str, example_facts: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    for s in sorted(example_facts, key=len, reverse=True):
+        example = example.replace(s, "§")
+    return frozenset(_grams(example, language))
+
+
+def copied_share(text: str, example: str, language: str, ctx: LintContext | None = None,
+                 example_facts: tuple[str, ...] = ()) -> float:
+    """The share of ``example``'s 5-grams (its facts masked) found in ``text`` (its facts masked)."""
+    ex = _example_grams(example, language, example_facts)
+    return len(ex & _masked_grams(text, language, ctx)) / len(ex) if ex else 0.0
+
+
+def check_copied_example(text: str, ctx: LintContext) -> list[LintFailure]:
+    """Not repaired: a copy goes to the deterministic text (see ``letter_prompt.example_letter``)."""
+    if ctx.kind not in COPY_KINDS:
+        return []
+    from bizpilot.services.content.letter_prompt import EXAMPLE_FACTS, all_examples
+
+    lang = "zh" if ctx.language == "zh" else "en"
+    grams = _masked_grams(text, lang, ctx)
+    for example in all_examples(lang):
+        ex = _example_grams(example, lang, EXAMPLE_FACTS[lang])
+        share = len(ex & grams) / len(ex) if ex else 0.0
+        if share > COPY_SHARE:
+            return [LintFailure("copied_example", f"{share:.0%} of the prompt's example letter copied", 0, len(text),
+                                "")]
+    return []
+
+
 CHECK_FUNCTIONS: dict[str, Callable[[str, LintContext], list[LintFailure]]] = {
     "voice": check_voice, "placeholders": check_placeholders, "field_names": check_field_names,
     "language": check_language, "email_parts": check_email_parts, "length": check_length,
-    "repetition": check_repetition, "product_names": check_product_names,
+    "repetition": check_repetition, "product_names": check_product_names, "copied_example": check_copied_example,
 }
 
 
@@ -308,7 +365,8 @@ def repair(text: str, failures: list[LintFailure], ctx: LintContext, *, greeting
     return text
 
 
-__all__ = ["CHECKS", "CHECK_FUNCTIONS", "LintContext", "LintFailure", "check_email_parts", "check_field_names",
+__all__ = ["CHECKS", "CHECK_FUNCTIONS", "COPY_SHARE", "LintContext", "LintFailure", "check_copied_example",
+           "check_email_parts", "check_field_names",
            "check_language", "check_length", "check_placeholders", "check_product_names", "check_repetition",
            "check_voice",
-           "failed_checks", "length_range", "lint_text", "repair", "text_length"]
+           "copied_share", "failed_checks", "length_range", "lint_text", "repair", "text_length"]

@@ -1,6 +1,7 @@
 """The letter prompt's example of the seller's voice: two or three per purpose and language, each a different shape
-and each fit to send (so a model that copies one writes nothing the checks reject), chosen by a stable hash of the
-account and purpose (different customers get different shapes; the same request gets the same prompt)."""
+and otherwise fit to send, chosen by a stable hash of the account and purpose (different customers get different
+shapes; the same request gets the same prompt); a draft that is an example with the facts swapped fails
+``copied_example``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from bizpilot.services.content.letter_prompt import (
     example_letter,
     example_variant,
 )
-from bizpilot.services.content.lint import LintContext, lint_text
+from bizpilot.services.content.lint import (
+    COPY_SHARE,
+    LintContext,
+    check_copied_example,
+    copied_share,
+    lint_text,
+)
 from bizpilot.services.content.plan import ContentPlan, Section
 from bizpilot.services.content.purpose import PURPOSES, Purpose
 
@@ -33,7 +40,8 @@ def test_every_purpose_has_several_different_examples_that_pass_the_checks() -> 
             assert n >= 2, (lang, purpose)
             letters = [example_letter(purpose, lang, i) for i in range(n)]
             for i, letter in enumerate(letters):
-                assert lint_text(letter, LintContext("sales_email", lang, "medium")) == [], (lang, purpose, i)
+                failures = lint_text(letter, LintContext("sales_email", lang, "medium"))
+                assert [f.check for f in failures] == ["copied_example"], (lang, purpose, i)  # it is the example
             shapes = [_shape(t) for t in letters]
             assert len({s[0] for s in shapes}) == n and len({s[1] for s in shapes}) == n, (lang, purpose, shapes)
 
@@ -66,3 +74,31 @@ def test_the_example_is_chosen_per_account_and_is_reproducible() -> None:
     assert [chosen[i] for i in (1, 2, 3)] == [example_variant("thank_you", f"account:{i}") % 3 for i in (1, 2, 3)]
     zh_prompt, zh_stamp = _prompt(1, "zh")
     assert zh_stamp.endswith(f"+ex{chosen[1] + 1}") and example_letter("thank_you", "zh", chosen[1]) in zh_prompt
+
+
+def _thanks_bundle(name: str, product: str) -> FactBundle:
+    return FactBundle(kind="sales_email", facts=[
+        Fact("account.name", "name", name, name), Fact("recent.date", "date", "2025-11-24", "2025-11-24"),
+        Fact("recent.1.name", "name", product, product), Fact("recent.1.qty", "quantity", 33, "33", "33")])
+
+
+def test_a_draft_that_copies_an_example_around_the_facts_fails_and_its_own_words_pass() -> None:
+    """Both drafts are the 1.5B model's, for one account: with example 1 (the old prompt's only one) and with the
+    example its hash picks."""
+    ctx = LintContext("sales_email", "en", "medium", _thanks_bundle("Union Hotels Co.", "白板笔 蓝色 50装"))
+    copied = ("Hello Union Hotels Co.,\n\nThank you for your order of 33 units of 白板笔 蓝色 50装 on 2025-11-24. We "
+              "hope everything arrives just as you need it.\n\nIs there anything else we can add to this delivery? "
+              "Just reply to this email.\n\nBest regards,\nThe sales team")
+    own = ("Hello Union Hotels Co.,\n\nThank you for your latest order of 33 units of 白板笔 蓝色 50装 on 2025-11-24. "
+           "We are here to help with any questions or concerns you may have. If you have any specific questions or "
+           "need further assistance, please let us know.\n\nBest regards,\nThe sales team")
+    [failure] = check_copied_example(copied, ctx)
+    assert failure.check == "copied_example" and failure.reason == "94% of the prompt's example letter copied"
+    assert check_copied_example(own, ctx) == []
+    assert check_copied_example(copied, LintContext("case_study", "en", "medium", ctx.bundle)) == []
+    # the same shape with other facts is still a copy; the Chinese example counts characters
+    zh = example_letter("thank_you", "zh", 0).replace("北风贸易", "联合酒店").replace("封箱胶带48毫米", "白板笔")
+    zh_ctx = LintContext("sales_email", "zh", "medium", _thanks_bundle("联合酒店", "白板笔"))
+    assert [f.check for f in check_copied_example(zh.replace("2025-03-02", "2025-11-24"), zh_ctx)] == [
+        "copied_example"]
+    assert copied_share(own, example_letter("thank_you", "en", 0), "en", ctx) < COPY_SHARE

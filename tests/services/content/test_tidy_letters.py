@@ -56,9 +56,9 @@ def test_a_purpose_letter_with_a_slot_signature_is_kept_after_tidying(demo_sessi
     plain = generate_content(session=demo_session, kind="sales_email", account_id="ACC-00108", use_llm=False,
                              purpose="thank_you")
     facts = {f["id"]: f["text"] for f in plain.facts}
-    draft = (f"Subject: Your order\n\nHello {facts['account.name']},\n\nThank you for your order of "
-             f"{facts['recent.1.qty']} units of {facts['recent.1.name']} on {facts['recent.date']}. We hope "
-             "everything arrives just as you need it.\n\nIs there anything else we can add? Just reply to this "
+    draft = (f"Subject: Your order\n\nHello {facts['account.name']},\n\nMany thanks for ordering "
+             f"{facts['recent.1.qty']} units of {facts['recent.1.name']} on {facts['recent.date']}; it is good to "
+             "work with your team again.\n\nShould anything be added before it ships? Just reply to this "
              "email.\n\nBest regards,\n[Your Name]\n[Your Position]")
     backend = ScriptedBackend([draft], call_log=CallLog())
     result = generate_content(session=demo_session, kind="sales_email", account_id="ACC-00108", backend=backend,
