@@ -5,7 +5,10 @@ as "我的订单什么时候发货？能开增值税专用发票吗"); answering
 ``split_parts`` cuts a message into its questions: at sentence ends, at ", and how/what/can ..." joins, at
 Chinese commas and at a second question glued to the first without punctuation. A sentence that asks nothing
 ("A box arrived crushed.") is context and stays with the question next to it; a complaint, refund demand or
-request for a person is a part of its own, because it is handed off whatever else the message asks.
+request for a person is a part of its own, because it is handed off whatever else the message asks. A question
+after a dash ("The lights arrived smashed - how do I report it") is cut off the statement before it, and a further
+request that says so ("..., and can I also ...", "- also", "另外能不能…吗") after a reported problem leaves the
+problem a part of its own.
 
 ``wants_order_status`` decides whether a part is a lookup of the asker's orders. Ordering channels (EDI, e-mail,
 portal), minimums and standing orders are about *how to order*, answered from the knowledge base.
@@ -26,6 +29,14 @@ _SENTENCE_END = re.compile(r"(?<=[?？!！。;；])\s*|(?<=[.])\s+(?=\S)|\n+")
 _EN_JOIN = re.compile(
     r",?\s+(?:and|also|plus|or)\s*,?\s+(?=(?:also\s+)?(?:how|what|what's|whats|when|where|which|who|whom|why|"
     r"do|does|did|is|are|was|were|can|could|will|would|should|shall|may|have|has)\b)", re.I)
+# A dash before a question or "also" ("The lights arrived smashed - how do I report it", "... - also, can I ..."):
+# what follows the dash is a clause of its own, so a question after a statement is not folded into context.
+_EN_DASH = re.compile(
+    r"\s+[-\u2013\u2014]+\s+(?=(?:also\b|how|what|what's|whats|when|where|which|who|why|do|does|is|are|can|could|"
+    r"will|would|should|may)\b)", re.I)
+# A joined clause that says it is a further request ("and can I also ...", "do you also ...", "... as well?"):
+# a new topic, so a reported problem before it is a question of its own (what to do about it).
+_EN_ALSO = re.compile(r"^(?:\S+\s+){0,2}(?:also|too|as well)\b|\b(?:too|as well)\W*$", re.I)
 _EN_LEAD = re.compile(r"^(?:and|also|plus|besides|additionally|one more thing|another question)\s*[,:]?\s+", re.I)
 _EN_QUESTION = re.compile(
     r"\?\s*$|^(?:how|what|what's|whats|when|where|which|who|whom|why|do|does|did|is|are|was|were|can|could|will|"
@@ -92,7 +103,11 @@ def _split_zh_clause(text: str) -> list[str]:
     pieces = [p for p in re.split(r"[，,、]", text) if p.strip()]
     merged: list[str] = []
     for piece in pieces:
-        if merged and not (asks(merged[-1]) and (asks(piece) or _ZH_LEAD.match(piece) or needs_person(piece))):
+        # a clause opened by 另外/还有/顺便 that asks is a question of its own even after a statement
+        # ("灯碎了几个，另外能不能把证书发过来"); split_parts decides what the statement belongs to
+        new_topic = bool(_ZH_LEAD.match(piece)) and asks(piece)
+        if merged and not new_topic and not (
+                asks(merged[-1]) and (asks(piece) or _ZH_LEAD.match(piece) or needs_person(piece))):
             merged[-1] = merged[-1] + "，" + piece
         else:
             merged.append(piece)
@@ -121,8 +136,10 @@ def split_parts(message: str) -> list[str]:
         if is_chinese(sentence):
             pieces.extend(_split_zh_clause(sentence))
         else:
-            pieces.extend(_join_back_refs(_EN_JOIN.split(sentence)))
-    leads = [bool(_EN_LEAD.match(p.strip().lstrip(",，、;；:： ")) or _ZH_LEAD.match(p.strip())) for p in pieces]
+            pieces.extend(_join_back_refs(_split_en(sentence)))
+    leads = [bool(_EN_LEAD.match(p.strip().lstrip(",，、;；:： ")) or _ZH_LEAD.match(p.strip())
+                  or (i > 0 and not is_chinese(p) and _EN_ALSO.search(_EN_LEAD.sub("", p.strip()))))
+             for i, p in enumerate(pieces)]
     kept = [(c, lead) for c, lead in ((_clean(p), ld) for p, ld in zip(pieces, leads, strict=True)) if len(c) > 1]
     parts: list[str] = []
     context: list[str] = []  # statements waiting for the question they belong to
@@ -154,8 +171,9 @@ def split_parts(message: str) -> list[str]:
 
 # A statement that reports a problem with goods or a delivery: it implicitly asks what to do.
 _PROBLEM = re.compile(r"\b(?:missing|damaged|dented|crushed|smashed|cracked|torn|leak\w*|broken|broke|wrong|faulty|"
-                      r"defective|short|late|not working|stopped working|never (?:arrived|came))\b|"
-                      r"少发|漏发|缺件|破损|坏了|压坏|摔坏|发错|没收到|不能用|漏水|裂了", re.I)
+                      r"defective|short|late|not working|stopped working|never (?:arrived|came)|soaked|wet|"
+                      r"water[- ]damaged)\b|"
+                      r"少发|漏发|缺件|破损|坏了|压坏|摔坏|发错|没收到|不能用|漏水|裂了|受潮|泡水|淋湿|湿了", re.I)
 
 
 def _reports_problem(text: str) -> bool:
@@ -168,6 +186,20 @@ def refers_back(text: str) -> bool:
     if is_chinese(text):
         return False
     return len(re.findall(r"[\w']+", text)) <= 5 and bool(_EN_BACK_REF.search(text))
+
+
+def _split_en(sentence: str) -> list[str]:
+    """An English sentence cut at a dash before a question and at ", and how/can ..." joins; a joined clause that
+    says "also" keeps the word so ``split_parts`` sees it opens a new topic."""
+    out: list[str] = []
+    for chunk in _EN_DASH.split(sentence):
+        pos = 0
+        for m in _EN_JOIN.finditer(chunk):
+            out.append(chunk[pos:m.start()])
+            lead = re.search(r"\b(?:also|plus)\b", m.group(0), re.I)
+            pos = m.start() + lead.start() if lead else m.end()
+        out.append(chunk[pos:])
+    return [c for c in out if c.strip()]
 
 
 def _join_back_refs(clauses: list[str]) -> list[str]:

@@ -42,6 +42,26 @@ def test_a_single_question_stays_whole(message: str) -> None:
     assert split_parts(message) == [message]
 
 
+@pytest.mark.parametrize("message,parts", [
+    # a question after a dash is not folded into the statement before it, and "also" opens a part of its own
+    ("Three of the pumps showed up dented - what should we do next, and could I also get the datasheets?",
+     ["Three of the pumps showed up dented what should we do next", "could I also get the datasheets?"]),
+    ("The gloves came torn, and do you also stock nitrile ones?",
+     ["The gloves came torn", "do you also stock nitrile ones?"]),
+    ("收到的阀门有两个裂了，另外可以用银行转账付款吗", ["收到的阀门有两个裂了", "可以用银行转账付款吗"]),
+])
+def test_a_further_request_after_a_reported_problem_is_a_part(message: str, parts: list[str]) -> None:
+    assert split_parts(message) == parts
+
+
+@pytest.mark.parametrize("message", [
+    "The tape arrived crushed, and who should I tell?",  # no "also": the question is about the problem
+    "We need it by Friday - can you ship it express?",
+])
+def test_a_question_about_the_statement_stays_with_it(message: str) -> None:
+    assert split_parts(message) == [message]
+
+
 def test_ordering_channels_minimums_and_standing_orders_are_not_order_lookups() -> None:
     for text in ("Can we send our purchase orders by EDI?", "What is the minimum order value?",
                  "How do I set up a standing order for items we buy every month?", "可以通过EDI下单吗？",

@@ -38,3 +38,11 @@ def test_coverage_counts_a_word_said_in_another_variant() -> None:
     sentence = "订单金额满USD 500即可享受标准配送免运费。"
     assert coverage("包邮", sentence) == 0.0
     assert coverage("包邮", sentence, builtin_expander()) == 1.0
+
+
+def test_water_damage_is_transit_damage() -> None:
+    from bizpilot.retrieval.synonyms import builtin_expander
+
+    expander = builtin_expander()
+    for text in ("the boxes were soaked through", "两箱货受潮了", "纸箱被雨淋湿"):
+        assert "damaged" in expander.expand(text)
