@@ -65,7 +65,7 @@ def test_the_example_is_chosen_per_account_and_is_reproducible() -> None:
         prompt, stamp = _prompt(account_id)
         assert _prompt(account_id) == (prompt, stamp)
         variant = example_variant("thank_you", f"account:{account_id}") % example_count("thank_you", "en")
-        assert re.fullmatch(rf"letter\.en@v2\+\w+\+letter_system\.en@v2\+\w+\+ex{variant + 1}", stamp)
+        assert re.fullmatch(rf"letter\.en@v3\+\w+\+letter_system\.en@v2\+\w+\+ex{variant + 1}", stamp)
         assert len(stamp) <= 64  # the column's width
         assert example_letter("thank_you", "en", variant) in prompt
         chosen[account_id] = variant

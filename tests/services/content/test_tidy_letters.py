@@ -68,7 +68,7 @@ def test_a_purpose_letter_with_a_slot_signature_is_kept_after_tidying(demo_sessi
     # the draft as written is still measured: slots, and the subject line where the greeting should be
     assert result.lint["draft_failed_checks"] == ["placeholders", "email_parts"]
     assert result.lint["tidied"] == ["subject line removed", "placeholder signature replaced"]
-    assert result.prompt_version.startswith("letter.en@v2+")
+    assert result.prompt_version.startswith("letter.en@v3+")
 
 
 def test_probe_email_cases_ask_with_the_letter_prompt() -> None:
