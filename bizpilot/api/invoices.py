@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 
 from bizpilot.api.deps import SessionDep
 from bizpilot.api.params import IdQuery
+from bizpilot.domain.invoice import InvoicePublic
 from bizpilot.domain.schemas import UTCSchema
 from bizpilot.services.clock import workspace_today
 from bizpilot.services.invoices import overdue_invoices
@@ -22,19 +23,11 @@ from bizpilot.services.invoices import overdue_invoices
 router = APIRouter(tags=["invoices"])
 
 
-class OverdueInvoiceOut(UTCSchema):
-    id: int
-    external_id: str
-    account_id: int
-    number: str
-    issued_at: date
-    due_at: date
-    amount: float
-    currency: str | None
-    amount_paid: float
+class OverdueInvoiceOut(InvoicePublic):
+    """A stored invoice as ``GET /invoices/{id}`` returns it, with what is derived from today."""
+
     amount_due: float
     days_overdue: int
-    payment_instructions: str | None = None
 
 
 class OverdueInvoices(UTCSchema):
@@ -51,7 +44,8 @@ def list_overdue(session: SessionDep, account_id: IdQuery = None,
     """Open invoices past their due date as of the workspace's today, most overdue first (then the larger amount)."""
     today = workspace_today(session=session)
     found = overdue_invoices(session=session, today=today, account_id=account_id, min_days=min_days)
-    items = [OverdueInvoiceOut.model_validate(f.to_dict()) for f in found[:limit]]
+    items = [OverdueInvoiceOut(**InvoicePublic.model_validate(f.invoice).model_dump(), amount_due=f.amount_due,
+                               days_overdue=f.days_overdue) for f in found[:limit]]
     return OverdueInvoices(today=today, total=len(found), items=items)
 
 

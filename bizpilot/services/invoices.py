@@ -22,13 +22,6 @@ class OverdueInvoice:
     amount_due: float
     days_overdue: int
 
-    def to_dict(self) -> dict[str, object]:
-        inv = self.invoice
-        return {"id": inv.id, "external_id": inv.external_id, "account_id": inv.account_id, "number": inv.number,
-                "issued_at": inv.issued_at, "due_at": inv.due_at, "amount": inv.amount, "currency": inv.currency,
-                "amount_paid": inv.amount_paid, "amount_due": self.amount_due, "days_overdue": self.days_overdue,
-                "payment_instructions": inv.payment_instructions}
-
 
 def overdue_invoices(*, session: Session, today: date | None = None, account_id: int | None = None,
                      min_days: int = 1, limit: int | None = None) -> list[OverdueInvoice]:
