@@ -290,21 +290,10 @@ def _history_left(session: Session, cutoff: datetime) -> tuple[int, str | None]:
     return left, month.strftime("%Y-%m")
 
 
-def _unblocked(session: Session, progress: Progress) -> Progress:
-    """``progress`` as long as reporting it cannot stall the job. The job's progress is recorded through another
-    connection; on SQLite this job's own flushed signal columns hold the database's write lock until the job
-    commits, so every report after the first batch would wait out the busy timeout (10 s a batch of 256) and
-    fail. There, batches are not reported."""
-    if session.get_bind().dialect.name != "sqlite":
-        return progress
-    return lambda fraction, note="": None
-
-
 def analyse_recent(*, session: Session, as_of: datetime, progress: Progress,
                    history_per_run: int = HISTORY_PER_RUN, **_: Any) -> Trained:
     """Intent and sentiment of the last 90 days' messages not analysed yet (what the alerts read), then of up to
     ``history_per_run`` older inbound messages, newest first (the monthly sentiment trend)."""
-    progress = _unblocked(session, progress)
     report = analyse_interactions(session=session, since_days=SIGNALS_RECENT_DAYS,
                                   on_progress=lambda done, total: progress(0.3 * done / max(total, 1)))
     cutoff = workspace_as_of(session=session) - timedelta(days=SIGNALS_RECENT_DAYS)
