@@ -8,7 +8,8 @@ reason and the offending span), so the studio and ``bizpilot eval content`` can 
   such as "we would like to order" or "our order");
 - ``placeholders``: no template slots or brackets left (``[NAME_1]``, ``{x}``, ``[POSITION``, ``<...>``);
 - ``field_names``: no fact keys or field labels (``order_count``, ``order.top.1.qty``, "Order Top Quantities");
-- ``language``: the requested language throughout (names and values from the facts excepted);
+- ``language``: the requested language throughout (names and values from the facts, and the Chinese words in
+  them, excepted);
 - ``email_parts``: greeting, purpose, call to action and closing in e-mails;
 - ``length``: within the requested length's range;
 - ``repetition``: no repeated sentences or loops;
@@ -40,6 +41,7 @@ COPY_SHARE = 0.6
 COPY_KINDS = frozenset({"sales_email", "follow_up"})  # the kinds asked with the letter prompt and its examples
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_RE = re.compile(f"[{_CJK}]")
+_CJK_WORD_RE = re.compile(f"[{_CJK}]+")
 _SENT_RE = re.compile(r"[^\n]+?(?:[.!?。！？]+(?=\s|$)|[。！？]+|$)", re.MULTILINE)
 _SENT_ZH_RE = re.compile(r"[^。！？\n]+[。！？]*")
 # Words (en) or characters (zh) each length may run to; the lower bounds are for letters, scripts and stories.
@@ -171,8 +173,13 @@ def check_language(text: str, ctx: LintContext) -> list[LintFailure]:
         if letters and len(_CJK_RE.findall(masked)) / letters < 0.5:
             out.append(LintFailure("language", "the text is not in Chinese", 0, len(text), ""))
         return out
+    # A Chinese word of a fact's value written as the facts have it ("复印纸" of "Letter复印纸 75 gsm 10 reams",
+    # also when the rest of the name is mangled: that is the ``product_names`` check's to judge) and curly quotes
+    # (English uses them too) are not Chinese text.
+    words = {w for s in _fact_spellings(ctx) for w in _CJK_WORD_RE.findall(s)}
+    masked = _CJK_WORD_RE.sub(lambda m: " " * len(m.group()) if m.group() in words else m.group(), masked)
     return [LintFailure("language", "Chinese characters in English text", m.start(), m.end(), m.group())
-            for m in re.finditer(rf"[{_CJK}，。：；！？、（）“”]+", masked)]
+            for m in re.finditer(rf"[{_CJK}，。：；！？、（）]+", masked)]
 
 
 def _sentences(text: str, ctx: LintContext | None = None) -> list[tuple[int, int, str]]:

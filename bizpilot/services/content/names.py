@@ -4,7 +4,8 @@ A small model copies a product name badly in three ways the value check cannot s
 mangled text is still one of the facts:
 
 - half-translated: a Chinese word glued to the English words of the same name ("玻璃 cleaner 20 L lemon 6-pack" for
-  "Glass Cleaner 20 L lemon 6-pack");
+  "Glass Cleaner 20 L lemon 6-pack"), or in English a Chinese word of the name cut short and finished in English
+  ("Letter复印 paper" for "Letter复印纸 75 gsm 10 reams");
 - a code or size glued to a number ("六角螺栓M852天": M8 and 52天 run together), found by
   ``checker.glued_codes``;
 - a shortened name that fits several products ("Thread Locker" when the catalogue sells two of them) or names a
@@ -29,6 +30,7 @@ from bizpilot.services.content.glossary import active_glossary
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _TOKEN_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9.\-/+]*(?<![.\-/])|[{_CJK}]+")
 _WORD_RE = re.compile(r"[A-Za-z]{3,}")
+_CJK_WORD_RE = re.compile(f"[{_CJK}]+")
 MIN_PARTIAL_TOKENS = 2
 
 
@@ -135,6 +137,31 @@ def _half_translated(text: str, masked: str, bundle: FactBundle) -> list[tuple[i
     return out
 
 
+def _cut_chinese(masked: str, bundle: FactBundle) -> list[tuple[int, int, str]]:
+    """English text: a Chinese word of a product's name cut short next to the name's other words, the rest put in
+    English ("Letter复印 paper" for "Letter复印纸 75 gsm 10 reams"). Whole names are blanked in ``masked``; a
+    Chinese word as the facts write it is the shortened-name check's to judge."""
+    words = {w for s in [*_fact_spellings(bundle), *bundle.catalog_names] for w in _CJK_WORD_RE.findall(s)}
+    out: list[tuple[int, int, str]] = []
+    for m in _CJK_WORD_RE.finditer(masked):
+        for name in product_names(bundle):
+            if m.group() in words or not any(m.group() in w for w in _CJK_WORD_RE.findall(name)):
+                continue
+            latin = {_norm(t) for _, _, t in _tokens(name) if not _cjk(t)}
+            before = re.search(r"([A-Za-z0-9][A-Za-z0-9.\-/+]*)[ \t]*$", masked[:m.start()])
+            after = re.match(r"[ \t]*([A-Za-z][A-Za-z'-]*)", masked[m.end():])
+            if before and _norm(before.group(1)) in latin:
+                start = before.start(1)
+            elif after and _norm(after.group(1)) in latin:
+                start = m.start()
+            else:
+                continue
+            out.append((start, m.end() + (after.end(1) if after else 0),
+                        f"half-translated product name: write {name!r} whole"))
+            break
+    return out
+
+
 @lru_cache(maxsize=8)
 def _by_first(names: tuple[str, ...]) -> dict[str, list[tuple[str, list[str]]]]:
     """Names of three tokens or more by their first token, lower-cased (one generation lints its texts several
@@ -205,8 +232,10 @@ def name_problems(text: str, bundle: FactBundle, language: str) -> list[tuple[in
     if language == "zh":
         half = [h for h in _half_translated(text, _mask(text, names), bundle)
                 if not any(a < h[1] and h[0] < b for a, b, _ in out)]
-        out += half
-        masked = _blank(masked, half)
+    else:
+        half = [h for h in _cut_chinese(masked, bundle) if not any(a < h[1] and h[0] < b for a, b, _ in out)]
+    out += half
+    masked = _blank(masked, half)
     out += [p for p in _partial_names(text, masked, bundle) if not any(a < p[1] and p[0] < b for a, b, _ in out)]
     return sorted(out)
 

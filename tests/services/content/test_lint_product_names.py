@@ -113,3 +113,25 @@ def test_a_draft_with_a_shortened_name_is_replaced_and_the_whole_name_kept(small
         if not kept:
             assert r.fallback_reason == "the model's draft failed the quality checks: product_names"
             assert [f["text"] for f in r.lint["draft"]] == ["Thread Locker"]
+
+
+PAPER = "Letter复印纸 75 gsm 10 reams"  # a demo product whose catalogue name mixes scripts
+PAPERS = FactBundle("sales_email", [
+    Fact("account.name", "name", "Evergreen Hospitality Group Ltd", "Evergreen Hospitality Group Ltd"),
+    Fact("recent.1.name", "name", PAPER, PAPER), Fact("recent.1.qty", "quantity", 105.0, "105")],
+    catalog_names=["Letter复印纸 70 gsm 5 reams", "A4复印纸 80 gsm 5 reams"])
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    (f"Your order includes 105 units of {PAPER}.", []),
+    (f"Your order includes 105 units of “{PAPER}”.", []),  # curly quotes are English punctuation too
+    ("Your order includes 105 units of Letter 复印纸 75 gsm 10 reams.", []),
+    ("Your Letter复印纸 is on its way.",  # the name as the facts write it, cut short: only the name check fails
+     [("product_names", "Letter复印纸")]),
+    ("Your order includes 105 units of Letter复印 paper 75 gsm 10 reams.",  # 纸 put in English: half-translated
+     [("language", "复印"), ("product_names", "Letter复印 paper")]),
+    ("Your order includes 105 units of it. 我们很高兴为您服务。", [("language", "我们很高兴为您服务。")]),
+])
+def test_a_mixed_script_name_counts_against_the_name_check_only(text: str, found: list[tuple[str, str]]) -> None:
+    ctx = LintContext("product_description", "en", "medium", PAPERS)
+    assert [(f.check, f.text) for f in lint_text(text, ctx) if f.check in ("language", "product_names")] == found
