@@ -73,6 +73,11 @@ def _jieba():  # noqa: ANN202
     return jieba
 
 
+def chinese_words(text: str) -> list[str]:
+    """jieba's words of ``text`` (precise mode), for rules that must see a whole verb or noun."""
+    return _jieba().lcut(text)
+
+
 class ChineseAnalyzer:
     """jieba ``cut_for_search`` (words and their sub-words), optionally plus character bigrams and unigrams."""
 

@@ -14,6 +14,10 @@ from bizpilot.domain.order import Order, OrderLine
 
 # "order 1043", "#SO-2023-000017", "订单号1043": tokens with at least 3 digits, letters and dashes allowed.
 _REF = re.compile(r"#?([A-Za-z]{0,5}-?\d[\d-]{2,}\d|\d{3,})")
+# An amount or a quantity is not an order number ("freight on a $200 order", "满500元", "USD 500", "300 units").
+_MONEY_BEFORE = re.compile(r"(?:[$€£¥￥]|\b(?:USD|EUR|GBP|RMB|CNY)\s?)$", re.I)
+_UNIT_AFTER = re.compile(r"^\s?(?:元|块|美元|欧元|英镑|个|件|箱|台|套|包|卷|米|公斤|%|(?:usd|eur|gbp|rmb|cny|dollars?|"
+                         r"euros?|pounds?|units?|pcs|pieces?|boxes|cartons|pallets?|rolls?|kg|mm|cm|km|m|g|l)\b)", re.I)
 
 STATUS_TEXT = {
     "en": {"open": "open (not yet dispatched)", "fulfilled": "fulfilled (dispatched)", "cancelled": "cancelled",
@@ -50,7 +54,11 @@ class OrderFact:
 
 
 def order_refs(text: str) -> list[str]:
-    return list(dict.fromkeys(m.group(1) for m in _REF.finditer(text or "")))
+    """The order numbers ``text`` names; amounts and quantities are left out."""
+    text = text or ""
+    return list(dict.fromkeys(m.group(1) for m in _REF.finditer(text)
+                              if not _MONEY_BEFORE.search(text[:m.start()])
+                              and not _UNIT_AFTER.match(text[m.end():])))
 
 
 def _fact(session: Session, order: Order) -> OrderFact:

@@ -8,7 +8,8 @@ Chinese commas and at a second question glued to the first without punctuation. 
 request for a person is a part of its own, because it is handed off whatever else the message asks. A question
 after a dash ("The lights arrived smashed - how do I report it") is cut off the statement before it, and a further
 request that says so ("..., and can I also ...", "- also", "另外能不能…吗") after a reported problem leaves the
-problem a part of its own.
+problem a part of its own. Run-on Chinese is also cut after a closing 吗/呢 and after "怎么/如何 + verb" when a
+question of its own follows ("…碎了怎么报损保修期是多久"); English whole questions listed between commas are parts.
 
 ``wants_order_status`` decides whether a part is a lookup of the asker's orders. Ordering channels (EDI, e-mail,
 portal), minimums and standing orders are about *how to order*, answered from the knowledge base.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import re
 
 from bizpilot.llm.injection import looks_like_instruction, normalise
+from bizpilot.retrieval.analyzers import chinese_words
 from bizpilot.services.assistant.compose import _COMPLAINT, _ESCALATE, _GRIEVANCE, _REFUND_REQUEST
 from bizpilot.services.assistant.orders import order_refs
 
@@ -37,16 +39,30 @@ _EN_DASH = re.compile(
 # A joined clause that says it is a further request ("and can I also ...", "do you also ...", "... as well?"):
 # a new topic, so a reported problem before it is a question of its own (what to do about it).
 _EN_ALSO = re.compile(r"^(?:\S+\s+){0,2}(?:also|too|as well)\b|\b(?:too|as well)\W*$", re.I)
+# A comma between two whole questions ("How do I get a fapiao, can I pay in CNY, and ..."): both sides must open as a
+# question does (a question word with its verb, or a verb with its subject), so "Hi, what ..." and "When it arrives,
+# how do I ..." stay whole.
+_EN_WHOLE_Q = re.compile(
+    r"^(?:(?:how|what|when|where|which|who|why)(?:'s|\s+(?:\w+\s+)?(?:do|does|did|is|are|was|were|can|could|will|"
+    r"would|should|may)|\s+(?:much|many|long|soon|often|far))|(?:can|could|do|does|did|is|are|will|would|should|"
+    r"may)\s+(?:i|we|you|it|there|they|the|my|our|a|an|this|these|that|your)|what's|whats)\b", re.I)
+_EN_COMMA = re.compile(r",\s+")
 _EN_LEAD = re.compile(r"^(?:and|also|plus|besides|additionally|one more thing|another question)\s*[,:]?\s+", re.I)
 _EN_QUESTION = re.compile(
     r"\?\s*$|^(?:how|what|what's|whats|when|where|which|who|whom|why|do|does|did|is|are|was|were|can|could|will|"
     r"would|should|shall|may|have|has|please|tell me|i'd like to know|i would like to know|i need to know|"
     r"i want to know|any idea|i wonder)\b", re.I)
-_ZH_CUE = re.compile(r"吗|呢|么|什么|多少|几|多久|多长|怎么|怎样|如何|哪|谁|是否|能否|可否|"
+# A request in the imperative ("Need the SDS for the degreaser", "Please send us the CE certificate"): a part, not
+# context. "We need the goods by Thursday" has a subject, so it stays context of the question after it.
+_EN_REQUEST = re.compile(r"^(?:please\s+|pls\s+|kindly\s+)?(?:send|e-?mail|share|provide|forward|need)\s+"
+                         r"(?:me|us|over|the|a|an|your|some|copies|a copy)\b|^(?:please|pls|kindly)\s+\w+", re.I)
+_ZH_CUE = re.compile(r"吗|呢|么|想了解|想知道|想问|想咨询|什么|多少|几|多久|多长|怎么|怎样|如何|哪|谁|是否|能否|可否|"
                      r"可不可以|能不能|有没有|是不是|要不要|请问|？|\?")
-_ZH_LEAD = re.compile(r"^(?:另外|还有|以及|并且|而且|顺便问一下|顺便|再问一下|再问|此外|同时)[，,、：:]?\s*")
+_ZH_LEAD = re.compile(r"^(?:另外|还有(?!货|库存|现货|存货|没有|多少|几)|以及|并且|而且|顺便问一下|顺便问下|顺便|"
+                      r"再问一下|再问|此外|同时)[，,、：:]?\s*")
 # Where a second Chinese question starts inside a run-on clause ("...什么时候发货能开增值税专用发票吗").
-_ZH_SECOND = re.compile(r"(?=(?:另外|还有|能不能|可不可以|能否|可否|是否|能|可以|有没有|怎么|如何|请问))")
+_ZH_SECOND = re.compile(r"(?=(?:另外|还有|以及|此外|顺便|同时|能不能|可不可以|能否|可否|是否|能|可以|有没有|怎么|"
+                        r"如何|请问))")
 
 _ORDER_CHANNEL = re.compile(
     r"\bEDI\b|\be-?mail\b|\bportal\b|\bby (?:phone|fax)\b|\bminimum\b|\bstanding orders?\b|\bplace (?:an |my |our )?"
@@ -90,7 +106,7 @@ def asks(text: str) -> bool:
     """Does this sentence ask something (or request something), rather than state context?"""
     if is_chinese(text):
         return bool(_ZH_CUE.search(text)) or bool(re.match(r"^(?:请|帮我|麻烦)", text))
-    return bool(_EN_QUESTION.search(text.strip()))
+    return bool(_EN_QUESTION.search(text.strip()) or _EN_REQUEST.match(text.strip()))
 
 
 def _clean(text: str) -> str:
@@ -113,15 +129,47 @@ def _split_zh_clause(text: str) -> list[str]:
             merged.append(piece)
     out: list[str] = []
     for clause in merged:
-        cut = None
-        for m in _ZH_SECOND.finditer(clause):
-            left, right = clause[:m.start()], clause[m.start():]
-            if len(left) >= 4 and len(right) >= 4 and _ZH_CUE.search(left) and re.search(r"吗|呢|？|\?", right) \
-                    and not _ZH_CUE.search(left[-2:]) and not re.search(r"[能可以否]$", left):
-                cut = m.start()
-                break
+        cut = _zh_second_question(clause)
         out.extend([clause[:cut], clause[cut:]] if cut else [clause])
     return out
+
+
+def _zh_second_question(clause: str) -> int | None:
+    """Where a second question starts inside a run-on Chinese clause, or None. Three signs, each needing a question
+    on both sides: a question word or 另外/还有 after a first question ("…什么时候发货能开…吗"); anything that asks
+    after a closing 吗/呢 ("…可以取消吗另外以后…怎么设置"); a new clause after "怎么/如何 + verb"
+    ("灯有几个碎了怎么报损保修期是多久": jieba words, so the verb is whole)."""
+    for m in _ZH_SECOND.finditer(clause):
+        left, right = clause[:m.start()], clause[m.start():]
+        if len(left) < 4 or len(right) < 4 or not _ZH_CUE.search(left) or re.search(r"[能可以否]$", left):
+            continue
+        closed = bool(re.search(r"[吗呢]$", left))  # a finished question: the right side only has to ask
+        if closed and asks(right):
+            return m.start()
+        if re.search(r"吗|呢|？|\?", right) and not _ZH_CUE.search(left[-2:]):
+            return m.start()
+        if _ZH_LEAD.match(right) and asks(_ZH_LEAD.sub("", right)):  # an explicit joiner: "…多久以及怎么申请…"
+            return m.start()
+    for m in re.finditer(r"[吗呢](?=[^吗呢？?]{4,})", clause):  # "…吗" then a further question with no joiner
+        if len(clause[:m.end()]) >= 4 and asks(clause[m.end():]):
+            return m.end()
+    return _after_how_verb(clause)
+
+
+def _after_how_verb(clause: str) -> int | None:
+    """The end of "怎么/如何/怎样 + verb" when a question of its own follows it ("保修期是多久"), and something
+    came before the question word (so "如何计算运费多少钱" stays whole: the verb takes what follows as object)."""
+    words = chinese_words(clause)
+    pos = 0
+    for i, word in enumerate(words[:-2]):
+        if word in ("怎么", "如何", "怎样") and pos >= 2 and not re.match(r"^(?:请问|想问|问一下)$", clause[:pos]):
+            cut = pos + len(word) + len(words[i + 1])
+            right = clause[cut:]
+            if len(right) >= 4 and re.search(r"吗|呢|多久|多少|多长|几天|什么|怎么|如何|哪|谁|是否|能否|有没有|？|\?",
+                                             right):
+                return cut
+        pos += len(word)
+    return None
 
 
 def split_parts(message: str) -> list[str]:
@@ -192,7 +240,7 @@ def _split_en(sentence: str) -> list[str]:
     """An English sentence cut at a dash before a question and at ", and how/can ..." joins; a joined clause that
     says "also" keeps the word so ``split_parts`` sees it opens a new topic."""
     out: list[str] = []
-    for chunk in _EN_DASH.split(sentence):
+    for chunk in (c for d in _EN_DASH.split(sentence) for c in _split_en_commas(d)):
         pos = 0
         for m in _EN_JOIN.finditer(chunk):
             out.append(chunk[pos:m.start()])
@@ -200,6 +248,18 @@ def _split_en(sentence: str) -> list[str]:
             pos = m.start() + lead.start() if lead else m.end()
         out.append(chunk[pos:])
     return [c for c in out if c.strip()]
+
+
+def _split_en_commas(chunk: str) -> list[str]:
+    """``chunk`` cut at commas that stand between two whole questions."""
+    pieces = _EN_COMMA.split(chunk)
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        if _EN_WHOLE_Q.match(piece) and _EN_WHOLE_Q.match(_EN_LEAD.sub("", out[-1].strip())):
+            out.append(piece)
+        else:
+            out[-1] = f"{out[-1]}, {piece}"
+    return out
 
 
 def _join_back_refs(clauses: list[str]) -> list[str]:

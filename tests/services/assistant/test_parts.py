@@ -142,3 +142,36 @@ def test_a_single_question_keeps_the_old_shape(kb_session: Session) -> None:
     assert len(r.parts) == 1 and r.parts[0]["answer"] == r.answer and r.parts[0]["route"] == "kb"
     assert r.parts[0]["question"] == "Do you accept credit cards?"
     assert {"answer", "sources", "retrieved", "handoff", "handoff_reason", "ticket_id", "parts"} <= set(r.to_dict())
+
+
+@pytest.mark.parametrize("message,parts", [
+    # a finished question (…吗) with a further question glued on, with or without a joiner
+    ("这批货能先寄样品吗另外大货的交期怎么安排", ["这批货能先寄样品吗", "大货的交期怎么安排"]),
+    ("这款多少钱还有货吗", ["这款多少钱", "还有货吗"]),  # 还有货 is "in stock", not a joiner to strip
+    ("我想了解质保期限以及怎么申请维修", ["我想了解质保期限", "怎么申请维修"]),
+    # "怎么 + verb" then a question of its own, no joiner at all
+    ("收到的胶带有一卷破了怎么退换运费是谁出", ["收到的胶带有一卷破了怎么退换", "运费是谁出"]),
+    # whole questions between commas, and an imperative request
+    ("What are your payment terms, can we pay by card, and do you invoice in EUR?",
+     ["What are your payment terms", "can we pay by card", "do you invoice in EUR?"]),
+    ("Please send us the CE certificate, and what is the warranty on the panels?",
+     ["Please send us the CE certificate", "what is the warranty on the panels?"]),
+])
+def test_run_on_and_listed_questions_are_split(message: str, parts: list[str]) -> None:
+    assert split_parts(message) == parts
+
+
+@pytest.mark.parametrize("message", [
+    "如何计算运费多少钱",  # the verb after 如何 takes what follows as its object
+    "这个型号还有货吗",
+    "When it arrives, how do I check it?",  # a clause, not a question, before the comma
+    "Hi, what are your payment terms?",
+])
+def test_a_clause_before_a_question_is_not_split_off(message: str) -> None:
+    assert split_parts(message) == [message]
+
+
+def test_an_amount_is_not_an_order_number() -> None:
+    assert not wants_order_status("What's the freight on a $350 order?")
+    assert not wants_order_status("满300元的订单包邮吗")
+    assert wants_order_status("where is order 10432?")

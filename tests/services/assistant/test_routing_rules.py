@@ -62,3 +62,13 @@ def test_dense_expansion_ranks_but_never_raises_the_cosine() -> None:
     hits = expanded.run(query, k=2)
     assert hits[0].chunk.source == "returns.md"  # "swap" is searched as a return
     assert {h.chunk.source: h.cosine for h in hits} == own  # confidence is judged on the question's own words
+
+
+def test_asking_whether_a_fault_is_covered_is_not_a_complaint() -> None:
+    # the fault makes the sentiment negative; asking about cover is a knowledge-base question
+    assert handoff_reason("Our grinder stopped working after 13 months, is it still covered by the warranty?",
+                          intent="complaint", sentiment_score=-0.6, out_of_scope=False, asks=True) is None
+    assert handoff_reason("这台电钻用了一年多坏了还在保修期内吗", intent="complaint", sentiment_score=-0.6,
+                          out_of_scope=False, asks=True) is None
+    assert handoff_reason("It broke after a week, is this rubbish even under warranty? Unacceptable.",
+                          intent="complaint", sentiment_score=-0.6, out_of_scope=False, asks=True) == "complaint"
