@@ -46,7 +46,8 @@ _REFUND_REQUEST = re.compile(
     r"\b(?:give|send|pay)\s+(?:me|us)\s+(?:\w+\s+)?(?:refund|money back)\b|"
     r"\bmoney back\b|\bfull refund\b|\bchargeback\b|"
     r"(?:我|我们)(?:要|想要|要求|需要)(?:申请)?(?:全额)?退(?:款|钱)|要求(?:全额)?退款|(?:给|帮)(?:我|我们)(?:全额)?退(?:款|钱)|"
-    r"(?:马上|立即|立刻|赶紧|尽快)(?:给我们?)?(?:全额)?退(?:款|钱)|全额退款|退钱|把.{0,15}(?:钱|款|货款).{0,6}退", re.I)
+    r"(?:马上|立即|立刻|赶紧|尽快)(?:给我们?)?(?:全额)?退(?:款|钱)|全额退款|退钱|把.{0,15}(?:钱|款|货款).{0,6}退|"
+    r"(?:钱|货款|款项?)(?:必须|要|得|马上|立即|全部|全额|都){0,3}退(?:回|还|给)", re.I)
 # Plain complaint words (with negative sentiment they hand off even when the intent model says otherwise).
 _COMPLAINT = re.compile(r"\b(?:unacceptable|disgrace\w*|furious|outrageous|ridiculous|appalling|fed up|sick of|"
                         r"worst|terrible service|complain\w*|very (?:unhappy|disappointed|angry))\b|投诉|太差|"
@@ -72,13 +73,24 @@ _GRIEVANCE = re.compile(
     r"没人(?:回复|回|理|管|联系|跟进|处理|回电|答复)|没有人(?:回复|回|理|联系|跟进|处理|答复)|一直(?:没|没有|不)(?:人)?"
     r"(?:处理|回复|回音|答复|联系|解决|跟进)|(?:至今|到现在|到今天)(?:都|还)?(?:没|没有|不)(?:人)?(?:处理|回复|答复|联系|"
     r"解决|跟进)|石沉大海|(?:催|问|打)了(?:好|很)?(?:几|多|三|两|N)(?:次|遍)|不回(?:复|消息|电话)|(?:司机|师傅|快递员|送货的?|"
-    r"你们的人).{0,8}(?:刮|撞|弄坏|碰坏|划)", re.I)
+    r"你们的人).{0,14}(?:刮|撞|弄坏|碰坏|划)|没有?人来(?:处理|管|看|修|联系)|"
+    # a customer about to leave over the service: "ready to close our account", "换供应商", "不跟你们合作了"
+    r"\b(?:close|closing|cancel|cancelling|canceling)\s+(?:our|my|the)\s+(?:\w+\s+)?account\b|\btake\s+(?:our|my)\s+"
+    r"business\s+elsewhere\b|\b(?:switch|switching|change|changing)\s+suppliers?\b|\b(?:find|look for|looking for)\s+"
+    r"(?:a|another)\s+(?:new\s+)?supplier\b|\bstop\s+(?:ordering|buying)\s+from\s+you\b|销户|换(?:个|一家|家)?供应商|"
+    r"不(?:再)?(?:跟|和|与)你们合作|(?:终止|取消|停止)合作", re.I)
 # "How do I report a fault?", "水泵坏了怎么报修": asking how to get something fixed or what to do is a knowledge-base
 # question (warranty, returns), even when the intent model reads the reported fault as a complaint.
 _HOW_TO = re.compile(r"\b(?:how (?:do|can|should|would) (?:i|we)|what (?:do|should|can) (?:i|we) do|what now|"
                      r"what happens|who do (?:i|we) (?:tell|contact|call)|where (?:do|can|should) (?:i|we)|"
                      r"what(?:'s| is) the (?:process|procedure)|is (?:that|it|this) covered)\b|"
-                     r"怎么(?:办|报修|处理|申请|操作|退|换|弄)|如何|怎样|流程|步骤|找谁|报修", re.I)
+                     r"怎么(?:办|报修|处理|申请|操作|退|换|弄)|如何|怎样|流程|步骤|找谁|报修|"
+                     # asking whether something is allowed: "Can we send it back without an RMA?", "…行不行"
+                     r"\b(?:can|could|may) (?:i|we)\b|\bis it (?:ok|okay|fine|possible|allowed)\b|"
+                     r"\b(?:do|would) (?:i|we) (?:need|have) to\b|行不行|行吗|可以吗|可不可以|能不能|是否可以", re.I)
+_HYPOTHETICAL = re.compile(r"\b(?:what if|in case|if (?:a|an|the|any|one|some|our|we|it|they)|should (?:a|an|the|any)|"
+                           r"(?:we|i) (?:forgot|missed|made a mistake|mixed up|got the wrong)|our (?:mistake|fault))\b|"
+                           r"万一|如果|要是|假如|假设|我们忘了|我们搞错|我们写错|我们填错", re.I)
 _COVER_QUESTION = re.compile(r"\b(?:warranty|guarantee|guaranteed|covered)\b|保修|质保|在保", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；])\s*|\n+")
 
@@ -201,8 +213,11 @@ def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_sco
     # no grievance, not negative) is a misreading: the words and the tone are what make a complaint.
     # A question whether a fault is covered ("Is a drill that broke after 14 months still under warranty?") reads as
     # negative to the sentiment model because of the fault it names; asking about cover is not complaining.
+    # So is a question about what would happen ("万一货在运输途中被压坏了，你们怎么赔", "what if a carton is
+    # damaged?"), or about a slip of the customer's own ("We forgot to write the RMA number - is that a problem?").
     plain_question = (asks and not _COMPLAINT.search(text) and not grievance
-                      and (sentiment_score > PLAIN_QUESTION_SENTIMENT or bool(_COVER_QUESTION.search(text))))
+                      and (sentiment_score > PLAIN_QUESTION_SENTIMENT or bool(_COVER_QUESTION.search(text))
+                           or bool(_HYPOTHETICAL.search(text))))
     if intent in HANDOFF_INTENTS and not procedural and not plain_question:
         return HANDOFF_INTENTS[intent]
     if grievance:

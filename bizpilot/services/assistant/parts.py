@@ -45,8 +45,10 @@ _EN_ALSO = re.compile(r"^(?:\S+\s+){0,2}(?:also|too|as well)\b|\b(?:too|as well)
 _EN_WHOLE_Q = re.compile(
     r"^(?:(?:how|what|when|where|which|who|why)(?:'s|\s+(?:\w+\s+)?(?:do|does|did|is|are|was|were|can|could|will|"
     r"would|should|may)|\s+(?:much|many|long|soon|often|far))|(?:can|could|do|does|did|is|are|will|would|should|"
-    r"may)\s+(?:i|we|you|it|there|they|the|my|our|a|an|this|these|that|your)|what's|whats)\b", re.I)
+    r"may)\s+[\w-]+|what's|whats)\b", re.I)
 _EN_COMMA = re.compile(r",\s+")
+# A short label before the questions ("Quick ones: do ...", "Two questions: ...").
+_EN_LABEL = re.compile(r"^[^:?,.]{1,30}:\s*")
 _EN_LEAD = re.compile(r"^(?:and|also|plus|besides|additionally|one more thing|another question)\s*[,:]?\s+", re.I)
 _EN_QUESTION = re.compile(
     r"\?\s*$|^(?:how|what|what's|whats|when|where|which|who|whom|why|do|does|did|is|are|was|were|can|could|will|"
@@ -56,8 +58,8 @@ _EN_QUESTION = re.compile(
 # context. "We need the goods by Thursday" has a subject, so it stays context of the question after it.
 _EN_REQUEST = re.compile(r"^(?:please\s+|pls\s+|kindly\s+)?(?:send|e-?mail|share|provide|forward|need)\s+"
                          r"(?:me|us|over|the|a|an|your|some|copies|a copy)\b|^(?:please|pls|kindly)\s+\w+", re.I)
-_ZH_CUE = re.compile(r"吗|呢|么|想了解|想知道|想问|想咨询|什么|多少|几|多久|多长|怎么|怎样|如何|哪|谁|是否|能否|可否|"
-                     r"可不可以|能不能|有没有|是不是|要不要|请问|？|\?")
+_ZH_CUE = re.compile(r"吗|呢|么|想了解|想知道|想问|想咨询|行不行|会不会|好不好|啥|咋|是[^，,。]{0,12}还是|什么|多少|几|"
+                     r"多久|多长|怎么|怎样|如何|哪|谁|是否|能否|可否|可不可以|能不能|有没有|是不是|要不要|请问|？|\?")
 _ZH_LEAD = re.compile(r"^(?:另外|还有(?!货|库存|现货|存货|没有|多少|几)|以及|并且|而且|顺便问一下|顺便问下|顺便|"
                       r"再问一下|再问|此外|同时)[，,、：:]?\s*")
 # Where a second Chinese question starts inside a run-on clause ("...什么时候发货能开增值税专用发票吗").
@@ -106,7 +108,8 @@ def asks(text: str) -> bool:
     """Does this sentence ask something (or request something), rather than state context?"""
     if is_chinese(text):
         return bool(_ZH_CUE.search(text)) or bool(re.match(r"^(?:请|帮我|麻烦)", text))
-    return bool(_EN_QUESTION.search(text.strip()) or _EN_REQUEST.match(text.strip()))
+    text = _EN_LABEL.sub("", text.strip())  # "Quick ones: do you ..."
+    return bool(_EN_QUESTION.search(text) or _EN_REQUEST.match(text))
 
 
 def _clean(text: str) -> str:
@@ -195,26 +198,36 @@ def split_parts(message: str) -> list[str]:
         if lead and context and asks(piece) and _reports_problem(" ".join(context)):
             # "Some items were missing. Also, can I pay by card?": "also" opens a new topic, so the reported
             # problem is a question of its own (what to do about it), not context of the next one
-            parts.append(("" if is_chinese(context[0]) else " ").join(context))
+            parts.append(_glue(context))
             context = []
         if needs_person(piece):
-            parts.append(" ".join([*context, piece]) if context and not asks(context[-1]) else piece)
+            parts.append(_glue([*context, piece]) if context and not asks(context[-1]) else piece)
             context = []
         elif asks(piece):
-            joiner = "" if is_chinese(piece) else " "
-            parts.append(joiner.join([*context, piece]))
+            parts.append(_glue([*context, piece]))
             context = []
         else:
             context.append(piece)
     if context:
-        joiner = "" if is_chinese(context[0]) else " "
         if parts and not needs_person(parts[-1]):
-            parts[-1] = joiner.join([parts[-1], *context])
+            parts[-1] = _glue([parts[-1], *context])
         else:
-            parts.append(joiner.join(context))
+            parts.append(_glue(context))
     if len(parts) <= 1 or len(parts) > MAX_PARTS:
         return [message]
     return parts
+
+
+def _glue(pieces: list[str]) -> str:
+    """Clauses of one part joined back with a visible boundary ("…dented - what should we do", "…裂了，怎么办"),
+    so the asking clause can still be told from the statements before it (``question_clause``)."""
+    out = pieces[0]
+    for piece in pieces[1:]:
+        if is_chinese(out):
+            out += piece if re.search(r"[，,。；;！!？?：:]$", out) else "，" + piece
+        else:
+            out += (" " if re.search(r"[.!?;:,]$", out) else " - ") + piece
+    return out
 
 
 # A statement that reports a problem with goods or a delivery: it implicitly asks what to do.
@@ -226,6 +239,17 @@ _PROBLEM = re.compile(r"\b(?:missing|damaged|dented|crushed|smashed|cracked|torn
 
 def _reports_problem(text: str) -> bool:
     return bool(_PROBLEM.search(text))
+
+
+def question_clause(text: str) -> str:
+    """The clause of a part that asks, without the statements before it ("We're exporting to Canada for the first
+    time - who covers the import taxes?" asks only the last): the knowledge base is judged on what is asked."""
+    if is_chinese(text):
+        pieces = [p for p in re.split(r"[，,。；;！!]", text) if p.strip()]
+    else:
+        pieces = [p for s in _SENTENCE_END.split(text) if s and s.strip() for p in _EN_DASH.split(s)]
+    asking = [p.strip() for p in pieces if asks(p.strip())]
+    return asking[-1] if len(pieces) > 1 and asking else text
 
 
 def refers_back(text: str) -> bool:
@@ -255,7 +279,7 @@ def _split_en_commas(chunk: str) -> list[str]:
     pieces = _EN_COMMA.split(chunk)
     out = [pieces[0]]
     for piece in pieces[1:]:
-        if _EN_WHOLE_Q.match(piece) and _EN_WHOLE_Q.match(_EN_LEAD.sub("", out[-1].strip())):
+        if _EN_WHOLE_Q.match(piece) and _EN_WHOLE_Q.match(_EN_LABEL.sub("", _EN_LEAD.sub("", out[-1].strip()))):
             out.append(piece)
         else:
             out[-1] = f"{out[-1]}, {piece}"
@@ -301,4 +325,5 @@ def wants_order_status(text: str) -> bool:
     return bool(_MY_ORDER.search(text) and _ORDER_STATUS.search(text))
 
 
-__all__ = ["asks", "needs_person", "refers_back", "split_parts", "wants_order_status", "without_instructions"]
+__all__ = ["asks", "needs_person", "question_clause", "refers_back", "split_parts", "wants_order_status",
+           "without_instructions"]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bizpilot.retrieval.types import Hit
 from bizpilot.services.assistant.compose import MIN_CONFIDENCE, clean_hits, evidence, extract, handoff_reason
 from bizpilot.services.assistant.orders import OrderFact, find_orders
-from bizpilot.services.assistant.parts import asks, wants_order_status
+from bizpilot.services.assistant.parts import asks, question_clause, wants_order_status
 from bizpilot.services.assistant.sections import prefer_matching_article
 
 #: Knowledge-base confidence above which an answer stands even when the intent model calls the part off-topic.
@@ -61,6 +61,9 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
     hits = prefer_matching_article(search, clean_hits(retriever.run(search, k=k)),
                                    getattr(retriever, "chunks", None), expander)
     ev = evidence(search, hits, embedder_name, expander)
+    asked = question_clause(question)
+    if asked != question:  # statements before the question dilute the word coverage: judge the asking clause too
+        ev = max(ev, evidence(asked, hits, embedder_name, expander), key=lambda e: e.confidence)
     found = retriever.expansion(search) if hasattr(retriever, "expansion") else None
     variants = found.to_dict() if found else {"groups": [], "terms": []}
     part = RoutedPart(question=question, route="handoff", reason=reason, intent=sig.intent,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bizpilot.domain.conversation import HandoffTicket
 from bizpilot.services.assistant import ask
 from bizpilot.services.assistant.compose import HANDOFF_TEXT, PART_NOTE
-from bizpilot.services.assistant.parts import split_parts, wants_order_status
+from bizpilot.services.assistant.parts import question_clause, split_parts, wants_order_status
 
 
 @pytest.mark.parametrize("message,parts", [
@@ -45,7 +45,7 @@ def test_a_single_question_stays_whole(message: str) -> None:
 @pytest.mark.parametrize("message,parts", [
     # a question after a dash is not folded into the statement before it, and "also" opens a part of its own
     ("Three of the pumps showed up dented - what should we do next, and could I also get the datasheets?",
-     ["Three of the pumps showed up dented what should we do next", "could I also get the datasheets?"]),
+     ["Three of the pumps showed up dented - what should we do next", "could I also get the datasheets?"]),
     ("The gloves came torn, and do you also stock nitrile ones?",
      ["The gloves came torn", "do you also stock nitrile ones?"]),
     ("收到的阀门有两个裂了，另外可以用银行转账付款吗", ["收到的阀门有两个裂了", "可以用银行转账付款吗"]),
@@ -175,3 +175,18 @@ def test_an_amount_is_not_an_order_number() -> None:
     assert not wants_order_status("What's the freight on a $350 order?")
     assert not wants_order_status("满300元的订单包邮吗")
     assert wants_order_status("where is order 10432?")
+
+
+def test_a_label_and_permission_cues_do_not_hide_the_questions() -> None:
+    assert split_parts("Two questions: is there a restocking fee, do returns need an RMA, and how long do refunds "
+                       "take?") == ["Two questions: is there a restocking fee", "do returns need an RMA",
+                                    "how long do refunds take?"]
+    assert split_parts("没有发票能退货行不行，另外运费谁出") == ["没有发票能退货行不行", "运费谁出"]
+
+
+def test_the_asking_clause_is_told_from_the_statements_before_it() -> None:
+    assert split_parts("Our site moved last week - who pays the freight now? Also, do you take cards?") == [
+        "Our site moved last week - who pays the freight now?", "do you take cards?"]
+    assert question_clause("Our site moved last week - who pays the freight now?") == "who pays the freight now?"
+    assert question_clause("我们第一次出口，关税谁付") == "关税谁付"
+    assert question_clause("Who pays the freight?") == "Who pays the freight?"

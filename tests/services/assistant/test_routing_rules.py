@@ -72,3 +72,22 @@ def test_asking_whether_a_fault_is_covered_is_not_a_complaint() -> None:
                           out_of_scope=False, asks=True) is None
     assert handoff_reason("It broke after a week, is this rubbish even under warranty? Unacceptable.",
                           intent="complaint", sentiment_score=-0.6, out_of_scope=False, asks=True) == "complaint"
+
+
+def test_a_customer_about_to_leave_or_demanding_the_money_back_goes_to_a_person() -> None:
+    assert handoff_reason("We have had enough late shipments, we are switching suppliers next month.",
+                          intent="shipping", sentiment_score=-0.5, out_of_scope=False) == "complaint"
+    assert handoff_reason("再这样下去我们就换供应商了", intent="shipping", sentiment_score=-0.5,
+                          out_of_scope=False) == "complaint"
+    assert handoff_reason("货款必须全部退给我们", intent="returns_refunds", sentiment_score=-0.5,
+                          out_of_scope=False) == "refund_request"
+
+
+def test_what_if_and_may_we_questions_are_not_complaints() -> None:
+    for text in ("What if a pallet arrives damaged, who pays for it?", "如果货物在路上丢了怎么赔",
+                 "Can we send the goods back without the RMA label?"):
+        assert handoff_reason(text, intent="complaint", sentiment_score=-0.6, out_of_scope=False,
+                              asks=True) is None, text
+    # a reproach phrased as a question is still a complaint
+    assert handoff_reason("Why do you keep sending the wrong items?", intent="complaint", sentiment_score=-0.6,
+                          out_of_scope=False, asks=True) == "complaint"

@@ -46,3 +46,15 @@ def test_water_damage_is_transit_damage() -> None:
     expander = builtin_expander()
     for text in ("the boxes were soaked through", "两箱货受潮了", "纸箱被雨淋湿"):
         assert "damaged" in expander.expand(text)
+    # "wet" alone names a rating or a place ("rated for wet areas"), not damage
+    assert "damaged" not in expander.expand("LED high bays rated for wet areas")
+    assert "damaged" in expander.expand("two cartons got wet on the lorry")
+
+
+def test_payment_reference_and_late_payment_variants() -> None:
+    from bizpilot.retrieval.synonyms import builtin_expander
+
+    expander = builtin_expander()
+    assert "payment_reference" in expander.run("打款的时候备注栏写什么").groups
+    assert "付款备注" in expander.run("打款的时候备注栏写什么").terms
+    assert "late_payment" in expander.run("will you stop shipping if we fall behind on paying?").groups
