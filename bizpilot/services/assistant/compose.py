@@ -34,7 +34,8 @@ _ESCALATE = re.compile(
     r"to\s+)?(?:me\s+)?(?:a\s+|an\s+|your\s+|the\s+)?(?:human|person|agent|manager|supervisor)\b|"
     r"\b(?:want|need|demand)\s+(?:a\s+|an\s+|to\s+see\s+(?:a\s+|your\s+|the\s+)?)?(?:human|manager|supervisor)\b|"
     r"\bescalat\w*|\b(?:agent|someone|somebody|manager)\s+(?:to\s+)?call\s+me\b|\bcall\s+me\b|"
-    r"\blawyer\b|\blegal action\b|\bnot\s+(?:a|this)\s+bot\b|转人工|人工客服|找人工|真人|找你们(?:领导|经理|主管)|"
+    r"\b(?:lawyers?|solicitors?|attorneys?)\b|\blegal action\b|\bsue (?:you|your)\b|\btake (?:you|this) to court\b|"
+    r"律师|起诉|法院|法律途径|\bnot\s+(?:a|this)\s+bot\b|转人工|人工客服|找人工|真人|找你们(?:领导|经理|主管)|"
     r"(?:叫|让)你们?(?:的)?(?:经理|主管|领导)|我要(?:找)?(?:经理|主管|领导)", re.I)
 # A refund *demand* (handed off), not a question about the refund policy ("how long do refunds take?", "退款多久到账").
 _REFUND_REQUEST = re.compile(
@@ -50,7 +51,7 @@ _REFUND_REQUEST = re.compile(
     r"(?:钱|货款|款项?)(?:必须|要|得|马上|立即|全部|全额|都){0,3}退(?:回|还|给)", re.I)
 # Plain complaint words (with negative sentiment they hand off even when the intent model says otherwise).
 _COMPLAINT = re.compile(r"\b(?:unacceptable|disgrace\w*|furious|outrageous|ridiculous|appalling|fed up|sick of|"
-                        r"worst|terrible service|complain\w*|very (?:unhappy|disappointed|angry))\b|投诉|太差|"
+                        r"worst(?! case)|terrible service|complain\w*|very (?:unhappy|disappointed|angry))\b|投诉|太差|"
                         r"不负责任|气死|垃圾|太失望|很失望|很生气|没人管|忍无可忍", re.I)
 # A grievance told without complaint words: contact that went unanswered ("nobody has called back", "still waiting
 # for a reply", "emailed twice and no answer", "没人回复", "一直没人处理") or harm done by the supplier's people to
@@ -88,6 +89,9 @@ _HOW_TO = re.compile(r"\b(?:how (?:do|can|should|would) (?:i|we)|what (?:do|shou
                      # asking whether something is allowed: "Can we send it back without an RMA?", "…行不行"
                      r"\b(?:can|could|may) (?:i|we)\b|\bis it (?:ok|okay|fine|possible|allowed)\b|"
                      r"\b(?:do|would) (?:i|we) (?:need|have) to\b|行不行|行吗|可以吗|可不可以|能不能|是否可以", re.I)
+_POLICY_OPINION = re.compile(r"\b(?:sounds?|seems?|looks?)\s+(?:a bit\s+|pretty\s+|really\s+|rather\s+|quite\s+|"
+                             r"kind of\s+)?(?:outrageous|ridiculous|steep|excessive|unfair)\b|(?:听起来|感觉|好像)"
+                             r"(?:有点|太|挺)?(?:离谱|贵|高|不合理)", re.I)
 _HYPOTHETICAL = re.compile(r"\b(?:what if|in case|if (?:a|an|the|any|one|some|our|we|it|they)|should (?:a|an|the|any)|"
                            r"(?:we|i) (?:forgot|missed|made a mistake|mixed up|got the wrong)|our (?:mistake|fault))\b|"
                            r"万一|如果|要是|假如|假设|我们忘了|我们搞错|我们写错|我们填错", re.I)
@@ -207,7 +211,10 @@ def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_sco
     sentiment model reads "can't"/"cancel" as negative)."""
     text = text or ""
     grievance = bool(_GRIEVANCE.search(text))
-    procedural = (bool(_HOW_TO.search(text)) and not _COMPLAINT.search(text) and not grievance
+    # A complaint word that judges a policy while asking about it ("your restocking fee sounds outrageous - how much
+    # is it?") is an opinion about the rule, not a complaint about what happened.
+    complaint_word = bool(_COMPLAINT.search(text)) and not (asks and _POLICY_OPINION.search(text))
+    procedural = (bool(_HOW_TO.search(text)) and not complaint_word and not grievance
                   and sentiment_score > -0.75)
     # The intent model's "complaint" alone, on a plain question ("我们公司有没有专属的客户经理": no complaint word,
     # no grievance, not negative) is a misreading: the words and the tone are what make a complaint.
@@ -215,7 +222,7 @@ def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_sco
     # negative to the sentiment model because of the fault it names; asking about cover is not complaining.
     # So is a question about what would happen ("万一货在运输途中被压坏了，你们怎么赔", "what if a carton is
     # damaged?"), or about a slip of the customer's own ("We forgot to write the RMA number - is that a problem?").
-    plain_question = (asks and not _COMPLAINT.search(text) and not grievance
+    plain_question = (asks and not complaint_word and not grievance
                       and (sentiment_score > PLAIN_QUESTION_SENTIMENT or bool(_COVER_QUESTION.search(text))
                            or bool(_HYPOTHETICAL.search(text))))
     if intent in HANDOFF_INTENTS and not procedural and not plain_question:
@@ -227,7 +234,7 @@ def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_sco
     if _REFUND_REQUEST.search(text) or (intent == "returns_refunds" and sentiment_score <= -0.6
                                               and not asks):
         return "refund_request"
-    if _COMPLAINT.search(text) and sentiment_score <= -0.3:
+    if complaint_word and sentiment_score <= -0.3:
         return "complaint"
     if out_of_scope:
         return "out_of_scope"

@@ -21,7 +21,7 @@ import re
 
 from bizpilot.llm.injection import looks_like_instruction, normalise
 from bizpilot.retrieval.analyzers import chinese_words
-from bizpilot.services.assistant.compose import _COMPLAINT, _ESCALATE, _GRIEVANCE, _REFUND_REQUEST
+from bizpilot.services.assistant.compose import _COMPLAINT, _ESCALATE, _GRIEVANCE, _POLICY_OPINION, _REFUND_REQUEST
 from bizpilot.services.assistant.orders import order_refs
 
 MAX_PARTS = 6
@@ -30,12 +30,13 @@ _SENTENCE_END = re.compile(r"(?<=[?？!！。;；])\s*|(?<=[.])\s+(?=\S)|\n+")
 # "..., and how long ...", "... and can we ...", "... also, what ..." : a second question joined to the first.
 _EN_JOIN = re.compile(
     r",?\s+(?:and|also|plus|or)\s*,?\s+(?=(?:also\s+)?(?:how|what|what's|whats|when|where|which|who|whom|why|"
-    r"do|does|did|is|are|was|were|can|could|will|would|should|shall|may|have|has)\b)", re.I)
+    r"do|does|did|is|are|was|were|can|could|will|would|should|shall|may|have|has|remind|tell|let me know|"
+    r"explain|confirm)\b)", re.I)
 # A dash before a question or "also" ("The lights arrived smashed - how do I report it", "... - also, can I ..."):
 # what follows the dash is a clause of its own, so a question after a statement is not folded into context.
 _EN_DASH = re.compile(
-    r"\s+[-\u2013\u2014]+\s+(?=(?:also\b|how|what|what's|whats|when|where|which|who|why|do|does|is|are|can|could|"
-    r"will|would|should|may)\b)", re.I)
+    r"\s+[-\u2013\u2014]+\s+(?=(?:also\b|(?:and\s+)?(?:in the meantime|meanwhile|btw|by the way)\b|how|what|"
+    r"what's|whats|when|where|which|who|why|do|does|is|are|can|could|will|would|should|may)\b)", re.I)
 # A joined clause that says it is a further request ("and can I also ...", "do you also ...", "... as well?"):
 # a new topic, so a reported problem before it is a question of its own (what to do about it).
 _EN_ALSO = re.compile(r"^(?:\S+\s+){0,2}(?:also|too|as well)\b|\b(?:too|as well)\W*$", re.I)
@@ -49,10 +50,12 @@ _EN_WHOLE_Q = re.compile(
 _EN_COMMA = re.compile(r",\s+")
 # A short label before the questions ("Quick ones: do ...", "Two questions: ...").
 _EN_LABEL = re.compile(r"^[^:?,.]{1,30}:\s*")
-_EN_LEAD = re.compile(r"^(?:and|also|plus|besides|additionally|one more thing|another question)\s*[,:]?\s+", re.I)
+_EN_LEAD = re.compile(r"^(?:and\s+)?(?:also|plus|besides|additionally|one more thing|another question|in the meantime|"
+                      r"meanwhile|btw|by the way|p\.?s\.?|and)\s*[,:]?\s+", re.I)
 _EN_QUESTION = re.compile(
     r"\?\s*$|^(?:how|what|what's|whats|when|where|which|who|whom|why|do|does|did|is|are|was|were|can|could|will|"
-    r"would|should|shall|may|have|has|please|tell me|i'd like to know|i would like to know|i need to know|"
+    r"would|should|shall|may|have|has|please|tell me|remind me|let me know|explain|confirm|"
+    r"i'd like to know|i would like to know|i need to know|"
     r"i want to know|any idea|i wonder)\b", re.I)
 # A request in the imperative ("Need the SDS for the degreaser", "Please send us the CE certificate"): a part, not
 # context. "We need the goods by Thursday" has a subject, so it stays context of the question after it.
@@ -60,11 +63,11 @@ _EN_REQUEST = re.compile(r"^(?:please\s+|pls\s+|kindly\s+)?(?:send|e-?mail|share
                          r"(?:me|us|over|the|a|an|your|some|copies|a copy)\b|^(?:please|pls|kindly)\s+\w+", re.I)
 _ZH_CUE = re.compile(r"吗|呢|么|想了解|想知道|想问|想咨询|行不行|会不会|好不好|啥|咋|是[^，,。]{0,12}还是|什么|多少|几|"
                      r"多久|多长|怎么|怎样|如何|哪|谁|是否|能否|可否|可不可以|能不能|有没有|是不是|要不要|请问|？|\?")
-_ZH_LEAD = re.compile(r"^(?:另外|还有(?!货|库存|现货|存货|没有|多少|几)|以及|并且|而且|顺便问一下|顺便问下|顺便|"
-                      r"再问一下|再问|此外|同时)[，,、：:]?\s*")
+_ZH_LEAD = re.compile(r"^(?:另外|还有就是|再就是|还有(?!货|库存|现货|存货|没有|多少|几)|以及|并且|而且|顺便问一下|"
+                      r"顺便问下|顺便|再问一下|再问|此外|同时)[，,、：:]?\s*")
 # Where a second Chinese question starts inside a run-on clause ("...什么时候发货能开增值税专用发票吗").
-_ZH_SECOND = re.compile(r"(?=(?:另外|还有|以及|此外|顺便|同时|能不能|可不可以|能否|可否|是否|能|可以|有没有|怎么|"
-                        r"如何|请问))")
+_ZH_SECOND = re.compile(r"(?=(?:另外|再就是|还有|以及|此外|顺便|同时|能不能|可不可以|能否|可否|是否|能|可以|有没有|"
+                        r"怎么|如何|请问))")
 
 _ORDER_CHANNEL = re.compile(
     r"\bEDI\b|\be-?mail\b|\bportal\b|\bby (?:phone|fax)\b|\bminimum\b|\bstanding orders?\b|\bplace (?:an |my |our )?"
@@ -100,8 +103,8 @@ def is_chinese(text: str) -> bool:
 def needs_person(text: str) -> bool:
     """Complaint words, a grievance (unanswered contact, harm to the customer's property), a refund demand or a
     request for a person: a part of its own, never folded into context."""
-    return bool(_COMPLAINT.search(text) or _GRIEVANCE.search(text) or _ESCALATE.search(text)
-                or _REFUND_REQUEST.search(text))
+    complaint = bool(_COMPLAINT.search(text)) and not _POLICY_OPINION.search(text)  # "the fee sounds outrageous"
+    return bool(complaint or _GRIEVANCE.search(text) or _ESCALATE.search(text) or _REFUND_REQUEST.search(text))
 
 
 def asks(text: str) -> bool:
@@ -114,7 +117,7 @@ def asks(text: str) -> bool:
 
 def _clean(text: str) -> str:
     text = _ZH_LEAD.sub("", _EN_LEAD.sub("", text.strip().lstrip(",，、;；:： "))).strip()
-    return text.rstrip(",，、;；:： ").strip()
+    return text.rstrip(",，、;；:：-\u2013\u2014 ").strip()
 
 
 def _split_zh_clause(text: str) -> list[str]:
@@ -252,6 +255,11 @@ def question_clause(text: str) -> str:
     return asking[-1] if len(pieces) > 1 and asking else text
 
 
+def part_asks(text: str) -> bool:
+    """Does this part ask, in any of its clauses ("Honestly the fee sounds steep - how much is it exactly")?"""
+    return asks(text) or asks(question_clause(text))
+
+
 def refers_back(text: str) -> bool:
     """A short English question that only points back at the one before it ("how do we reach them?", "can I
     still change it?"): it is searched together with that question, but routed on its own words."""
@@ -292,7 +300,7 @@ def _join_back_refs(clauses: list[str]) -> list[str]:
     out: list[str] = []
     for clause in clauses:
         prev = out[-1] if out else ""
-        if prev and refers_back(clause) and not (order_refs(prev) or wants_order_status(prev)):
+        if prev and asks(prev) and refers_back(clause) and not (order_refs(prev) or wants_order_status(prev)):
             out[-1] = f"{prev} and {clause.strip()}"
         else:
             out.append(clause)
@@ -325,5 +333,5 @@ def wants_order_status(text: str) -> bool:
     return bool(_MY_ORDER.search(text) and _ORDER_STATUS.search(text))
 
 
-__all__ = ["asks", "needs_person", "question_clause", "refers_back", "split_parts", "wants_order_status",
+__all__ = ["asks", "needs_person", "part_asks", "question_clause", "refers_back", "split_parts", "wants_order_status",
            "without_instructions"]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bizpilot.retrieval.types import Hit
 from bizpilot.services.assistant.compose import MIN_CONFIDENCE, clean_hits, evidence, extract, handoff_reason
 from bizpilot.services.assistant.orders import OrderFact, find_orders
-from bizpilot.services.assistant.parts import asks, question_clause, wants_order_status
+from bizpilot.services.assistant.parts import part_asks, question_clause, wants_order_status
 from bizpilot.services.assistant.sections import prefer_matching_article
 
 #: Knowledge-base confidence above which an answer stands even when the intent model calls the part off-topic.
@@ -55,7 +55,7 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
     """Route and answer one question (``sig``: its intent and sentiment; ``forced_reason``: a hand-off the whole
     message demands of this part; ``context``: the question it refers back to, searched with it)."""
     reason = forced_reason or handoff_reason(question, intent=sig.intent, sentiment_score=sig.sentiment_score,
-                                             out_of_scope=False, asks=asks(question))
+                                             out_of_scope=False, asks=part_asks(question))
     search = f"{context} {question}" if context else question
     expander = getattr(retriever, "expander", None)  # the variant table the search used, for the same judgement
     hits = prefer_matching_article(search, clean_hits(retriever.run(search, k=k)),

@@ -23,7 +23,7 @@ from bizpilot.services.assistant.compose import HANDOFF_TEXT, PART_NOTE, PART_QU
 from bizpilot.services.assistant.index import refresh_index
 from bizpilot.services.assistant.knowledge import CONFIGURED, get_retriever
 from bizpilot.services.assistant.orders import account_name, order_refs
-from bizpilot.services.assistant.parts import asks, refers_back, split_parts, without_instructions
+from bizpilot.services.assistant.parts import part_asks, refers_back, split_parts, without_instructions
 from bizpilot.services.assistant.routing import PERSON_REASONS, RoutedPart, message_reason, route_part
 from bizpilot.services.events import emit
 from bizpilot.services.references import resolve_account
@@ -81,9 +81,9 @@ def _route_parts(*, session: Session, question: str, sig: Any, lang: str, accoun
         whole = handoff_reason(question, intent=sig.intent, sentiment_score=sig.sentiment_score,
                                out_of_scope=False)
         own = [handoff_reason(t, intent=s.intent, sentiment_score=s.sentiment_score, out_of_scope=False,
-                              asks=asks(t)) for t, s in zip(texts, sigs, strict=True)]
+                              asks=part_asks(t)) for t, s in zip(texts, sigs, strict=True)]
         worst = min(range(len(texts)), key=lambda i: sigs[i].sentiment_score)
-        if whole in PERSON_REASONS and not any(r in PERSON_REASONS for r in own) and not asks(texts[worst]):
+        if whole in PERSON_REASONS and not any(r in PERSON_REASONS for r in own) and not part_asks(texts[worst]):
             forced[worst] = whole
     return [route_part(session=session, question=t, sig=s, account_id=account_id, retriever=retriever,
                        embedder_name=embedder_name, k=k, forced_reason=forced.get(i),

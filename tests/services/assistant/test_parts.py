@@ -190,3 +190,17 @@ def test_the_asking_clause_is_told_from_the_statements_before_it() -> None:
     assert question_clause("Our site moved last week - who pays the freight now?") == "who pays the freight now?"
     assert question_clause("我们第一次出口，关税谁付") == "关税谁付"
     assert question_clause("Who pays the freight?") == "Who pays the freight?"
+
+
+@pytest.mark.parametrize("message,parts", [
+    ("Please get me a supervisor - and meanwhile, what are your payment terms?",
+     ["Please get me a supervisor", "what are your payment terms?"]),
+    ("Send me a copy of the invoice, and remind me what your payment terms are.",
+     ["Send me a copy of the invoice", "remind me what your payment terms are."]),
+    ("交期多久再就是能开专票吗", ["交期多久", "能开专票吗"]),
+    # a short question pointing back at a statement takes the statement as its context, not as a question
+    ("Your restocking fee sounds outrageous - how much is it exactly, and do you take cards?",
+     ["Your restocking fee sounds outrageous - how much is it exactly", "do you take cards?"]),
+])
+def test_requests_and_meanwhile_questions_are_parts(message: str, parts: list[str]) -> None:
+    assert split_parts(message) == parts

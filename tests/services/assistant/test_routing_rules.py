@@ -7,7 +7,7 @@ from bizpilot.retrieval import BM25Index, HybridRetriever, VectorIndex, get_embe
 from bizpilot.retrieval.synonyms import builtin_expander
 from bizpilot.retrieval.types import Chunk
 from bizpilot.services.assistant.compose import handoff_reason
-from bizpilot.services.assistant.parts import refers_back, split_parts, wants_order_status
+from bizpilot.services.assistant.parts import needs_person, refers_back, split_parts, wants_order_status
 
 
 def test_a_policy_question_that_mentions_an_order_is_not_an_order_lookup() -> None:
@@ -90,4 +90,18 @@ def test_what_if_and_may_we_questions_are_not_complaints() -> None:
                               asks=True) is None, text
     # a reproach phrased as a question is still a complaint
     assert handoff_reason("Why do you keep sending the wrong items?", intent="complaint", sentiment_score=-0.6,
+                          out_of_scope=False, asks=True) == "complaint"
+
+
+def test_legal_threats_hand_off_and_idioms_or_opinions_on_a_rule_do_not() -> None:
+    assert handoff_reason("If this is not credited by Friday our solicitor will contact you.", intent="invoice_payment",
+                          sentiment_score=-0.4, out_of_scope=False) == "escalation"
+    assert handoff_reason("再不处理我们就找律师了", intent="other", sentiment_score=-0.5,
+                          out_of_scope=False) == "escalation"
+    assert handoff_reason("Worst case, if the truck is late, who pays for the waiting time?", intent="other",
+                          sentiment_score=-0.4, out_of_scope=False, asks=True) is None
+    assert handoff_reason("Your minimum order sounds ridiculous - what is it exactly?", intent="pricing_quote",
+                          sentiment_score=-0.6, out_of_scope=False, asks=True) is None
+    assert not needs_person("Your minimum order sounds ridiculous")
+    assert handoff_reason("This is ridiculous, where is my delivery?", intent="order_status", sentiment_score=-0.6,
                           out_of_scope=False, asks=True) == "complaint"

@@ -58,3 +58,11 @@ def test_payment_reference_and_late_payment_variants() -> None:
     assert "payment_reference" in expander.run("打款的时候备注栏写什么").groups
     assert "付款备注" in expander.run("打款的时候备注栏写什么").terms
     assert "late_payment" in expander.run("will you stop shipping if we fall behind on paying?").groups
+
+
+def test_customer_level_is_the_account_tier() -> None:
+    from bizpilot.retrieval.synonyms import builtin_expander
+
+    expander = builtin_expander()
+    assert "account_tier" in expander.run("does that bump us into a higher customer level?").groups
+    assert "account_tier" in expander.run("我们能升到大客户吗").groups
