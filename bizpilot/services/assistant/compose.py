@@ -33,7 +33,8 @@ _ESCALATE = re.compile(
     r"\b(?:real|actual|live)\s+(?:person|human|agent)\b|\b(?:get|put|connect|transfer)\s+(?:me\s+)?(?:to\s+|through\s+"
     r"to\s+)?(?:me\s+)?(?:a\s+|an\s+|your\s+|the\s+)?(?:human|person|agent|manager|supervisor)\b|"
     r"\b(?:want|need|demand)\s+(?:a\s+|an\s+|to\s+see\s+(?:a\s+|your\s+|the\s+)?)?(?:human|manager|supervisor)\b|"
-    r"\bescalat\w*|\b(?:agent|someone|somebody|manager)\s+(?:to\s+)?call\s+me\b|\bcall\s+me\b|"
+    r"\bescalat\w*|\b(?:agent|someone|somebody|manager)\s+(?:to\s+)?call\s+me\b|\b(?:call|ring|phone)\s+me\b|"
+    r"\b(?:get|have|tell)\s+(?:your|the)\s+(?:boss|manager|supervisor)\b|"
     r"\b(?:lawyers?|solicitors?|attorneys?)\b|\blegal action\b|\bsue (?:you|your)\b|\btake (?:you|this) to court\b|"
     r"律师|起诉|法院|法律途径|\bnot\s+(?:a|this)\s+bot\b|转人工|人工客服|找人工|真人|找你们(?:领导|经理|主管)|"
     r"(?:叫|让)你们?(?:的)?(?:经理|主管|领导)|我要(?:找)?(?:经理|主管|领导)", re.I)
@@ -67,7 +68,8 @@ _GRIEVANCE = re.compile(
     r"again and again|repeatedly)\b|\bwith(?:out)?\s+(?:no|any)\s+(?:answer|reply|response)\b|\bignor(?:ed|ing)\s+"
     r"(?:us|me|our|my)\b|\byour\s+(?:\w+\s+){0,2}(?:driver|courier|technician|engineer|fitter|installer|staff|"
     r"crew|guys?|people|delivery\s+(?:man|guy|team)|van|truck|lorry|forklift)s?\s+(?:\w+\s+){0,2}(?:scraped|scratched|"
-    r"damaged|broke|hit|dented|smashed|crashed|knocked|ruined|spilled|spilt|left|cracked|blocked)\b|"
+    r"damaged|broke|hit|dented|smashed|crashed|knocked|ruined|spilled|spilt|left|cracked|blocked|backed into|"
+    r"reversed into|ran into|drove into)\b|"
     r"\b(?:scraped|scratched|damaged|broke|hit|dented|smashed|crashed into|knocked over|ruined)\s+(?:our|my)\s+"
     r"(?:\w+\s+)?(?:gate|wall|door|fence|car|floor|building|property|premises|van|truck|dock|shutter|yard|sign|"
     r"barrier|racking|office)\b|"
@@ -89,6 +91,9 @@ _HOW_TO = re.compile(r"\b(?:how (?:do|can|should|would) (?:i|we)|what (?:do|shou
                      # asking whether something is allowed: "Can we send it back without an RMA?", "…行不行"
                      r"\b(?:can|could|may) (?:i|we)\b|\bis it (?:ok|okay|fine|possible|allowed)\b|"
                      r"\b(?:do|would) (?:i|we) (?:need|have) to\b|行不行|行吗|可以吗|可不可以|能不能|是否可以", re.I)
+_TEXTSPEAK = [(re.compile(r"\bur\b", re.I), "your"), (re.compile(r"\bu\b(?!-)"), "you"),
+              (re.compile(r"\b(?:pls|plz)\b", re.I), "please"), (re.compile(r"\br\b(?!-)"), "are"),
+              (re.compile(r"\bwhats\b", re.I), "what's")]
 _POLICY_OPINION = re.compile(r"\b(?:sounds?|seems?|looks?)\s+(?:a bit\s+|pretty\s+|really\s+|rather\s+|quite\s+|"
                              r"kind of\s+)?(?:outrageous|ridiculous|steep|excessive|unfair)\b|(?:听起来|感觉|好像)"
                              r"(?:有点|太|挺)?(?:离谱|贵|高|不合理)", re.I)
@@ -203,13 +208,21 @@ def evidence(query: str, hits: list[Hit], embedder_name: str | None,
     return Evidence(round(best, 4), best_cos, round(best_cov, 4))
 
 
+def plain_words(text: str) -> str:
+    """Text-speak spelled out for the rules ("ur driver", "get ur boss to ring me", "u do 20v drivers?"); the
+    customer's text itself is never changed."""
+    for pattern, word in _TEXTSPEAK:
+        text = pattern.sub(word, text)
+    return text
+
+
 def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_scope: bool,
                    asks: bool = False) -> str | None:
     """Why a person must answer this message (None: the assistant may answer). Complaints, refund demands and
     requests for a person come first, whatever else the text asks. A very negative message about a return is a
     refund request unless it ``asks`` a question ("The order already left, can I cancel it?" is answered: the
     sentiment model reads "can't"/"cancel" as negative)."""
-    text = text or ""
+    text = plain_words(text or "")
     grievance = bool(_GRIEVANCE.search(text))
     # A complaint word that judges a policy while asking about it ("your restocking fee sounds outrageous - how much
     # is it?") is an opinion about the rule, not a complaint about what happened.

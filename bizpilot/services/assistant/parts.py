@@ -21,7 +21,14 @@ import re
 
 from bizpilot.llm.injection import looks_like_instruction, normalise
 from bizpilot.retrieval.analyzers import chinese_words
-from bizpilot.services.assistant.compose import _COMPLAINT, _ESCALATE, _GRIEVANCE, _POLICY_OPINION, _REFUND_REQUEST
+from bizpilot.services.assistant.compose import (
+    _COMPLAINT,
+    _ESCALATE,
+    _GRIEVANCE,
+    _POLICY_OPINION,
+    _REFUND_REQUEST,
+    plain_words,
+)
 from bizpilot.services.assistant.orders import order_refs
 
 MAX_PARTS = 6
@@ -31,7 +38,7 @@ _SENTENCE_END = re.compile(r"(?<=[?？!！。;；])\s*|(?<=[.])\s+(?=\S)|\n+")
 _EN_JOIN = re.compile(
     r",?\s+(?:and|also|plus|or)\s*,?\s+(?=(?:also\s+)?(?:how|what|what's|whats|when|where|which|who|whom|why|"
     r"do|does|did|is|are|was|were|can|could|will|would|should|shall|may|have|has|remind|tell|let me know|"
-    r"explain|confirm)\b)", re.I)
+    r"explain|confirm)\b)|,\s+and\s+(?=if\b)", re.I)
 # A dash before a question or "also" ("The lights arrived smashed - how do I report it", "... - also, can I ..."):
 # what follows the dash is a clause of its own, so a question after a statement is not folded into context.
 _EN_DASH = re.compile(
@@ -48,6 +55,12 @@ _EN_WHOLE_Q = re.compile(
     r"would|should|may)|\s+(?:much|many|long|soon|often|far))|(?:can|could|do|does|did|is|are|will|would|should|"
     r"may)\s+[\w-]+|what's|whats)\b", re.I)
 _EN_COMMA = re.compile(r",\s+")
+_GREETING = re.compile(r"^(?:亲爱的|亲|您好|你好|哈喽|在吗)[，,!！~\s]+")
+# A question that starts mid-sentence without punctuation ("pallet came in busted what do i do also ...").
+_EN_INNER_Q = re.compile(r"(?<=\w)\s+(?=(?:what|how|who|where|when)\s+(?:(?:do|should|can|shall|must)\s+(?:i|we)|"
+                         r"(?:long|much|many|soon)\s+(?:do|does|have|has|is|are|will|can|should)\s+\w+)\b)", re.I)
+# Numbered lists ("1) what's the email 2) do you take cards", "①…②…"): each item is a sentence.
+_LIST_MARK = re.compile(r"(?:^|\s+)(?:\(?\d{1,2}(?:[)、]|\.(?=\s))|[①②③④⑤⑥⑦⑧⑨⑩])\s*")
 # A short label before the questions ("Quick ones: do ...", "Two questions: ...").
 _EN_LABEL = re.compile(r"^[^:?,.]{1,30}:\s*")
 _EN_LEAD = re.compile(r"^(?:and\s+)?(?:also|plus|besides|additionally|one more thing|another question|in the meantime|"
@@ -62,9 +75,12 @@ _EN_QUESTION = re.compile(
 _EN_REQUEST = re.compile(r"^(?:please\s+|pls\s+|kindly\s+)?(?:send|e-?mail|share|provide|forward|need)\s+"
                          r"(?:me|us|over|the|a|an|your|some|copies|a copy)\b|^(?:please|pls|kindly)\s+\w+", re.I)
 _ZH_CUE = re.compile(r"吗|呢|么|想了解|想知道|想问|想咨询|行不行|会不会|好不好|啥|咋|是[^，,。]{0,12}还是|什么|多少|几|"
-                     r"多久|多长|怎么|怎样|如何|哪|谁|是否|能否|可否|可不可以|能不能|有没有|是不是|要不要|请问|？|\?")
+                     r"多久|多长|怎么|怎样|如何|哪|谁|是否|能否|可否|可不可以|能不能|有没有|是不是|要不要|请问|？|\?|"
+                     # chat-style yes/no endings: "有M20的没呀", "能退不", "会发邮件通知不呀", "能转账嘛"
+                     r"(?:的|有|了)没有?(?:呀|啊|哈|呢)?(?=$|[\s，,。？?！!])|不(?:呀|啊|哈|嘛)?(?=$|[\s，,。？?！!])|"
+                     r"嘛(?=$|[\s，,。？?！!])")
 _ZH_LEAD = re.compile(r"^(?:另外|还有就是|再就是|还有(?!货|库存|现货|存货|没有|多少|几)|以及|并且|而且|顺便问一下|"
-                      r"顺便问下|顺便|再问一下|再问|此外|同时)[，,、：:]?\s*")
+                      r"顺便问下|顺便|再问一下|再问|此外|同时|然后)[，,、：:]?\s*")
 # Where a second Chinese question starts inside a run-on clause ("...什么时候发货能开增值税专用发票吗").
 _ZH_SECOND = re.compile(r"(?=(?:另外|再就是|还有|以及|此外|顺便|同时|能不能|可不可以|能否|可否|是否|能|可以|有没有|"
                         r"怎么|如何|请问))")
@@ -103,6 +119,7 @@ def is_chinese(text: str) -> bool:
 def needs_person(text: str) -> bool:
     """Complaint words, a grievance (unanswered contact, harm to the customer's property), a refund demand or a
     request for a person: a part of its own, never folded into context."""
+    text = plain_words(text)
     complaint = bool(_COMPLAINT.search(text)) and not _POLICY_OPINION.search(text)  # "the fee sounds outrageous"
     return bool(complaint or _GRIEVANCE.search(text) or _ESCALATE.search(text) or _REFUND_REQUEST.search(text))
 
@@ -111,18 +128,19 @@ def asks(text: str) -> bool:
     """Does this sentence ask something (or request something), rather than state context?"""
     if is_chinese(text):
         return bool(_ZH_CUE.search(text)) or bool(re.match(r"^(?:请|帮我|麻烦)", text))
-    text = _EN_LABEL.sub("", text.strip())  # "Quick ones: do you ..."
+    text = _EN_LABEL.sub("", plain_words(text.strip()))  # "Quick ones: do you ...", "u do 20v drivers?"
     return bool(_EN_QUESTION.search(text) or _EN_REQUEST.match(text))
 
 
 def _clean(text: str) -> str:
+    text = _GREETING.sub("", text.strip())
     text = _ZH_LEAD.sub("", _EN_LEAD.sub("", text.strip().lstrip(",，、;；:： "))).strip()
     return text.rstrip(",，、;；:：-\u2013\u2014 ").strip()
 
 
 def _split_zh_clause(text: str) -> list[str]:
     """Cut a Chinese sentence at commas and at a glued second question, where each side asks on its own."""
-    pieces = [p for p in re.split(r"[，,、]", text) if p.strip()]
+    pieces = [p for p in re.split(r"[，,、]|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", text) if p.strip()]
     merged: list[str] = []
     for piece in pieces:
         # a clause opened by 另外/还有/顺便 that asks is a question of its own even after a statement
@@ -184,7 +202,7 @@ def split_parts(message: str) -> list[str]:
     if not message:
         return []
     pieces: list[str] = []
-    for sentence in _SENTENCE_END.split(message):
+    for sentence in _SENTENCE_END.split(_LIST_MARK.sub("\n", message)):
         if not sentence or not sentence.strip():
             continue
         if is_chinese(sentence):
@@ -235,7 +253,8 @@ def _glue(pieces: list[str]) -> str:
 
 # A statement that reports a problem with goods or a delivery: it implicitly asks what to do.
 _PROBLEM = re.compile(r"\b(?:missing|damaged|dented|crushed|smashed|cracked|torn|leak\w*|broken|broke|wrong|faulty|"
-                      r"defective|short|late|not working|stopped working|never (?:arrived|came)|soaked|wet|"
+                      r"defective|short|late|not working|stopped working|never (?:arrived|came)|soaked|wet|busted|"
+                      r"wrecked|destroyed|ruined|"
                       r"water[- ]damaged)\b|"
                       r"少发|漏发|缺件|破损|坏了|压坏|摔坏|发错|没收到|不能用|漏水|裂了|受潮|泡水|淋湿|湿了", re.I)
 
@@ -279,7 +298,15 @@ def _split_en(sentence: str) -> list[str]:
             lead = re.search(r"\b(?:also|plus)\b", m.group(0), re.I)
             pos = m.start() + lead.start() if lead else m.end()
         out.append(chunk[pos:])
-    return [c for c in out if c.strip()]
+    return [piece for c in out if c.strip() for piece in _split_inner_question(c)]
+
+
+def _split_inner_question(chunk: str) -> list[str]:
+    """``chunk`` cut before a "what do I do"-style question that follows three or more words of statement."""
+    m = _EN_INNER_Q.search(chunk)
+    if m and len(chunk[:m.start()].split()) >= 3 and not asks(chunk[:m.start()]):
+        return [chunk[:m.start()], chunk[m.end():]]
+    return [chunk]
 
 
 def _split_en_commas(chunk: str) -> list[str]:

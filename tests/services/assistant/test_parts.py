@@ -204,3 +204,20 @@ def test_the_asking_clause_is_told_from_the_statements_before_it() -> None:
 ])
 def test_requests_and_meanwhile_questions_are_parts(message: str, parts: list[str]) -> None:
     assert split_parts(message) == parts
+
+
+@pytest.mark.parametrize("message,parts", [
+    # chat-style Chinese: yes/no endings without 吗, spaces between clauses, a greeting, 然后
+    ("亲 扎带有黑色的没呀 然后月结要准备啥材料", ["扎带有黑色的没呀", "月结要准备啥材料"]),
+    ("手套有L码的不，拆封了能退不", ["手套有L码的不", "拆封了能退不"]),
+    ("能开专票嘛 运费咋算", ["能开专票嘛", "运费咋算"]),
+    # phone-typed English: a question inside a run-on sentence, a numbered list, a conditional question
+    ("box came in busted what do i do also whats the lead time on gloves",
+     ["box came in busted - what do i do", "whats the lead time on gloves"]),
+    ("Before we start: 1) what is the minimum order 2) do you take cards",
+     ["Before we start - what is the minimum order", "do you take cards"]),
+    ("Do you stock nitrile gloves, and if a box arrives torn how long do we have to tell you?",
+     ["Do you stock nitrile gloves", "if a box arrives torn - how long do we have to tell you?"]),
+])
+def test_chat_style_and_phone_typed_messages_split(message: str, parts: list[str]) -> None:
+    assert split_parts(message) == parts

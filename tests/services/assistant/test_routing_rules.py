@@ -105,3 +105,11 @@ def test_legal_threats_hand_off_and_idioms_or_opinions_on_a_rule_do_not() -> Non
     assert not needs_person("Your minimum order sounds ridiculous")
     assert handoff_reason("This is ridiculous, where is my delivery?", intent="order_status", sentiment_score=-0.6,
                           out_of_scope=False, asks=True) == "complaint"
+
+
+def test_text_speak_is_read_for_the_rules() -> None:
+    assert needs_person("ur driver backed into our gate this morning")
+    assert handoff_reason("get ur boss to ring me asap", intent="other", sentiment_score=-0.3,
+                          out_of_scope=False) == "escalation"
+    assert split_parts("ur driver backed into our gate. also u do 20v drills?") == [
+        "ur driver backed into our gate.", "u do 20v drills?"]
