@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bizpilot.services.content.facts import Fact, FactBundle, fmt_number, numbers_in
+from bizpilot.services.content.terms import term_claims
 
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _SENT_RE = re.compile(r"(?<=[.!?])\s+(?=\S)|(?<=[。！？；])")
@@ -45,7 +46,7 @@ _GENERIC_VALUES = frozenset({"none", "standard", "无", "标准型"})
 @dataclass
 class Claim:
     text: str
-    kind: str           # number, price, date, sku, product_name, attribute, offer, mangled
+    kind: str           # number, price, date, sku, product_name, attribute, offer, mangled, debt, terms
     status: str         # supported, contradicting, unsupported
     fact_ids: list[str] = field(default_factory=list)
     replacement: str | None = None
@@ -198,6 +199,10 @@ def check_sentence(sentence: str, bundle: FactBundle) -> SentenceCheck:
         if not any(m.group().lower() in s.lower() for f in bundle.facts for s in f.spellings):
             claims.append(Claim(m.group(), "offer", "unsupported", reason="offer or price not in the facts"))
             masked = _mask(masked, [m.span()])
+    # 4b. Money owed, payment terms, taxes and ordering channels the facts do not back (``terms.py``).
+    for a, b, claim_kind, reason in term_claims(masked, bundle):
+        claims.append(Claim(sentence[a:b], claim_kind, "unsupported", reason=reason))
+        masked = _mask(masked, [(a, b)])
     # 5. Dates and numbers that no fact states.
     for m in _DATE_RE.finditer(masked):
         claims.append(Claim(m.group(), "date", "unsupported", reason="date not in the facts"))

@@ -17,7 +17,8 @@ reason and the offending span), so the studio and ``bizpilot eval content`` can 
   ("玻璃 cleaner 20 L lemon 6-pack"), glued to a number ("六角螺栓M852天") or shortened so that it fits several
   products (``names.py``);
 - ``copied_example``: a letter is not the letter prompt's example with the facts swapped (more than
-  ``COPY_SHARE`` of an example's word 5-grams, characters in Chinese, with every fact masked, are in the text).
+  ``COPY_SHARE`` of an example's word 5-grams, characters in Chinese, with every fact masked, are in the text);
+- ``sign_off``, ``threats``, ``letter_form`` (and a second greeting, more buyer lines): ``lint_conduct.py``.
 
 ``repair`` fixes the simple cases (drops the offending sentences, de-duplicates, adds a missing greeting or
 closing) and the caller lints again; what still fails is replaced by the deterministic text.
@@ -27,23 +28,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any
 
-from bizpilot.services.content.facts import FactBundle
+from bizpilot.services.content.lint_base import LintContext, LintFailure
+from bizpilot.services.content.lint_base import fact_spellings as _fact_spellings
+from bizpilot.services.content.lint_base import mask_facts as _mask_facts
+from bizpilot.services.content.lint_base import sentences as _sentences
+from bizpilot.services.content.lint_conduct import (
+    VOICE_EXTRA,
+    check_letter_form,
+    check_sign_off,
+    check_threats,
+    second_greetings,
+)
 from bizpilot.services.content.names import name_problems
 
 EMAIL_KINDS = frozenset({"sales_email", "follow_up", "inquiry_reply"})
 CHECKS = ("voice", "placeholders", "field_names", "language", "email_parts", "length", "repetition",
-          "product_names", "copied_example")
+          "product_names", "copied_example", "sign_off", "threats", "letter_form")  # the last three: lint_conduct
 COPY_SHARE = 0.6
 COPY_KINDS = frozenset({"sales_email", "follow_up"})  # the kinds asked with the letter prompt and its examples
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_RE = re.compile(f"[{_CJK}]")
 _CJK_WORD_RE = re.compile(f"[{_CJK}]+")
-_SENT_RE = re.compile(r"[^\n]+?(?:[.!?。！？]+(?=\s|$)|[。！？]+|$)", re.MULTILINE)
-_SENT_ZH_RE = re.compile(r"[^。！？\n]+[。！？]*")
 # Words (en) or characters (zh) each length may run to; the lower bounds are for letters, scripts and stories.
 LENGTH_RANGE = {"en": {"short": (12, 110), "medium": (25, 230), "long": (40, 400)},
                 "zh": {"short": (20, 220), "medium": (40, 450), "long": (70, 800)}}
@@ -103,52 +110,20 @@ _CTA_RE = re.compile(r"\b(?:reply|call|contact|let me know|let us know|get in to
                      r"|回复|联系|来电|告诉我|告知|(?<!大)约(?!为)|安排|需要的话|是否需要|欢迎|随时", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class LintFailure:
-    """One failed check: ``check`` (a name of ``CHECKS``), ``reason``, and the offending ``span`` and its text."""
-
-    check: str
-    reason: str
-    start: int = 0
-    end: int = 0
-    text: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class LintContext:
-    kind: str
-    language: str
-    length: str = "medium"
-    bundle: FactBundle | None = None
-
-
 def _fail(check: str, reason: str, m: re.Match[str] | None = None, text: str = "") -> LintFailure:
     if m is None:
         return LintFailure(check, reason, 0, 0, text)
     return LintFailure(check, reason, m.start(), m.end(), m.group())
 
 
-def _fact_spellings(ctx: LintContext) -> list[str]:
-    if ctx.bundle is None:
-        return []
-    return sorted({s for f in ctx.bundle.facts for s in f.spellings if len(s) >= 2}, key=len, reverse=True)
-
-
-def _mask_facts(text: str, ctx: LintContext, fill: str = " ") -> str:
-    """The text with every fact's spelling blanked (same length), so names and values never trip a check."""
-    for s in _fact_spellings(ctx):
-        text = re.sub(re.escape(s), lambda m: fill * len(m.group()), text, flags=re.IGNORECASE)
-    return text
-
-
 def check_voice(text: str, ctx: LintContext) -> list[LintFailure]:
     pattern = _VOICE_ZH if ctx.language == "zh" else _VOICE_EN
     other = _VOICE_EN if ctx.language == "zh" else _VOICE_ZH
-    return [_fail("voice", "written as the buyer, not the seller", m)
-            for rx in (pattern, other) for m in rx.finditer(text)]
+    out: list[LintFailure] = []
+    for m in (m for rx in (pattern, other, *VOICE_EXTRA) for m in rx.finditer(text)):
+        if not any(f.start < m.end() and m.start() < f.end for f in out):  # one failure per buyer line
+            out.append(_fail("voice", "written as the buyer, not the seller", m))
+    return out
 
 
 def check_placeholders(text: str, ctx: LintContext) -> list[LintFailure]:
@@ -182,13 +157,6 @@ def check_language(text: str, ctx: LintContext) -> list[LintFailure]:
             for m in re.finditer(rf"[{_CJK}，。：；！？、（）]+", masked)]
 
 
-def _sentences(text: str, ctx: LintContext | None = None) -> list[tuple[int, int, str]]:
-    """(start, end, text) of each sentence; facts are masked first so 'Co.' in a name ends nothing."""
-    masked = _mask_facts(text, ctx, "x") if ctx is not None else text
-    rx = _SENT_ZH_RE if ctx is not None and ctx.language == "zh" else _SENT_RE
-    return [(m.start(), m.end(), text[m.start():m.end()]) for m in rx.finditer(masked) if m.group().strip()]
-
-
 def check_email_parts(text: str, ctx: LintContext) -> list[LintFailure]:
     if ctx.kind not in EMAIL_KINDS:
         return []
@@ -196,6 +164,7 @@ def check_email_parts(text: str, ctx: LintContext) -> list[LintFailure]:
     out = []
     if not lines or not _GREETING_RE.search(lines[0]):
         out.append(LintFailure("email_parts", "no greeting", 0, 0, lines[0] if lines else ""))
+    out += second_greetings(text, ctx)
     tail = " ".join(lines[-3:]) if len(lines) > 1 else ""
     if not _CLOSING_RE.search(tail):
         out.append(LintFailure("email_parts", "no closing", len(text), len(text), ""))
@@ -334,6 +303,7 @@ CHECK_FUNCTIONS: dict[str, Callable[[str, LintContext], list[LintFailure]]] = {
     "voice": check_voice, "placeholders": check_placeholders, "field_names": check_field_names,
     "language": check_language, "email_parts": check_email_parts, "length": check_length,
     "repetition": check_repetition, "product_names": check_product_names, "copied_example": check_copied_example,
+    "sign_off": check_sign_off, "threats": check_threats, "letter_form": check_letter_form,
 }
 
 
@@ -346,7 +316,8 @@ def failed_checks(failures: list[LintFailure]) -> list[str]:
     return list(dict.fromkeys(f.check for f in failures))
 
 
-_DROP = frozenset({"voice", "placeholders", "field_names", "repetition"})
+_DROP = frozenset({"voice", "placeholders", "field_names", "repetition", "threats", "letter_form"})
+_CUT = "a second greeting inside the letter"
 
 
 def repair(text: str, failures: list[LintFailure], ctx: LintContext, *, greeting: str = "",
@@ -360,6 +331,7 @@ def repair(text: str, failures: list[LintFailure], ctx: LintContext, *, greeting
         for x, y, _ in _sentences(text, ctx):
             if x < b and a < y:
                 drop.append((x, y))
+    drop += [(f.start, f.end) for f in failures if f.reason == _CUT and f.end > f.start]  # the greeting only
     for a, b in sorted(set(drop), reverse=True):
         text = text[:a] + text[b:]
     text = "\n".join(re.sub(r"[ \t]{2,}", " ", line).strip() for line in text.splitlines())

@@ -82,11 +82,12 @@ def _summaries(check: CheckResult) -> tuple[list[dict[str, Any]], list[dict[str,
     return kept, removed, repaired
 
 
-def _contact_names(session: Session, backend: Any, account_id: int | None) -> tuple[str, ...]:
+def _contact_names(session: Session, backend: Any, account_id: int | None, every: bool = False) -> tuple[str, ...]:
     """The account's contact names, for a remote backend to redact (with e-mail addresses and phone numbers, which
     the base finds by pattern) before the prompt leaves the machine: an inquiry or an approved example may name
-    them. A local backend sends nothing anywhere, so it gets none."""
-    if not getattr(backend, "remote", False) or account_id is None:
+    them. A local backend sends nothing anywhere, so it gets none. ``every``: for the checks, whatever the backend
+    (a letter must not be signed with them)."""
+    if not (every or getattr(backend, "remote", False)) or account_id is None:
         return ()
     names = session.scalars(select(Contact.name).where(Contact.account_id == account_id).limit(MAX_REDACTED_NAMES))
     return tuple(n for n in names if n)
@@ -163,7 +164,8 @@ def generate_content(*, session: Session, kind: str, product_id: int | str | Non
     else:
         plan = make_plan(bundle, language=language, tone=tone, length=length)
         deterministic = None
-    ctx = LintContext(kind=kind, language=language, length=length, bundle=bundle)
+    ctx = LintContext(kind=kind, language=language, length=length, bundle=bundle,
+                      contacts=_contact_names(session, None, bundle.account_id, every=True))
     examples = similar_approved(session=session, kind=kind, language=language, bundle=bundle)
     fallback_reason: str | None = None
     draft: str | None = None
