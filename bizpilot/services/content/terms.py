@@ -60,9 +60,10 @@ RULES: tuple[TermRule, ...] = (
         r"|含税|不含税|税费|税金|免税|包税|税后|税前|增值税|含运费|运费全包|包运费", re.I),
         "taxes or shipping included or excluded: not in the facts", ("tax", "vat", "gst", "duty", "税", "运费")),
     TermRule("terms", re.compile(
+        # a claim about the past, not a wish ("for years to come", 期待长期合作)
         r"\bfor (?:the )?(?:past|last) (?:few|several|many|couple of) (?:weeks|months|years)\b|\bfor (?:many|several|"
-        r"a few|some) (?:months|years)\b|\bfor years\b|\bdecades?\b|多年来|多年的合作|过去(?:几|数|多)(?:个月|年)"
-        r"|这几(?:个月|年)来|长期合作|长年", re.I),
+        r"a few|some) (?:months|years)\b(?! to come)|\bfor years\b(?! to come)|多年来|多年的合作"
+        r"|过去(?:几|数|多)(?:个月|年)|这几(?:个月|年)来", re.I),
         "how long the customer has been buying: not in the facts (they give the first order date)",
         ("years", "months", "多年")),
     TermRule("terms", re.compile(
