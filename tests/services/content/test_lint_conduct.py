@@ -114,3 +114,18 @@ def test_the_facts_back_debt_and_channel() -> None:
     portal = FactBundle(kind="sales_email", facts=[Fact("invoice.payment", "text", "pay on our website",
                                                         "pay on our website")])
     assert check_text("You can also order on our website.", portal).clean
+
+
+def test_every_check_has_a_studio_label_in_both_languages() -> None:
+    import json
+    from pathlib import Path
+
+    from bizpilot.services.content.lint import CHECKS
+
+    texts = Path(__file__).resolve().parents[3] / "bizpilot" / "web" / "texts"
+    labels = {lang: {} for lang in ("en", "zh")}
+    for path in texts.glob("content*.json"):
+        for lang, catalog in json.loads(path.read_text(encoding="utf-8")).items():
+            labels[lang].update(catalog)
+    for lang in ("en", "zh"):
+        assert [c for c in CHECKS if f"content.check.{c}" not in labels[lang]] == [], lang
