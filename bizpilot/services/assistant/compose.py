@@ -22,7 +22,6 @@ COS_CEIL = {"e5-small-q4": 0.88, "minilm-l6-int8": 0.60}
 MIN_CONFIDENCE = 0.45
 #: Sentiment above which a question the intent model calls a complaint, with no complaint word or grievance in it,
 #: is answered (the sentiment model puts most plain support questions between -0.3 and +0.3).
-PLAIN_QUESTION_SENTIMENT = -0.3
 
 HANDOFF_INTENTS = {"complaint": "complaint"}
 # A request for a person: asking to speak to / be called by someone, not a question that mentions a manager
@@ -46,14 +45,16 @@ _REFUND_REQUEST = re.compile(
     r"\b(?:i'd|we'd|i would|we would) like\b.{0,30}\b(?:refund|money back)\b|"
     r"\brefund (?:me|us|my|our)\b|^\W*(?:please\s+)?(?:refund|reimburse)\b|"
     r"\b(?:give|send|pay)\s+(?:me|us)\s+(?:\w+\s+)?(?:refund|money back)\b|"
-    r"\bmoney back\b|\bfull refund\b|\bchargeback\b|"
+    r"\bmoney back\b|\bfull refund\b|\bchargeback\b|\b(?:money|amount|payment)\s+(?:\w+\s+){0,2}(?:returned|paid back|"
+    r"credited back|refunded)\b|"
     r"(?:我|我们)(?:要|想要|要求|需要)(?:申请)?(?:全额)?退(?:款|钱)|要求(?:全额)?退款|(?:给|帮)(?:我|我们)(?:全额)?退(?:款|钱)|"
     r"(?:马上|立即|立刻|赶紧|尽快)(?:给我们?)?(?:全额)?退(?:款|钱)|全额退款|退钱|把.{0,15}(?:钱|款|货款).{0,6}退|"
     r"(?:钱|货款|款项?)(?:必须|要|得|马上|立即|全部|全额|都){0,3}退(?:回|还|给)", re.I)
 # Plain complaint words (with negative sentiment they hand off even when the intent model says otherwise).
 _COMPLAINT = re.compile(r"\b(?:unacceptable|disgrace\w*|furious|outrageous|ridiculous|appalling|fed up|sick of|"
-                        r"worst(?! case)|terrible service|complain\w*|very (?:unhappy|disappointed|angry))\b|投诉|太差|"
-                        r"不负责任|气死|垃圾|太失望|很失望|很生气|没人管|忍无可忍", re.I)
+                        r"worst(?! case)|terrible service|complain\w*|junk|rubbish|crap|useless|"
+                        r"very (?:unhappy|disappointed|angry))\b|投诉|太差|不负责任|气死|垃圾|太失望|很失望|"
+                        r"很生气|没人管|忍无可忍", re.I)
 # A grievance told without complaint words: contact that went unanswered ("nobody has called back", "still waiting
 # for a reply", "emailed twice and no answer", "没人回复", "一直没人处理") or harm done by the supplier's people to
 # the customer's property ("your driver scraped our gate"). Always a person's job, whatever the sentiment model says.
@@ -87,20 +88,28 @@ _GRIEVANCE = re.compile(
 _HOW_TO = re.compile(r"\b(?:how (?:do|can|should|would) (?:i|we)|what (?:do|should|can) (?:i|we) do|what now|"
                      r"what happens|who do (?:i|we) (?:tell|contact|call)|where (?:do|can|should) (?:i|we)|"
                      r"what(?:'s| is) the (?:process|procedure)|is (?:that|it|this) covered)\b|"
-                     r"怎么(?:办|报修|处理|申请|操作|退|换|弄)|如何|怎样|流程|步骤|找谁|报修|"
+                     r"怎么(?:办|报修|处理|申请|操作|退|换|弄)|咋(?:办|弄|整|处理)|如何|怎样|流程|步骤|找谁|报修|"
                      # asking whether something is allowed: "Can we send it back without an RMA?", "…行不行"
                      r"\b(?:can|could|may) (?:i|we)\b|\bis it (?:ok|okay|fine|possible|allowed)\b|"
                      r"\b(?:do|would) (?:i|we) (?:need|have) to\b|行不行|行吗|可以吗|可不可以|能不能|是否可以", re.I)
 _TEXTSPEAK = [(re.compile(r"\bur\b", re.I), "your"), (re.compile(r"\bu\b(?!-)"), "you"),
               (re.compile(r"\b(?:pls|plz)\b", re.I), "please"), (re.compile(r"\br\b(?!-)"), "are"),
               (re.compile(r"\bwhats\b", re.I), "what's")]
+# Anger at oneself or a complaint word denied ("I'm furious with myself", "我们自己下错单", "Not a complaint about
+# you"): the customer asks for help with their own slip, nothing to hand to a person.
+# A reproach asked as a question ("Do you even read our e-mails?", "Why do you keep sending the wrong items?",
+# "怎么又发错了"): a complaint in a question's form.
+_REPROACH = re.compile(r"\bdo you even\b|\b(?:even|ever) (?:read|check|bother|care|listen)\b|\bkeep (?:sending|getting|"
+                       r"making|doing|losing|missing|forgetting|breaking|delivering)\b|\bhow many times\b|"
+                       r"\bwhy (?:do|does|did|is|are) (?:you|your|this|it) (?:\w+ )?(?:always|never|again|still)\b|"
+                       r"\byet again\b|怎么又|为什么又|为什么总|老是|每次都|"
+                       r"又(?:发错|漏发|晚|迟|坏|少)", re.I)
+_SELF_BLAME = re.compile(r"\b(?:with|at) (?:myself|ourselves)\b|\bmy own (?:fault|mistake)\b|\bour own (?:fault|"
+                         r"mistake|team|staff|people|receiving)\b|\bnot (?:really )?(?:a )?complain\w*|"
+                         r"\bno complaint\b|我们自己|我自己|怪我们|是我们的错|不是投诉", re.I)
 _POLICY_OPINION = re.compile(r"\b(?:sounds?|seems?|looks?)\s+(?:a bit\s+|pretty\s+|really\s+|rather\s+|quite\s+|"
                              r"kind of\s+)?(?:outrageous|ridiculous|steep|excessive|unfair)\b|(?:听起来|感觉|好像)"
                              r"(?:有点|太|挺)?(?:离谱|贵|高|不合理)", re.I)
-_HYPOTHETICAL = re.compile(r"\b(?:what if|in case|if (?:a|an|the|any|one|some|our|we|it|they)|should (?:a|an|the|any)|"
-                           r"(?:we|i) (?:forgot|missed|made a mistake|mixed up|got the wrong)|our (?:mistake|fault))\b|"
-                           r"万一|如果|要是|假如|假设|我们忘了|我们搞错|我们写错|我们填错", re.I)
-_COVER_QUESTION = re.compile(r"\b(?:warranty|guarantee|guaranteed|covered)\b|保修|质保|在保", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；])\s*|\n+")
 
 HANDOFF_TEXT = {
@@ -226,18 +235,15 @@ def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_sco
     grievance = bool(_GRIEVANCE.search(text))
     # A complaint word that judges a policy while asking about it ("your restocking fee sounds outrageous - how much
     # is it?") is an opinion about the rule, not a complaint about what happened.
-    complaint_word = bool(_COMPLAINT.search(text)) and not (asks and _POLICY_OPINION.search(text))
+    complaint_word = (bool(_COMPLAINT.search(text) or _REPROACH.search(text))
+                      and not (asks and _POLICY_OPINION.search(text)) and not _SELF_BLAME.search(text))
     procedural = (bool(_HOW_TO.search(text)) and not complaint_word and not grievance
                   and sentiment_score > -0.75)
-    # The intent model's "complaint" alone, on a plain question ("我们公司有没有专属的客户经理": no complaint word,
-    # no grievance, not negative) is a misreading: the words and the tone are what make a complaint.
-    # A question whether a fault is covered ("Is a drill that broke after 14 months still under warranty?") reads as
-    # negative to the sentiment model because of the fault it names; asking about cover is not complaining.
-    # So is a question about what would happen ("万一货在运输途中被压坏了，你们怎么赔", "what if a carton is
-    # damaged?"), or about a slip of the customer's own ("We forgot to write the RMA number - is that a problem?").
-    plain_question = (asks and not complaint_word and not grievance
-                      and (sentiment_score > PLAIN_QUESTION_SENTIMENT or bool(_COVER_QUESTION.search(text))
-                           or bool(_HYPOTHETICAL.search(text))))
+    # The intent model's "complaint" alone, on a question with no complaint word and no grievance, is a misreading:
+    # the fault a question names ("Is a drill that broke after 14 months still under warranty?", "坏掉的货要寄回去
+    # 不"), a what-if ("万一货被压坏了怎么赔") or the customer's own slip makes it read negative, but asking is not
+    # complaining. Measured on eleven question sets: hand-off recall stayed 1.0 without the sentiment bar.
+    plain_question = asks and not complaint_word and not grievance
     if intent in HANDOFF_INTENTS and not procedural and not plain_question:
         return HANDOFF_INTENTS[intent]
     if grievance:
@@ -245,7 +251,7 @@ def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_sco
     if _ESCALATE.search(text):
         return "escalation"
     if _REFUND_REQUEST.search(text) or (intent == "returns_refunds" and sentiment_score <= -0.6
-                                              and not asks):
+                                              and not asks and not _SELF_BLAME.search(text)):
         return "refund_request"
     if complaint_word and sentiment_score <= -0.3:
         return "complaint"

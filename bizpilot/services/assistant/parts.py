@@ -27,6 +27,7 @@ from bizpilot.services.assistant.compose import (
     _GRIEVANCE,
     _POLICY_OPINION,
     _REFUND_REQUEST,
+    _SELF_BLAME,
     plain_words,
 )
 from bizpilot.services.assistant.orders import order_refs
@@ -55,18 +56,23 @@ _EN_WHOLE_Q = re.compile(
     r"would|should|may)|\s+(?:much|many|long|soon|often|far))|(?:can|could|do|does|did|is|are|will|would|should|"
     r"may)\s+[\w-]+|what's|whats)\b", re.I)
 _EN_COMMA = re.compile(r",\s+")
-_GREETING = re.compile(r"^(?:亲爱的|亲|您好|你好|哈喽|在吗)[，,!！~\s]+")
+_GREETING = re.compile(r"^(?:(?:亲爱的|亲|您好|你好|哈喽|在吗)[，,!！~\s]+|(?:good (?:morning|afternoon|evening)|hello|"
+                       r"hi|hey)(?: there)?\s*[,.!]\s*|(?:请问|想问一下|问一下|麻烦问下|麻烦问一下)[：:，,]?$)", re.I)
 # A question that starts mid-sentence without punctuation ("pallet came in busted what do i do also ...").
 _EN_INNER_Q = re.compile(r"(?<=\w)\s+(?=(?:what|how|who|where|when)\s+(?:(?:do|should|can|shall|must)\s+(?:i|we)|"
                          r"(?:long|much|many|soon)\s+(?:do|does|have|has|is|are|will|can|should)\s+\w+)\b)", re.I)
 # Numbered lists ("1) what's the email 2) do you take cards", "①…②…"): each item is a sentence.
-_LIST_MARK = re.compile(r"(?:^|\s+)(?:\(?\d{1,2}(?:[)、]|\.(?=\s))|[①②③④⑤⑥⑦⑧⑨⑩])\s*")
+_LIST_MARK = re.compile(r"(?:^|\s+|(?<=[：:？?。；;！!]))(?:\(?\d{1,2}(?:[)、]|\.(?=\s))|[①②③④⑤⑥⑦⑧⑨⑩])\s*")
 # A short label before the questions ("Quick ones: do ...", "Two questions: ...").
 _EN_LABEL = re.compile(r"^[^:?,.]{1,30}:\s*")
+_EN_LIST_INTRO = re.compile(r"^[^:?]{1,90}:\s*")
+_EN_LISTED_Q = re.compile(r"(?:what|which|whether|how|when|where|who|why|do|does|did|is|are|can|could|will|would)\b",
+                          re.I)
 _EN_LEAD = re.compile(r"^(?:and\s+)?(?:also|plus|besides|additionally|one more thing|another question|in the meantime|"
-                      r"meanwhile|btw|by the way|p\.?s\.?|and)\s*[,:]?\s+", re.I)
+                      r"meanwhile|btw|by the way|p\.?s\.?|separately|secondly|on another note|unrelated|and)\s*[,:]?"
+                      r"\s+", re.I)
 _EN_QUESTION = re.compile(
-    r"\?\s*$|^(?:how|what|what's|whats|when|where|which|who|whom|why|do|does|did|is|are|was|were|can|could|will|"
+    r"\?\s*$|^(?:how|what|what's|whats|when|where|which|who|whom|why|whether|do|does|did|is|are|was|were|can|could|will|"
     r"would|should|shall|may|have|has|please|tell me|remind me|let me know|explain|confirm|"
     r"i'd like to know|i would like to know|i need to know|"
     r"i want to know|any idea|i wonder)\b", re.I)
@@ -80,7 +86,7 @@ _ZH_CUE = re.compile(r"吗|呢|么|想了解|想知道|想问|想咨询|行不�
                      r"(?:的|有|了)没有?(?:呀|啊|哈|呢)?(?=$|[\s，,。？?！!])|不(?:呀|啊|哈|嘛)?(?=$|[\s，,。？?！!])|"
                      r"嘛(?=$|[\s，,。？?！!])")
 _ZH_LEAD = re.compile(r"^(?:另外|还有就是|再就是|还有(?!货|库存|现货|存货|没有|多少|几)|以及|并且|而且|顺便问一下|"
-                      r"顺便问下|顺便|再问一下|再问|此外|同时|然后)[，,、：:]?\s*")
+                      r"顺便问下|顺便|再问一下|再问|此外|同时|然后|对了)[，,、：:]?\s*")
 # Where a second Chinese question starts inside a run-on clause ("...什么时候发货能开增值税专用发票吗").
 _ZH_SECOND = re.compile(r"(?=(?:另外|再就是|还有|以及|此外|顺便|同时|能不能|可不可以|能否|可否|是否|能|可以|有没有|"
                         r"怎么|如何|请问))")
@@ -120,7 +126,8 @@ def needs_person(text: str) -> bool:
     """Complaint words, a grievance (unanswered contact, harm to the customer's property), a refund demand or a
     request for a person: a part of its own, never folded into context."""
     text = plain_words(text)
-    complaint = bool(_COMPLAINT.search(text)) and not _POLICY_OPINION.search(text)  # "the fee sounds outrageous"
+    complaint = (bool(_COMPLAINT.search(text)) and not _POLICY_OPINION.search(text)  # "the fee sounds outrageous"
+                 and not _SELF_BLAME.search(text))  # "furious with myself"
     return bool(complaint or _GRIEVANCE.search(text) or _ESCALATE.search(text) or _REFUND_REQUEST.search(text))
 
 
@@ -129,6 +136,9 @@ def asks(text: str) -> bool:
     if is_chinese(text):
         return bool(_ZH_CUE.search(text)) or bool(re.match(r"^(?:请|帮我|麻烦)", text))
     text = _EN_LABEL.sub("", plain_words(text.strip()))  # "Quick ones: do you ...", "u do 20v drivers?"
+    intro = _EN_LIST_INTRO.match(text)  # "I'd like to clarify three points: what ..."
+    if intro and _EN_LISTED_Q.match(text[intro.end():]):
+        return True
     return bool(_EN_QUESTION.search(text) or _EN_REQUEST.match(text))
 
 
@@ -138,16 +148,29 @@ def _clean(text: str) -> str:
     return text.rstrip(",，、;；:：-\u2013\u2014 ").strip()
 
 
+_BRACKETS = re.compile(r"[（(][^）)]{0,60}[）)]")
+_MASK = str.maketrans({"，": "\x00", ",": "\x01", "、": "\x02", " ": "\x03"})
+_UNMASK = str.maketrans({"\x00": "，", "\x01": ",", "\x02": "、", "\x03": " "})
+
+
 def _split_zh_clause(text: str) -> list[str]:
     """Cut a Chinese sentence at commas and at a glued second question, where each side asks on its own."""
-    pieces = [p for p in re.split(r"[，,、]|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", text) if p.strip()]
+    # commas inside brackets ("（比如FSC、PEFC）") list examples, they do not separate clauses
+    masked = _BRACKETS.sub(lambda m: m.group(0).translate(_MASK), text)
+    pieces = [p.translate(_UNMASK) for p in re.split(r"[，,、]|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", masked)
+              if p.strip()]
     merged: list[str] = []
+    whole_person = needs_person(text)  # "气死了，我们自己下错单…" is anger at oneself, whatever one clause says
     for piece in pieces:
         # a clause opened by 另外/还有/顺便 that asks is a question of its own even after a statement
         # ("灯碎了几个，另外能不能把证书发过来"); split_parts decides what the statement belongs to
         new_topic = bool(_ZH_LEAD.match(piece)) and asks(piece)
-        if merged and not new_topic and not (
-                asks(merged[-1]) and (asks(piece) or _ZH_LEAD.match(piece) or needs_person(piece))):
+        # a clause that needs a person is never folded into another ("…漏发了 再这样我们不跟你们合作了 对了…")
+        # (a statement after it continues it: "我们要求全额退款，不要换货")
+        person = whole_person and (needs_person(piece) or bool(merged and needs_person(merged[-1])
+                                                                and (asks(piece) or _ZH_LEAD.match(piece))))
+        if merged and not new_topic and not person and not (
+                asks(merged[-1]) and (asks(piece) or _ZH_LEAD.match(piece))):
             merged[-1] = merged[-1] + "，" + piece
         else:
             merged.append(piece)
@@ -282,9 +305,12 @@ def part_asks(text: str) -> bool:
 def refers_back(text: str) -> bool:
     """A short English question that only points back at the one before it ("how do we reach them?", "can I
     still change it?"): it is searched together with that question, but routed on its own words."""
-    if is_chinese(text):
-        return False
-    return len(re.findall(r"[\w']+", text)) <= 5 and bool(_EN_BACK_REF.search(text))
+    if is_chinese(text):  # "要扣多少钱？", "多久能到": too short to name its own subject
+        return len(re.sub(r"[^\u4e00-\u9fff\w]", "", text)) <= 5 and asks(text)
+    words = re.findall(r"[\w']+", text)
+    if len(words) <= 2 and re.match(r"(?:what|which|how)\b", text, re.I):  # "what sizes", "how much?"
+        return True
+    return len(words) <= 5 and bool(_EN_BACK_REF.search(text))
 
 
 def _split_en(sentence: str) -> list[str]:
@@ -310,11 +336,15 @@ def _split_inner_question(chunk: str) -> list[str]:
 
 
 def _split_en_commas(chunk: str) -> list[str]:
-    """``chunk`` cut at commas that stand between two whole questions."""
+    """``chunk`` cut at commas that stand between two whole questions, or between the items of a list of questions
+    after a colon ("I'd like to clarify three points: what ..., whether ..., and which ...")."""
+    intro = _EN_LIST_INTRO.match(chunk)
+    listed = bool(intro and _EN_LISTED_Q.match(chunk[intro.end():]))
     pieces = _EN_COMMA.split(chunk)
     out = [pieces[0]]
     for piece in pieces[1:]:
-        if _EN_WHOLE_Q.match(piece) and _EN_WHOLE_Q.match(_EN_LABEL.sub("", _EN_LEAD.sub("", out[-1].strip()))):
+        if _EN_WHOLE_Q.match(piece) and _EN_WHOLE_Q.match(_EN_LABEL.sub("", _EN_LEAD.sub("", out[-1].strip()))) \
+                or listed and _EN_LISTED_Q.match(_EN_LEAD.sub("", piece)):
             out.append(piece)
         else:
             out[-1] = f"{out[-1]}, {piece}"

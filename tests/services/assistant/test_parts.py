@@ -221,3 +221,18 @@ def test_requests_and_meanwhile_questions_are_parts(message: str, parts: list[st
 ])
 def test_chat_style_and_phone_typed_messages_split(message: str, parts: list[str]) -> None:
     assert split_parts(message) == parts
+
+
+@pytest.mark.parametrize("message,parts", [
+    ("请问：1. 有没有不锈钢的？2. 多久发货？", ["有没有不锈钢的？", "多久发货？"]),
+    ("有没有防火认证（比如UL、CE）？另外交期多久", ["有没有防火认证（比如UL、CE）？", "交期多久"]),
+    # a demand stays one part with the statement after it; the question after 另外 is its own
+    ("这批手套破洞太多，我们要求全额退款，不要换货。另外有没有加厚款",
+     ["这批手套破洞太多，我们要求全额退款，不要换货。", "有没有加厚款"]),
+    ("Three things before we sign up: what the minimum order is, whether you ship abroad, and which cards you take.",
+     ["Three things before we sign up: what the minimum order is", "whether you ship abroad", "which cards you take."]),
+    ("Good afternoon. Do you stock ear plugs? And what is the restocking fee?",
+     ["Do you stock ear plugs?", "what is the restocking fee?"]),
+])
+def test_lists_brackets_greetings_and_demands(message: str, parts: list[str]) -> None:
+    assert split_parts(message) == parts

@@ -42,7 +42,8 @@ def test_a_reported_problem_before_also_is_a_part_of_its_own() -> None:
 
 def test_a_short_question_that_points_back_is_searched_with_its_referent() -> None:
     assert refers_back("what is their phone number?") and refers_back("can we still change it?")
-    assert not refers_back("how long does express delivery take?") and not refers_back("能改吗")
+    assert not refers_back("how long does express delivery take?") and not refers_back("付款条件是什么")
+    assert refers_back("能改吗") and refers_back("what sizes")  # too short to name their own subject
     assert split_parts("Who looks after our account, and how do we contact them?") == [
         "Who looks after our account, and how do we contact them?"]
     # after an order lookup the follow-up is a policy question of its own
@@ -113,3 +114,17 @@ def test_text_speak_is_read_for_the_rules() -> None:
                           out_of_scope=False) == "escalation"
     assert split_parts("ur driver backed into our gate. also u do 20v drills?") == [
         "ur driver backed into our gate.", "u do 20v drills?"]
+
+
+def test_reproach_self_blame_and_plain_questions() -> None:
+    def reason(text: str, intent: str = "complaint", sentiment: float = -0.6, asks: bool = True) -> str | None:
+        return handoff_reason(text, intent=intent, sentiment_score=sentiment, out_of_scope=False, asks=asks)
+
+    assert reason("Why do you keep losing our orders?") == "complaint"  # a reproach in a question's form
+    assert reason("怎么又发错了？", intent="other") == "complaint"
+    assert reason("I am furious with myself, I ordered the wrong size - can I still change it?") is None
+    assert reason("气死了，我们自己下错单了，能退吗") is None
+    assert reason("Not a complaint, just asking: what should our receiving team check before signing?") is None
+    assert reason("坏掉的货要我们寄回去不", sentiment=-0.8) is None  # a question, however negative
+    assert reason("We want the money returned to our account.", intent="returns_refunds", asks=False) == \
+        "refund_request"
