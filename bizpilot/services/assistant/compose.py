@@ -35,7 +35,7 @@ _ESCALATE = re.compile(
     r"\bescalat\w*|\b(?:agent|someone|somebody|manager)\s+(?:to\s+)?call\s+me\b|\b(?:call|ring|phone)\s+me\b|"
     r"\b(?:get|have|tell)\s+(?:your|the)\s+(?:boss|manager|supervisor)\b|"
     r"\b(?:lawyers?|solicitors?|attorneys?)\b|\blegal action\b|\bsue (?:you|your)\b|\btake (?:you|this) to court\b|"
-    r"律师|起诉|法院|法律途径|\bnot\s+(?:a|this)\s+bot\b|转人工|人工客服|找人工|真人|找你们(?:领导|经理|主管)|"
+    r"律师|起诉|法院|法律途径|安排(?:个|一个)?(?:人工|真人|专人)|要人工|人工(?:跟|来)(?:我|我们)|\bnot\s+(?:a|this)\s+bot\b|转人工|人工客服|找人工|真人|找你们(?:领导|经理|主管)|"
     r"(?:叫|让)你们?(?:的)?(?:经理|主管|领导)|我要(?:找)?(?:经理|主管|领导)", re.I)
 # A refund *demand* (handed off), not a question about the refund policy ("how long do refunds take?", "退款多久到账").
 _REFUND_REQUEST = re.compile(
@@ -52,7 +52,8 @@ _REFUND_REQUEST = re.compile(
     r"(?:钱|货款|款项?)(?:必须|要|得|马上|立即|全部|全额|都){0,3}退(?:回|还|给)", re.I)
 # Plain complaint words (with negative sentiment they hand off even when the intent model says otherwise).
 _COMPLAINT = re.compile(r"\b(?:unacceptable|disgrace\w*|furious|outrageous|ridiculous|appalling|fed up|sick of|"
-                        r"worst(?! case)|terrible service|complain\w*|junk|rubbish|crap|useless|"
+                        r"worst(?! case)|terrible service|complain\w*|junk|rubbish|crap|useless|dreadful|awful|"
+                        r"horrible|shocking|pathetic|(?:poor|bad|lousy) service|"
                         r"very (?:unhappy|disappointed|angry))\b|投诉|太差|不负责任|气死|垃圾|太失望|很失望|"
                         r"很生气|没人管|忍无可忍", re.I)
 # A grievance told without complaint words: contact that went unanswered ("nobody has called back", "still waiting
@@ -68,12 +69,12 @@ _GRIEVANCE = re.compile(
     r"asked|messaged)\s+(?:you\s+)?(?:\w+\s+){0,2}(?:twice|three times|several times|many times|\d+\s+times|"
     r"again and again|repeatedly)\b|\bwith(?:out)?\s+(?:no|any)\s+(?:answer|reply|response)\b|\bignor(?:ed|ing)\s+"
     r"(?:us|me|our|my)\b|\byour\s+(?:\w+\s+){0,2}(?:driver|courier|technician|engineer|fitter|installer|staff|"
-    r"crew|guys?|people|delivery\s+(?:man|guy|team)|van|truck|lorry|forklift)s?\s+(?:\w+\s+){0,2}(?:scraped|scratched|"
-    r"damaged|broke|hit|dented|smashed|crashed|knocked|ruined|spilled|spilt|left|cracked|blocked|backed into|"
-    r"reversed into|ran into|drove into)\b|"
-    r"\b(?:scraped|scratched|damaged|broke|hit|dented|smashed|crashed into|knocked over|ruined)\s+(?:our|my)\s+"
-    r"(?:\w+\s+)?(?:gate|wall|door|fence|car|floor|building|property|premises|van|truck|dock|shutter|yard|sign|"
-    r"barrier|racking|office)\b|"
+    r"crew|guys?|people|delivery\s+(?:man|guy|team)|van|truck|lorry|forklift)(?:s|'s)?\s+(?:[\w-]+\s+){0,2}(?:scraped|"
+    r"scratched|damaged|broke|hit|dented|smashed|crashed|knocked|ruined|spilled|spilt|left|cracked|blocked|gouged|"
+    r"scuffed|tore|ripped|bent|backed into|reversed into|ran into|drove into)\b|"
+    r"\b(?:scraped|scratched|damaged|broke|hit|dented|smashed|crashed into|knocked over|ruined|gouged|scuffed)\s+"
+    r"(?:our|my|the)\s+(?:[\w-]+\s+){0,2}(?:gate|wall|door|fence|car|floor|building|property|premises|van|truck|dock|"
+    r"shutter|yard|sign|barrier|racking|office)\b|\b(?:\w+|\d+) (?:days|weeks) to (?:answer|reply|respond|get back)\b|"
     r"没人(?:回复|回|理|管|联系|跟进|处理|回电|答复)|没有人(?:回复|回|理|联系|跟进|处理|答复)|一直(?:没|没有|不)(?:人)?"
     r"(?:处理|回复|回音|答复|联系|解决|跟进)|(?:至今|到现在|到今天)(?:都|还)?(?:没|没有|不)(?:人)?(?:处理|回复|答复|联系|"
     r"解决|跟进)|石沉大海|(?:催|问|打)了(?:好|很)?(?:几|多|三|两|N)(?:次|遍)|不回(?:复|消息|电话)|(?:司机|师傅|快递员|送货的?|"
@@ -92,6 +93,9 @@ _HOW_TO = re.compile(r"\b(?:how (?:do|can|should|would) (?:i|we)|what (?:do|shou
                      # asking whether something is allowed: "Can we send it back without an RMA?", "…行不行"
                      r"\b(?:can|could|may) (?:i|we)\b|\bis it (?:ok|okay|fine|possible|allowed)\b|"
                      r"\b(?:do|would) (?:i|we) (?:need|have) to\b|行不行|行吗|可以吗|可不可以|能不能|是否可以", re.I)
+_NO_PERSON = re.compile(r"(?:不是要|不用|不需要|不必|无需)(?:找|转)?(?:人工|真人|客服)|\b(?:don't|do not|no need to) "
+                        r"(?:need |want )?(?:(?:to )?(?:speak|talk) to )?(?:a |an )?(?:human|person|agent|"
+                        r"real person)\b", re.I)
 _TEXTSPEAK = [(re.compile(r"\bur\b", re.I), "your"), (re.compile(r"\bu\b(?!-)"), "you"),
               (re.compile(r"\b(?:pls|plz)\b", re.I), "please"), (re.compile(r"\br\b(?!-)"), "are"),
               (re.compile(r"\bwhats\b", re.I), "what's")]
@@ -105,7 +109,7 @@ _REPROACH = re.compile(r"\bdo you even\b|\b(?:even|ever) (?:read|check|bother|ca
                        r"\byet again\b|怎么又|为什么又|为什么总|老是|每次都|"
                        r"又(?:发错|漏发|晚|迟|坏|少)", re.I)
 _SELF_BLAME = re.compile(r"\b(?:with|at) (?:myself|ourselves)\b|\bmy own (?:fault|mistake)\b|\bour own (?:fault|"
-                         r"mistake|team|staff|people|receiving)\b|\bnot (?:really )?(?:a )?complain\w*|"
+                         r"mistake|team|staff|people|receiving)\b|(?:\bnot|n't) (?:really )?(?:a )?complain\w*|"
                          r"\bno complaint\b|我们自己|我自己|怪我们|是我们的错|不是投诉", re.I)
 _POLICY_OPINION = re.compile(r"\b(?:sounds?|seems?|looks?)\s+(?:a bit\s+|pretty\s+|really\s+|rather\s+|quite\s+|"
                              r"kind of\s+)?(?:outrageous|ridiculous|steep|excessive|unfair)\b|(?:听起来|感觉|好像)"
@@ -218,11 +222,12 @@ def evidence(query: str, hits: list[Hit], embedder_name: str | None,
 
 
 def plain_words(text: str) -> str:
-    """Text-speak spelled out for the rules ("ur driver", "get ur boss to ring me", "u do 20v drivers?"); the
-    customer's text itself is never changed."""
+    """Text-speak spelled out for the rules ("ur driver", "get ur boss to ring me", "u do 20v drivers?") and a
+    request for a person that is denied ("我不是要找人工", "I don't need a human") left out; the customer's text
+    itself is never changed."""
     for pattern, word in _TEXTSPEAK:
         text = pattern.sub(word, text)
-    return text
+    return _NO_PERSON.sub(" ", text)
 
 
 def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_scope: bool,

@@ -39,7 +39,7 @@ _SENTENCE_END = re.compile(r"(?<=[?？!！。;；])\s*|(?<=[.])\s+(?=\S)|\n+")
 _EN_JOIN = re.compile(
     r",?\s+(?:and|also|plus|or)\s*,?\s+(?=(?:also\s+)?(?:how|what|what's|whats|when|where|which|who|whom|why|"
     r"do|does|did|is|are|was|were|can|could|will|would|should|shall|may|have|has|remind|tell|let me know|"
-    r"explain|confirm)\b)|,\s+and\s+(?=if\b)", re.I)
+    r"explain|confirm)\b)|,\s+and\s+(?=(?:if|since|because|given that|now that|as we)\b)", re.I)
 # A dash before a question or "also" ("The lights arrived smashed - how do I report it", "... - also, can I ..."):
 # what follows the dash is a clause of its own, so a question after a statement is not folded into context.
 _EN_DASH = re.compile(
@@ -56,8 +56,9 @@ _EN_WHOLE_Q = re.compile(
     r"would|should|may)|\s+(?:much|many|long|soon|often|far))|(?:can|could|do|does|did|is|are|will|would|should|"
     r"may)\s+[\w-]+|what's|whats)\b", re.I)
 _EN_COMMA = re.compile(r",\s+")
-_GREETING = re.compile(r"^(?:(?:亲爱的|亲|您好|你好|哈喽|在吗)[，,!！~\s]+|(?:good (?:morning|afternoon|evening)|hello|"
-                       r"hi|hey)(?: there)?\s*[,.!]\s*|(?:请问|想问一下|问一下|麻烦问下|麻烦问一下)[：:，,]?$)", re.I)
+_GREETING = re.compile(r"^(?:(?:亲爱的|亲|您好|你好|哈喽|在吗)(?:[，,!！~\s]+|$)|(?:good (?:morning|afternoon|evening)|"
+                       r"hello|hi|hey)(?: there)?\s*[,.!]\s*|"
+                       r"(?:请问|想问一下|问一下|麻烦问下|麻烦问一下)[：:，,]?$)", re.I)
 # A question that starts mid-sentence without punctuation ("pallet came in busted what do i do also ...").
 _EN_INNER_Q = re.compile(r"(?<=\w)\s+(?=(?:what|how|who|where|when)\s+(?:(?:do|should|can|shall|must)\s+(?:i|we)|"
                          r"(?:long|much|many|soon)\s+(?:do|does|have|has|is|are|will|can|should)\s+\w+)\b)", re.I)
@@ -83,7 +84,7 @@ _EN_REQUEST = re.compile(r"^(?:please\s+|pls\s+|kindly\s+)?(?:send|e-?mail|share
 _ZH_CUE = re.compile(r"吗|呢|么|想了解|想知道|想问|想咨询|行不行|会不会|好不好|啥|咋|是[^，,。]{0,12}还是|什么|多少|几|"
                      r"多久|多长|怎么|怎样|如何|哪|谁|是否|能否|可否|可不可以|能不能|有没有|是不是|要不要|请问|？|\?|"
                      # chat-style yes/no endings: "有M20的没呀", "能退不", "会发邮件通知不呀", "能转账嘛"
-                     r"(?:的|有|了)没有?(?:呀|啊|哈|呢)?(?=$|[\s，,。？?！!])|不(?:呀|啊|哈|嘛)?(?=$|[\s，,。？?！!])|"
+                     r"(?<![还都也并])没有?(?:呀|啊|哈|呢)?(?=$|[\s，,。？?！!])|不(?:呀|啊|哈|嘛)?(?=$|[\s，,。？?！!])|"
                      r"嘛(?=$|[\s，,。？?！!])")
 _ZH_LEAD = re.compile(r"^(?:另外|还有就是|再就是|还有(?!货|库存|现货|存货|没有|多少|几)|以及|并且|而且|顺便问一下|"
                       r"顺便问下|顺便|再问一下|再问|此外|同时|然后|对了)[，,、：:]?\s*")
@@ -357,7 +358,8 @@ def _join_back_refs(clauses: list[str]) -> list[str]:
     out: list[str] = []
     for clause in clauses:
         prev = out[-1] if out else ""
-        if prev and asks(prev) and refers_back(clause) and not (order_refs(prev) or wants_order_status(prev)):
+        if prev and asks(_EN_LEAD.sub("", prev.strip())) and refers_back(clause) \
+                and not (order_refs(prev) or wants_order_status(prev)):
             out[-1] = f"{prev} and {clause.strip()}"
         else:
             out.append(clause)

@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bizpilot.retrieval.types import Hit
-from bizpilot.services.assistant.compose import MIN_CONFIDENCE, clean_hits, evidence, extract, handoff_reason
+from bizpilot.services.assistant.compose import (
+    MIN_CONFIDENCE,
+    clean_hits,
+    evidence,
+    extract,
+    handoff_reason,
+    plain_words,
+)
 from bizpilot.services.assistant.orders import OrderFact, find_orders
 from bizpilot.services.assistant.parts import part_asks, question_clause, wants_order_status
 from bizpilot.services.assistant.sections import prefer_matching_article
@@ -56,7 +63,7 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
     message demands of this part; ``context``: the question it refers back to, searched with it)."""
     reason = forced_reason or handoff_reason(question, intent=sig.intent, sentiment_score=sig.sentiment_score,
                                              out_of_scope=False, asks=part_asks(question))
-    search = f"{context} {question}" if context else question
+    search = plain_words(f"{context} {question}" if context else question)  # "do u ship to canada"
     expander = getattr(retriever, "expander", None)  # the variant table the search used, for the same judgement
     hits = prefer_matching_article(search, clean_hits(retriever.run(search, k=k)),
                                    getattr(retriever, "chunks", None), expander)

@@ -236,3 +236,10 @@ def test_chat_style_and_phone_typed_messages_split(message: str, parts: list[str
 ])
 def test_lists_brackets_greetings_and_demands(message: str, parts: list[str]) -> None:
     assert split_parts(message) == parts
+
+
+def test_a_reason_clause_goes_with_the_question_after_it() -> None:
+    assert split_parts("Can we set up a standing order, and since we are a small account, who handles our "
+                       "questions?") == ["Can we set up a standing order",
+                                         "since we are a small account, who handles our questions?"]
+    assert split_parts("在吗 胶带有黑色的吗 对了胶带有保修没") == ["胶带有黑色的吗", "胶带有保修没"]

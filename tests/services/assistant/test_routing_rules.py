@@ -128,3 +128,13 @@ def test_reproach_self_blame_and_plain_questions() -> None:
     assert reason("坏掉的货要我们寄回去不", sentiment=-0.8) is None  # a question, however negative
     assert reason("We want the money returned to our account.", intent="returns_refunds", asks=False) == \
         "refund_request"
+
+
+def test_denied_requests_for_a_person_and_harm_to_premises() -> None:
+    assert handoff_reason("我不是要找人工，就想问下客户经理怎么分配？", intent="other", sentiment_score=0.1,
+                          out_of_scope=False, asks=True) is None
+    assert handoff_reason("麻烦安排个人工跟我对接一下", intent="other", sentiment_score=0.0,
+                          out_of_scope=False) == "escalation"
+    assert needs_person("Your courier's hand truck scuffed the new floor in our lobby.")
+    assert handoff_reason("Your support has been dreadful, five days to answer an e-mail.", intent="other",
+                          sentiment_score=-0.6, out_of_scope=False) == "complaint"
