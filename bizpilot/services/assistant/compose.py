@@ -29,12 +29,13 @@ HANDOFF_INTENTS = {"complaint": "complaint"}
 _ESCALATE = re.compile(
     r"\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|your\s+|my\s+|our\s+|the\s+|some\s*)?(?:account\s+)?(?:real\s+|actual\s+|live\s+)?"
     r"(?:human|person|agent|someone|somebody|manager|supervisor|representative|rep)\b|"
-    r"\b(?:real|actual|live)\s+(?:person|human|agent)\b|\b(?:get|put|connect|transfer)\s+(?:me\s+)?(?:to\s+|through\s+"
+    r"\b(?:real|actual|live)\s+(?:person|human|agent)\b|\b(?:get|put|connect|transfer)\s+(?:me\s+)?(?:to\s+|with\s+|through\s+"
     r"to\s+)?(?:me\s+)?(?:a\s+|an\s+|your\s+|the\s+)?(?:human|person|agent|manager|supervisor)\b|"
     r"\b(?:want|need|demand)\s+(?:a\s+|an\s+|to\s+see\s+(?:a\s+|your\s+|the\s+)?)?(?:human|manager|supervisor)\b|"
     r"\bescalat\w*|\b(?:agent|someone|somebody|manager)\s+(?:to\s+)?call\s+me\b|\b(?:call|ring|phone)\s+me\b|"
     r"\b(?:get|have|tell)\s+(?:your|the)\s+(?:boss|manager|supervisor)\b|"
-    r"\b(?:lawyers?|solicitors?|attorneys?)\b|\blegal action\b|\bsue (?:you|your)\b|\btake (?:you|this) to court\b|"
+    r"\b(?:lawyers?|solicitors?|attorneys?)\b|\bnot (?:a |the |this )?(?:chat)?bot\b|\bnot (?:a |the )?robot\b|"
+    r"\blegal action\b|\bsue (?:you|your)\b|\btake (?:you|this) to court\b|"
     r"律师|起诉|法院|法律途径|安排(?:个|一个)?(?:人工|真人|专人)|要人工|人工(?:跟|来)(?:我|我们)|\bnot\s+(?:a|this)\s+bot\b|转人工|人工客服|找人工|真人|找你们(?:领导|经理|主管)|"
     r"(?:叫|让)你们?(?:的)?(?:经理|主管|领导)|我要(?:找)?(?:经理|主管|领导)", re.I)
 # A refund *demand* (handed off), not a question about the refund policy ("how long do refunds take?", "退款多久到账").
@@ -49,7 +50,7 @@ _REFUND_REQUEST = re.compile(
     r"credited back|refunded)\b|"
     r"(?:我|我们)(?:要|想要|要求|需要)(?:申请)?(?:全额)?退(?:款|钱)|要求(?:全额)?退款|(?:给|帮)(?:我|我们)(?:全额)?退(?:款|钱)|"
     r"(?:马上|立即|立刻|赶紧|尽快)(?:给我们?)?(?:全额)?退(?:款|钱)|全额退款|退钱|把.{0,15}(?:钱|款|货款).{0,6}退|"
-    r"(?:钱|货款|款项?)(?:必须|要|得|马上|立即|全部|全额|都){0,3}退(?:回|还|给)", re.I)
+    r"(?:钱|货款|款项?)(?:必须|要求|要|得|马上|立即|全部|全额|都){0,3}退(?:回|还|给)", re.I)
 # Plain complaint words (with negative sentiment they hand off even when the intent model says otherwise).
 _COMPLAINT = re.compile(r"\b(?:unacceptable|disgrace\w*|furious|outrageous|ridiculous|appalling|fed up|sick of|"
                         r"worst(?! case)|terrible service|complain\w*|junk|rubbish|crap|useless|dreadful|awful|"
@@ -98,7 +99,8 @@ _NO_PERSON = re.compile(r"(?:不是要|不用|不需要|不必|无需)(?:找|转
                         r"real person)\b", re.I)
 _TEXTSPEAK = [(re.compile(r"\bur\b", re.I), "your"), (re.compile(r"\bu\b(?!-)"), "you"),
               (re.compile(r"\b(?:pls|plz)\b", re.I), "please"), (re.compile(r"\br\b(?!-)"), "are"),
-              (re.compile(r"\bwhats\b", re.I), "what's")]
+              (re.compile(r"\bwhats\b", re.I), "what's"),
+              (re.compile(r"\bw(?=\s+(?:a|an|the|your|someone|somebody)\b)"), "with")]
 # Anger at oneself or a complaint word denied ("I'm furious with myself", "我们自己下错单", "Not a complaint about
 # you"): the customer asks for help with their own slip, nothing to hand to a person.
 # A reproach asked as a question ("Do you even read our e-mails?", "Why do you keep sending the wrong items?",
@@ -108,6 +110,8 @@ _REPROACH = re.compile(r"\bdo you even\b|\b(?:even|ever) (?:read|check|bother|ca
                        r"\bwhy (?:do|does|did|is|are) (?:you|your|this|it) (?:\w+ )?(?:always|never|again|still)\b|"
                        r"\byet again\b|怎么又|为什么又|为什么总|老是|每次都|"
                        r"又(?:发错|漏发|晚|迟|坏|少)", re.I)
+# A question about what would happen ("Worst case: a pump just dies and is useless - what does the warranty cover?").
+_HYPOTHETICAL = re.compile(r"\b(?:worst case|what if|in case|suppose|supposing|hypothetically)\b|万一|假如|假设", re.I)
 _SELF_BLAME = re.compile(r"\b(?:with|at) (?:myself|ourselves)\b|\bmy own (?:fault|mistake)\b|\bour own (?:fault|"
                          r"mistake|team|staff|people|receiving)\b|(?:\bnot|n't) (?:really )?(?:a )?complain\w*|"
                          r"\bno complaint\b|我们自己|我自己|怪我们|是我们的错|不是投诉", re.I)
@@ -241,7 +245,8 @@ def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_sco
     # A complaint word that judges a policy while asking about it ("your restocking fee sounds outrageous - how much
     # is it?") is an opinion about the rule, not a complaint about what happened.
     complaint_word = (bool(_COMPLAINT.search(text) or _REPROACH.search(text))
-                      and not (asks and _POLICY_OPINION.search(text)) and not _SELF_BLAME.search(text))
+                      and not (asks and (_POLICY_OPINION.search(text) or _HYPOTHETICAL.search(text)))
+                      and not _SELF_BLAME.search(text))
     procedural = (bool(_HOW_TO.search(text)) and not complaint_word and not grievance
                   and sentiment_score > -0.75)
     # The intent model's "complaint" alone, on a question with no complaint word and no grievance, is a misreading:

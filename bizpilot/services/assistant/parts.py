@@ -25,6 +25,7 @@ from bizpilot.services.assistant.compose import (
     _COMPLAINT,
     _ESCALATE,
     _GRIEVANCE,
+    _HYPOTHETICAL,
     _POLICY_OPINION,
     _REFUND_REQUEST,
     _SELF_BLAME,
@@ -56,6 +57,11 @@ _EN_WHOLE_Q = re.compile(
     r"would|should|may)|\s+(?:much|many|long|soon|often|far))|(?:can|could|do|does|did|is|are|will|would|should|"
     r"may)\s+[\w-]+|what's|whats)\b", re.I)
 _EN_COMMA = re.compile(r",\s+")
+# How a joined clause starts when it asks on its own: a question word, a verb with its subject, a request, a condition.
+_EN_ASKING_START = re.compile(r"(?:how|what|what's|whats|when|where|which|who|why|remind|tell|let me know|explain|"
+                              r"confirm|please|if|since|because|given that|now that|as we|(?:do|does|did|is|are|can|"
+                              r"could|will|would|should|may|have|has)\s+(?:i|we|you|u|it|there|they|the|my|our|your|"
+                              r"this|these|that|a|an))\b", re.I)
 _GREETING = re.compile(r"^(?:(?:亲爱的|亲|您好|你好|哈喽|在吗)(?:[，,!！~\s]+|$)|(?:good (?:morning|afternoon|evening)|"
                        r"hello|hi|hey)(?: there)?\s*[,.!]\s*|"
                        r"(?:请问|想问一下|问一下|麻烦问下|麻烦问一下)[：:，,]?$)", re.I)
@@ -128,7 +134,7 @@ def needs_person(text: str) -> bool:
     request for a person: a part of its own, never folded into context."""
     text = plain_words(text)
     complaint = (bool(_COMPLAINT.search(text)) and not _POLICY_OPINION.search(text)  # "the fee sounds outrageous"
-                 and not _SELF_BLAME.search(text))  # "furious with myself"
+                 and not _SELF_BLAME.search(text) and not _HYPOTHETICAL.search(text))  # "furious with myself"
     return bool(complaint or _GRIEVANCE.search(text) or _ESCALATE.search(text) or _REFUND_REQUEST.search(text))
 
 
@@ -321,8 +327,12 @@ def _split_en(sentence: str) -> list[str]:
     for chunk in (c for d in _EN_DASH.split(sentence) for c in _split_en_commas(d)):
         pos = 0
         for m in _EN_JOIN.finditer(chunk):
-            out.append(chunk[pos:m.start()])
             lead = re.search(r"\b(?:also|plus)\b", m.group(0), re.I)
+            # "a pump just dies and is completely useless": a statement's "and is" joins no question
+            if not (lead or asks(_EN_LEAD.sub("", chunk[pos:m.start()].strip())) or chunk.rstrip().endswith("?")
+                    or _EN_ASKING_START.match(chunk[m.end():])):
+                continue
+            out.append(chunk[pos:m.start()])
             pos = m.start() + lead.start() if lead else m.end()
         out.append(chunk[pos:])
     return [piece for c in out if c.strip() for piece in _split_inner_question(c)]

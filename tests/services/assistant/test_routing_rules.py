@@ -138,3 +138,15 @@ def test_denied_requests_for_a_person_and_harm_to_premises() -> None:
     assert needs_person("Your courier's hand truck scuffed the new floor in our lobby.")
     assert handoff_reason("Your support has been dreadful, five days to answer an e-mail.", intent="other",
                           sentiment_score=-0.6, out_of_scope=False) == "complaint"
+
+
+def test_a_what_if_with_strong_words_and_chat_style_requests() -> None:
+    assert handoff_reason("Worst case: a valve just dies and is useless. What does the warranty cover?",
+                          intent="complaint", sentiment_score=-0.7, out_of_scope=False, asks=True) is None
+    assert not needs_person("Worst case: a valve just dies and is useless.")
+    assert split_parts("Worst case: a valve just dies and is useless. What does the warranty cover?") == [
+        "Worst case: a valve just dies and is useless. What does the warranty cover?"]
+    assert handoff_reason("pls connect me w a human, not the chatbot", intent="other", sentiment_score=0.0,
+                          out_of_scope=False) == "escalation"
+    assert handoff_reason("这批胶带的货款要求全部退给我们", intent="returns_refunds", sentiment_score=-0.2,
+                          out_of_scope=False) == "refund_request"
