@@ -234,6 +234,15 @@ def plain_words(text: str) -> str:
     return _NO_PERSON.sub(" ", text)
 
 
+def needs_person(text: str) -> bool:
+    """Complaint words, a grievance (unanswered contact, harm to the customer's property), a refund demand or a
+    request for a person: a part of its own, never folded into context."""
+    text = plain_words(text)
+    complaint = (bool(_COMPLAINT.search(text)) and not _POLICY_OPINION.search(text)  # "the fee sounds outrageous"
+                 and not _SELF_BLAME.search(text) and not _HYPOTHETICAL.search(text))  # "furious with myself"
+    return bool(complaint or _GRIEVANCE.search(text) or _ESCALATE.search(text) or _REFUND_REQUEST.search(text))
+
+
 def handoff_reason(text: str, *, intent: str, sentiment_score: float, out_of_scope: bool,
                    asks: bool = False) -> str | None:
     """Why a person must answer this message (None: the assistant may answer). Complaints, refund demands and
