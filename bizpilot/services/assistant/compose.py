@@ -53,7 +53,7 @@ _REFUND_REQUEST = re.compile(
     r"(?:钱|货款|款项?)(?:必须|要求|要|得|马上|立即|全部|全额|都){0,3}退(?:回|还|给)", re.I)
 # Plain complaint words (with negative sentiment they hand off even when the intent model says otherwise).
 _COMPLAINT = re.compile(r"\b(?:unacceptable|disgrace\w*|furious|outrageous|ridiculous|appalling|fed up|sick of|"
-                        r"worst(?! case)|terrible service|complain\w*|junk|rubbish|crap|useless|dreadful|awful|"
+                        r"worst(?![- ]case)|terrible service|complain\w*|junk|rubbish|crap|useless|dreadful|awful|"
                         r"horrible|shocking|pathetic|(?:poor|bad|lousy) service|"
                         r"very (?:unhappy|disappointed|angry))\b|投诉|太差|不负责任|气死|垃圾|太失望|很失望|"
                         r"很生气|没人管|忍无可忍", re.I)
@@ -81,7 +81,8 @@ _GRIEVANCE = re.compile(
     r"解决|跟进)|石沉大海|(?:催|问|打)了(?:好|很)?(?:几|多|三|两|N)(?:次|遍)|不回(?:复|消息|电话)|(?:司机|师傅|快递员|送货的?|"
     r"你们的人).{0,14}(?:刮|撞|弄坏|碰坏|划)|没有?人来(?:处理|管|看|修|联系)|"
     # a customer about to leave over the service: "ready to close our account", "换供应商", "不跟你们合作了"
-    r"\b(?:close|closing|cancel|cancelling|canceling)\s+(?:our|my|the)\s+(?:\w+\s+)?account\b|\btake\s+(?:our|my)\s+"
+    r"\b(?:close|closing|cancel|cancelling|canceling)\s+(?:our|my|the)\s+(?:\w+\s+)?account\b|\b(?:we're|we are|i'm|"
+    r"i am) (?:so )?done with you\b|\btake\s+(?:our|my)\s+"
     r"business\s+elsewhere\b|\b(?:switch|switching|change|changing)\s+suppliers?\b|\b(?:find|look for|looking for)\s+"
     r"(?:a|another)\s+(?:new\s+)?supplier\b|\bstop\s+(?:ordering|buying)\s+from\s+you\b|销户|换(?:个|一家|家)?供应商|"
     r"不(?:再)?(?:跟|和|与)你们合作|(?:终止|取消|停止)合作", re.I)
@@ -111,10 +112,11 @@ _REPROACH = re.compile(r"\bdo you even\b|\b(?:even|ever) (?:read|check|bother|ca
                        r"\byet again\b|怎么又|为什么又|为什么总|老是|每次都|"
                        r"又(?:发错|漏发|晚|迟|坏|少)", re.I)
 # A question about what would happen ("Worst case: a pump just dies and is useless - what does the warranty cover?").
-_HYPOTHETICAL = re.compile(r"\b(?:worst case|what if|in case|suppose|supposing|hypothetically)\b|万一|假如|假设", re.I)
+_HYPOTHETICAL = re.compile(r"\b(?:worst[- ]case|what if|in case|suppose|supposing|hypothetically)\b|"
+                           r"万一|假如|假设", re.I)
 _SELF_BLAME = re.compile(r"\b(?:with|at) (?:myself|ourselves)\b|\bmy own (?:fault|mistake)\b|\bour own (?:fault|"
                          r"mistake|team|staff|people|receiving)\b|(?:\bnot|n't) (?:really )?(?:a )?complain\w*|"
-                         r"\bno complaint\b|我们自己|我自己|怪我们|是我们的错|不是投诉", re.I)
+                         r"\bno complaint\b|我们自己|我自己|怪我们|是我们的错|不是(?:要|想)?投诉", re.I)
 _POLICY_OPINION = re.compile(r"\b(?:sounds?|seems?|looks?)\s+(?:a bit\s+|pretty\s+|really\s+|rather\s+|quite\s+|"
                              r"kind of\s+)?(?:outrageous|ridiculous|steep|excessive|unfair)\b|(?:听起来|感觉|好像)"
                              r"(?:有点|太|挺)?(?:离谱|贵|高|不合理)", re.I)

@@ -150,3 +150,11 @@ def test_a_what_if_with_strong_words_and_chat_style_requests() -> None:
                           out_of_scope=False) == "escalation"
     assert handoff_reason("这批胶带的货款要求全部退给我们", intent="returns_refunds", sentiment_score=-0.2,
                           out_of_scope=False) == "refund_request"
+
+
+def test_hyphenated_what_ifs_denied_complaints_and_done_with_you() -> None:
+    assert handoff_reason("Worst-case planning: if a crate arrives wrecked, how long do we have to report it?",
+                          intent="complaint", sentiment_score=-0.6, out_of_scope=False, asks=True) is None
+    assert handoff_reason("不是要投诉，只是想知道发票有错要多少天内提出", intent="complaint", sentiment_score=-0.4,
+                          out_of_scope=False, asks=True) is None
+    assert needs_person("late again, we r done with you.")
