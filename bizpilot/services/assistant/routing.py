@@ -25,7 +25,7 @@ from bizpilot.services.assistant.compose import (
     plain_words,
 )
 from bizpilot.services.assistant.orders import OrderFact, find_orders
-from bizpilot.services.assistant.parts import part_asks, question_clause, wants_order_status
+from bizpilot.services.assistant.parts import is_chinese, part_asks, question_clause, wants_order_status
 from bizpilot.services.assistant.sections import prefer_matching_article
 
 #: Knowledge-base confidence above which an answer stands even when the intent model calls the part off-topic.
@@ -96,12 +96,26 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
     if ev.confidence < MIN_CONFIDENCE and not grounded:
         part.reason = "low_confidence"
         return part
-    pairs = extract(search, hits, expander=expander)
+    quoted = in_language_first(hits, "zh" if is_chinese(question) else "en")
+    pairs = extract(search, quoted, expander=expander)
     if not pairs:
         part.reason = "low_confidence"
         return part
-    part.route, part.pairs = "kb", [(s, hits[n - 1]) for s, n in pairs]
+    part.route, part.pairs = "kb", [(s, quoted[n - 1]) for s, n in pairs]
     return part
+
+
+def in_language_first(hits: list[Hit], language: str, *, near: float = 0.6) -> list[Hit]:
+    """``hits`` with those written in the question's language first, among the hits close to the best one: the
+    variant table's words of the other language pull in the translated article too ("can we pay by SEPA" also
+    matches 付款方式), and an English question is answered with English sentences when the knowledge base has them."""
+    if not hits:
+        return hits
+    close = [h for h in hits if h.score >= near * hits[0].score]
+    same = [h for h in close if h.chunk.language in (None, language)]
+    if not same or same[0] is hits[0] and len(same) == len(close):
+        return hits
+    return [*same, *[h for h in hits if not any(h is x for x in same)]]
 
 
 def anchored(groups: list[str], hits: list[Hit], expander: Any) -> bool:
@@ -130,4 +144,4 @@ def message_reason(parts: list[RoutedPart]) -> str | None:
     return reasons[0] if reasons else None
 
 
-__all__ = ["PERSON_REASONS", "RoutedPart", "anchored", "message_reason", "route_part"]
+__all__ = ["PERSON_REASONS", "RoutedPart", "anchored", "in_language_first", "message_reason", "route_part"]

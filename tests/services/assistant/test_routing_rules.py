@@ -158,3 +158,16 @@ def test_hyphenated_what_ifs_denied_complaints_and_done_with_you() -> None:
     assert handoff_reason("不是要投诉，只是想知道发票有错要多少天内提出", intent="complaint", sentiment_score=-0.4,
                           out_of_scope=False, asks=True) is None
     assert needs_person("late again, we r done with you.")
+
+
+def test_sentences_are_quoted_in_the_question_language_when_close() -> None:
+    from bizpilot.retrieval.types import Hit
+    from bizpilot.services.assistant.routing import in_language_first
+
+    def hit(source: str, language: str, score: float) -> Hit:
+        return Hit(chunk=Chunk(text="x", source=source, language=language), position=0, score=score, rank=1)
+
+    zh, en, far = hit("pay-zh", "zh", 1.0), hit("pay-en", "en", 0.9), hit("ship-en", "en", 0.3)
+    assert [h.chunk.source for h in in_language_first([zh, en, far], "en")] == ["pay-en", "pay-zh", "ship-en"]
+    assert [h.chunk.source for h in in_language_first([zh, far], "en")] == ["pay-zh", "ship-en"]  # too far behind
+    assert in_language_first([en, zh], "en") == [en, zh]
