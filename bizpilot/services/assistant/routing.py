@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bizpilot.retrieval.types import Hit
+from bizpilot.services.assistant.availability import names_thing, thing_asked_for
 from bizpilot.services.assistant.compose import (
     MIN_CONFIDENCE,
     clean_hits,
@@ -90,6 +91,12 @@ def route_part(*, session: Session, question: str, sig: Any, account_id: int | N
     off_topic = sig.out_of_scope or (sig.intent == "other" and sig.intent_confidence >= OTHER_INTENT_CONFIDENCE)
     bar = DOMAIN_OOS_CONFIDENCE if variants.get("groups") else OOS_OVERRIDE_CONFIDENCE
     grounded = anchored(variants.get("groups") or [], hits, expander)
+    thing = thing_asked_for(question)
+    if thing is not None:  # "do you sell X": the knowledge base answers only when it names X
+        if not names_thing(thing, hits):
+            part.reason = "low_confidence"
+            return part
+        grounded = True
     if off_topic and ev.confidence < bar and not grounded:
         part.reason = "out_of_scope"
         return part
